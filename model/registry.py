@@ -1,0 +1,332 @@
+"""One registry of input tables, columns and output variables.
+
+It drives validation (`model.validate`), the schema document (`inputs/README.md`,
+written by `scripts/schema_doc.py`), Pyomo `doc=` strings and the `units` /
+`long_name` attributes of every output variable.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# Units are written once here; "10^4" is the planner's 万.
+U_AREA = "10^4 m^2"
+U_GAS = "10^4 m^3"
+U_MONEY = "10^4 yuan"
+U_MONEY_A = "10^4 yuan/a"
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    dtype: str  # "str" | "int" | "float" | "flag" (0/1) | "list" (semicolon-separated)
+    unit: str
+    description: str
+    required: bool = True  # False: the cell may be empty
+    min: float | None = None  # inclusive lower bound
+    positive: bool = False  # strictly > 0
+    max: float | None = None  # inclusive upper bound
+    choices: tuple[str, ...] | None = None
+    plausible_max: float | None = None  # larger values are taken as a wrong unit scale
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str  # file stem: inputs/<region>/<name>.csv
+    description: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]
+    required: bool = True
+
+    @property
+    def filename(self) -> str:
+        return f"{self.name}.csv"
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+
+@dataclass(frozen=True)
+class Reference:
+    """`table.column` values must appear in `ref_table.ref_column` (empty cells allowed if the column is optional)."""
+
+    table: str
+    column: str
+    ref_table: str
+    ref_column: str
+
+
+AREA_TYPES = ("urban", "rural")
+TERRAINS = ("plain", "mountain")
+ANY = "all"
+SOURCE = Column("source", "str", "-", "Where the row's numbers come from (document and section, URL), or 'assumption: <reasoning>'")
+
+TABLES: dict[str, Table] = {
+    t.name: t
+    for t in [
+        Table(
+            "parameters",
+            "Region-wide scalars: climate, finance, grid and storage rules.",
+            (
+                Column("name", "str", "-", "Parameter name (see the list below)", choices=(
+                    "design_temperature_c", "indoor_temperature_c", "heating_season_days",
+                    "heating_season_mean_temperature_c", "discount_rate", "storage_days_required",
+                    "storage_averaging_days", "power_factor", "electric_coincidence_factor",
+                )),
+                Column("value", "float", "see unit", "Value"),
+                Column("unit", "str", "-", "Unit of the value"),
+                SOURCE,
+            ),
+            key=("name",),
+        ),
+        Table(
+            "counties",
+            "County-level divisions (县/区/县级市) with census figures used for calibration.",
+            (
+                Column("county_id", "str", "-", "NBS county code"),
+                Column("name_zh", "str", "-", "Chinese name"),
+                Column("name_en", "str", "-", "English name (pinyin)", required=False),
+                Column("households", "int", "households", "Family households, 2020 census", min=0),
+                Column("population", "int", "persons", "Population, 2020 census", min=0),
+                Column("urban_population", "int", "persons", "Urban population, 2020 census", min=0),
+                Column("rural_population", "int", "persons", "Rural population, 2020 census", min=0),
+                SOURCE,
+            ),
+            key=("county_id",),
+        ),
+        Table(
+            "building_types",
+            "Building archetypes: design heat load and optional envelope retrofit.",
+            (
+                Column("building_type", "str", "-", "Archetype id"),
+                Column("name_zh", "str", "-", "Chinese label"),
+                Column("design_heat_load_w_per_m2", "float", "W/m^2", "Space-heating load at the design temperature", positive=True, plausible_max=300),
+                Column("retrofit_capex_yuan_per_m2", "float", "yuan/m^2", "Envelope retrofit cost; empty = no retrofit option", required=False, min=0, plausible_max=2000),
+                Column("retrofit_saving", "float", "1", "Share of heat demand a retrofit saves", required=False, min=0, max=0.9),
+                Column("retrofit_lifetime_yr", "float", "a", "Retrofit lifetime for the annuity", required=False, positive=True),
+                SOURCE,
+            ),
+            key=("building_type",),
+        ),
+        Table(
+            "fuels",
+            "Final energy carriers. 'gas' is what the gas caps count; 'electricity' what transformers carry.",
+            (
+                Column("fuel_id", "str", "-", "Fuel id; must include 'gas' and 'electricity'"),
+                Column("name_zh", "str", "-", "Chinese label"),
+                Column("unit", "str", "-", "Physical unit of one fuel unit", choices=("t", "m3", "kWh", "GJ")),
+                Column("energy_gj_per_unit", "float", "GJ/unit", "Final energy per unit (lower heating value)", positive=True),
+                Column("co2_kg_per_unit", "float", "kg/unit", "CO2 per unit used (grid factor for electricity)", min=0),
+                Column("pm25_g_per_unit", "float", "g/unit", "Primary PM2.5 per unit burnt at the zone", min=0),
+                Column("coal_tce_per_unit", "float", "tce/unit", "Coal burnt at the zone per unit (0 for non-coal)", min=0),
+                SOURCE,
+            ),
+            key=("fuel_id",),
+        ),
+        Table(
+            "routes",
+            "Heating routes (技术路线) and which zones may use them.",
+            (
+                Column("route_id", "str", "-", "Route id"),
+                Column("name_zh", "str", "-", "Chinese label"),
+                Column("name_en", "str", "-", "English label"),
+                Column("category", "str", "-", "Plan category", choices=(
+                    "district_heating", "waste_heat", "coal_to_gas", "coal_to_electricity",
+                    "geothermal", "biomass", "solar", "coal")),
+                Column("fuel_id", "str", "-", "Fuel the route uses"),
+                Column("clean", "flag", "0/1", "Counts as clean heating (清洁取暖)"),
+                Column("selectable", "flag", "0/1", "May be chosen for a zone this period (0 for legacy routes such as scattered coal)"),
+                Column("capex_yuan_per_household", "float", "yuan/household", "Investment per household (equipment, indoor works, connection)", min=0, plausible_max=200000),
+                Column("capex_yuan_per_m2", "float", "yuan/m^2", "Investment per m^2 heated (networks, plant)", min=0, plausible_max=2000),
+                Column("fixed_om_yuan_per_household_yr", "float", "yuan/(household a)", "Fixed operation and maintenance", min=0, plausible_max=20000),
+                Column("lifetime_yr", "float", "a", "Economic lifetime for the annuity", positive=True, plausible_max=60),
+                Column("efficiency", "float", "1", "Seasonal efficiency: heat delivered per unit final energy (seasonal COP for heat pumps)", positive=True, max=10),
+                Column("cop_design", "float", "1", "Efficiency or COP at the design temperature (sets peak electric load)", positive=True, max=10),
+                Column("charge_hours", "float", "h/d", "Hours per day the electric load draws power (24 direct/heat pump, ~12 storage heaters)", positive=True, max=24),
+                Column("requires_gas_network", "flag", "0/1", "Zone must have gas network access"),
+                Column("max_heat_network_km", "float", "km", "Zone must lie within this distance of a heat network; empty = no limit", required=False, min=0),
+                Column("area_types", "list", "-", "Allowed area types: urban;rural or all"),
+                Column("terrains", "list", "-", "Allowed terrains: plain;mountain or all"),
+                Column("building_types", "list", "-", "Allowed building types, or all"),
+                Column("needs_heat_source", "flag", "0/1", "Draws on heat_sources capacity of the zone's county for this route"),
+                Column("subsidy_equipment_yuan_per_household", "float", "yuan/household", "One-off equipment subsidy (transfer, not a cost)", min=0, plausible_max=100000),
+                Column("subsidy_running_yuan_per_household_yr", "float", "yuan/(household a)", "Running subsidy per heating season (transfer)", min=0, plausible_max=20000),
+                SOURCE,
+            ),
+            key=("route_id",),
+        ),
+        Table(
+            "prices",
+            "Fuel prices by year (society's cost of one unit delivered).",
+            (
+                Column("year", "int", "a", "Year", min=1990, max=2100),
+                Column("fuel_id", "str", "-", "Fuel id"),
+                Column("price_yuan_per_unit", "float", "yuan/unit", "Price per fuel unit", min=0, plausible_max=5000),
+                SOURCE,
+            ),
+            key=("year", "fuel_id"),
+        ),
+        Table(
+            "years",
+            "Caps and budgets by year.",
+            (
+                Column("year", "int", "a", "Year", min=1990, max=2100),
+                Column("gas_annual_cap_10k_m3", "float", U_GAS, "Gas available for space heating in the year (existing + new)", min=0),
+                Column("gas_peak_day_cap_10k_m3", "float", U_GAS + "/d", "Gas available for heating on the design day", min=0),
+                Column("gas_other_use_10k_m3", "float", U_GAS, "Non-heating gas use counted in the storage rule", min=0),
+                Column("gas_storage_existing_10k_m3", "float", U_GAS, "Emergency gas storage in place", min=0),
+                Column("storage_module_size_10k_m3", "float", U_GAS, "Size of one buildable storage module", positive=True),
+                Column("storage_module_capex_10k_yuan", "float", U_MONEY, "Investment per storage module", min=0),
+                Column("storage_module_lifetime_yr", "float", "a", "Storage module lifetime", positive=True),
+                Column("subsidy_budget_10k_yuan", "float", U_MONEY, "Subsidy budget for the year (equipment + running)", min=0),
+                Column("rural_gas_new_cap_households", "float", "households", "Cap on new rural coal-to-gas conversions (严控新增农村煤改气); empty = no cap", required=False, min=0),
+                SOURCE,
+            ),
+            key=("year",),
+        ),
+        Table(
+            "coverage",
+            "Minimum clean-heating share of households by area type, terrain and year.",
+            (
+                Column("year", "int", "a", "Year", min=1990, max=2100),
+                Column("area_type", "str", "-", "urban, rural or all", choices=AREA_TYPES + (ANY,)),
+                Column("terrain", "str", "-", "plain, mountain or all", choices=TERRAINS + (ANY,)),
+                Column("min_clean_share", "float", "1", "Minimum share of households (demolition zones excluded) heated clean", min=0, max=1),
+                SOURCE,
+            ),
+            key=("year", "area_type", "terrain"),
+        ),
+        Table(
+            "transformers",
+            "Distribution transformer groups (农村配电网台区).",
+            (
+                Column("group_id", "str", "-", "Transformer group id"),
+                Column("county_id", "str", "-", "County"),
+                Column("capacity_kva", "float", "kVA", "Installed capacity", min=0, plausible_max=1e6),
+                Column("existing_peak_kva", "float", "kVA", "Winter peak load before new electric heating", min=0),
+                Column("upgrade_unit_kva", "float", "kVA", "Capacity added by one upgrade unit", positive=True),
+                Column("upgrade_unit_capex_yuan", "float", "yuan", "Investment per upgrade unit", min=0),
+                Column("upgrade_lifetime_yr", "float", "a", "Lifetime of an upgrade", positive=True),
+                Column("max_upgrade_units", "int", "units", "Most units that can be added this period", min=0),
+                SOURCE,
+            ),
+            key=("group_id",),
+        ),
+        Table(
+            "heat_sources",
+            "Spare capacity of heat sources (CHP, waste heat, geothermal, biomass) per county and route.",
+            (
+                Column("source_id", "str", "-", "Heat source id"),
+                Column("county_id", "str", "-", "County it can serve"),
+                Column("route_id", "str", "-", "Route that draws on it"),
+                Column("name_zh", "str", "-", "Chinese label"),
+                Column("spare_capacity_mw", "float", "MW", "Heat capacity available for new connections at design conditions", min=0, plausible_max=1e5),
+                SOURCE,
+            ),
+            key=("source_id",),
+        ),
+        Table(
+            "zones",
+            "Planning zones: villages (村), communities and urban heating zones. Each converts as a whole.",
+            (
+                Column("zone_id", "str", "-", "Zone id"),
+                Column("county_id", "str", "-", "County"),
+                Column("township_id", "str", "-", "Township (街道/镇/乡) NBS code", required=False),
+                Column("name_zh", "str", "-", "Chinese name"),
+                Column("area_type", "str", "-", "urban or rural", choices=AREA_TYPES),
+                Column("terrain", "str", "-", "plain or mountain", choices=TERRAINS),
+                Column("building_type", "str", "-", "Building archetype"),
+                Column("households", "int", "households", "Households heated", positive=True, plausible_max=200000),
+                Column("floor_area_10k_m2", "float", U_AREA, "Heated floor area", positive=True, plausible_max=2000),
+                Column("gas_network", "flag", "0/1", "Gas network reaches the zone"),
+                Column("heat_network_km", "float", "km", "Distance to the nearest heat network", min=0, plausible_max=500),
+                Column("transformer_group", "str", "-", "Transformer group; empty = urban grid, not capacity-constrained", required=False),
+                Column("demolition", "flag", "0/1", "Firm demolition plan: keeps quality coal this period"),
+                Column("existing_route", "str", "-", "Route heating the zone in the base year"),
+                Column("plan_route", "str", "-", "Route the source plan assigns (used by plan scenarios)", required=False),
+            ),
+            key=("zone_id",),
+        ),
+    ]
+}
+
+REFERENCES: tuple[Reference, ...] = (
+    Reference("zones", "county_id", "counties", "county_id"),
+    Reference("zones", "building_type", "building_types", "building_type"),
+    Reference("zones", "transformer_group", "transformers", "group_id"),
+    Reference("zones", "existing_route", "routes", "route_id"),
+    Reference("zones", "plan_route", "routes", "route_id"),
+    Reference("routes", "fuel_id", "fuels", "fuel_id"),
+    Reference("prices", "fuel_id", "fuels", "fuel_id"),
+    Reference("transformers", "county_id", "counties", "county_id"),
+    Reference("heat_sources", "county_id", "counties", "county_id"),
+    Reference("heat_sources", "route_id", "routes", "route_id"),
+)
+
+# Fuels the model's constraints refer to by id.
+GAS, ELECTRICITY = "gas", "electricity"
+# Route that zones with a demolition plan keep, and the not-converted option.
+QUALITY_COAL = "quality_coal"
+
+
+@dataclass(frozen=True)
+class Var:
+    dims: tuple[str, ...]
+    unit: str
+    long_name: str
+
+
+# Every output variable, its dims, unit and long name. `model.results` refuses to
+# write a variable that is not registered here.
+OUTPUTS: dict[str, Var] = {
+    # per zone
+    "route": Var(("zone",), "-", "Chosen heating route"),
+    "retrofit": Var(("zone",), "0/1", "Envelope retrofit chosen"),
+    "converted": Var(("zone",), "0/1", "Zone converts this period (route differs from the base year)"),
+    "decided": Var(("zone",), "0/1", "Zone had more than one eligible option (a decision of the model)"),
+    "zone_county": Var(("zone",), "-", "County of the zone"),
+    "zone_households": Var(("zone",), "households", "Households in the zone"),
+    "zone_floor_area": Var(("zone",), U_AREA, "Heated floor area of the zone"),
+    "zone_gas_annual": Var(("zone",), U_GAS, "Annual gas use of the zone"),
+    "zone_electricity": Var(("zone",), "10^4 kWh", "Annual electricity use of the zone"),
+    "zone_peak_kva": Var(("zone",), "kVA", "Electric heating load on the transformer at the design temperature"),
+    "zone_cost": Var(("zone",), U_MONEY_A, "Annualised cost to society of the zone's heating (new investment, O&M, fuel)"),
+    "zone_investment": Var(("zone",), U_MONEY, "Investment for the zone's conversion"),
+    # per county x route
+    "households": Var(("county", "route"), "households", "Households heated by route"),
+    "floor_area": Var(("county", "route"), U_AREA, "Floor area heated by route"),
+    "households_converted": Var(("county", "route"), "households", "Households converted this period, by new route"),
+    "floor_area_converted": Var(("county", "route"), U_AREA, "Floor area converted this period, by new route"),
+    "investment": Var(("county", "route"), U_MONEY, "Investment in conversions (route equipment, networks, retrofits)"),
+    # per county
+    "co2": Var(("county",), "t/a", "CO2 emissions from space heating"),
+    "co2_avoided": Var(("county",), "t/a", "CO2 avoided against the base year"),
+    "pm25": Var(("county",), "kg/a", "Primary PM2.5 emissions from space heating at the zones"),
+    "pm25_avoided": Var(("county",), "kg/a", "Primary PM2.5 avoided against the base year"),
+    "coal_displaced": Var(("county",), "tce/a", "Coal burnt at the zones avoided against the base year"),
+    "clean_share": Var(("county",), "1", "Share of households heated clean"),
+    # gas
+    "gas_annual": Var((), U_GAS, "Gas use for space heating"),
+    "gas_annual_cap": Var((), U_GAS, "Gas available for space heating"),
+    "gas_peak_day": Var((), U_GAS + "/d", "Gas use for space heating on the design day"),
+    "gas_peak_day_cap": Var((), U_GAS + "/d", "Gas available on the design day"),
+    "storage_required": Var((), U_GAS, "Emergency storage required (days x average daily use)"),
+    "storage_existing": Var((), U_GAS, "Emergency storage in place"),
+    "storage_modules": Var((), "modules", "Storage modules built"),
+    "storage_built": Var((), U_GAS, "Emergency storage built"),
+    "rural_gas_new_households": Var((), "households", "New rural coal-to-gas households"),
+    # transformers
+    "transformer_load": Var(("transformer_group",), "kVA", "Peak load at the design temperature, existing plus electric heating"),
+    "transformer_capacity": Var(("transformer_group",), "kVA", "Installed capacity before upgrades"),
+    "transformer_upgrade_units": Var(("transformer_group",), "units", "Upgrade units bought"),
+    "transformer_capacity_after": Var(("transformer_group",), "kVA", "Capacity after upgrades"),
+    # heat sources
+    "heat_source_load": Var(("heat_source",), "MW", "New heat load drawn at design conditions (shared among the sources of a county and route)"),
+    "heat_source_capacity": Var(("heat_source",), "MW", "Spare heat-source capacity"),
+    # subsidy
+    "subsidy_equipment": Var((), U_MONEY, "Equipment subsidies for this period's conversions"),
+    "subsidy_running": Var((), U_MONEY_A, "Running subsidies for converted households"),
+    "subsidy_budget": Var((), U_MONEY, "Subsidy budget of the year"),
+    # costs
+    "cost": Var(("cost_component",), U_MONEY_A, "Annualised cost to society by component"),
+    "objective": Var((), U_MONEY_A, "Total annualised cost to society (objective)"),
+}
