@@ -243,6 +243,7 @@ TABLES: dict[str, Table] = {
                 Column("demolition", "flag", "0/1", "Firm demolition plan: keeps quality coal this period"),
                 Column("existing_route", "str", "-", "Route heating the zone in the base year"),
                 Column("plan_route", "str", "-", "Route the source plan assigns (used by plan scenarios)", required=False),
+                Column("plan_retrofit", "flag", "0/1", "The source plan retrofits the envelope (used by plan scenarios)", required=False),
             ),
             key=("zone_id",),
         ),
