@@ -1,0 +1,82 @@
+"""Command-line entry for `scripts/solve.py`: parse, run the pipeline, print, write."""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from model.errors import EXIT_INPUT, EXIT_OK, InputError, Problem, SolveError
+from model.results import format_plan_table, write_results
+from model.solve import SolveOptions
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _parse_set(items: list[str]) -> dict[str, str]:
+    out = {}
+    for item in items:
+        if "=" not in item:
+            raise InputError([Problem("--set", None, item, "expected NAME=VALUE, e.g. --set gas_price=3.2")])
+        k, v = item.split("=", 1)
+        out[k.strip()] = v.strip()
+    return out
+
+
+def solve_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="solve.py", description="Least-cost clean heating plan for one region and year.")
+    ap.add_argument("--year", type=int, required=True, help="planning year, e.g. 2022")
+    ap.add_argument("--region", default="jinan", help="folder under inputs/ (default: jinan)")
+    ap.add_argument("--inputs", type=Path, default=None, help="input folder (default: inputs/<region>)")
+    ap.add_argument("--scenario", default="", help="named overrides from scenarios.yaml, comma-separated")
+    ap.add_argument("--set", action="append", default=[], metavar="PARAM=VALUE",
+                    help="override one scalar input for this run (repeatable), e.g. gas_price=3.2")
+    ap.add_argument("--out", type=Path, default=REPO / "results", help="results folder (default: results/)")
+    ap.add_argument("--gap", type=float, default=1e-4, help="relative MIP gap (default 1e-4)")
+    ap.add_argument("--time-limit", type=float, default=600.0, help="seconds (default 600)")
+    ap.add_argument("--threads", type=int, default=1, help="HiGHS threads (default 1)")
+    ap.add_argument("--verbose", action="store_true", help="show the HiGHS log")
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    from model.pipeline import solve_region  # heavy imports after argument parsing
+
+    args = solve_parser().parse_args(argv)
+    folder = args.inputs or (REPO / "inputs" / args.region)
+    scenarios = [s.strip() for s in args.scenario.split(",") if s.strip()]
+    options = SolveOptions(mip_gap=args.gap, time_limit=args.time_limit, threads=args.threads, verbose=args.verbose)
+    try:
+        res = solve_region(folder, args.year, scenarios, _parse_set(args.set), options, region=args.region)
+    except InputError as exc:
+        print(f"error: {exc.message()}", file=sys.stderr)
+        return EXIT_INPUT
+    except SolveError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    ds = res.dataset
+    path = args.out / args.region / str(args.year) / f"{ds.attrs['scenario']}.nc"
+    t = time.perf_counter()
+    ds.attrs["time_write_s"] = 0.0
+    files = write_results(ds, path)
+    write_s = time.perf_counter() - t
+    print(format_plan_table(ds))
+    print()
+    tm = res.times
+    gap_note = "" if ds.attrs["status"] == "optimal" else f"  (stopped: {ds.attrs['status']}; plan within gap below)"
+    print(f"region {args.region}, year {args.year}, scenario {ds.attrs['scenario']}: "
+          f"{ds.attrs['zones']} zones ({ds.attrs['zones_decided']} to decide, {ds.attrs['binaries']} binaries)")
+    print(f"status {ds.attrs['status']}, objective {ds.attrs['objective_10k_yuan_per_a']:,.1f} 10^4 yuan/a, "
+          f"MIP gap {ds.attrs['mip_gap']:.2e}{gap_note}")
+    print(f"gas {float(ds.gas_annual):,.0f} / cap {float(ds.gas_annual_cap):,.0f} 10^4 m3; "
+          f"storage required {float(ds.storage_required):,.0f}, existing {float(ds.storage_existing):,.0f}, "
+          f"built {float(ds.storage_built):,.0f} 10^4 m3; "
+          f"subsidy {float(ds.subsidy_equipment + ds.subsidy_running):,.0f} / budget {float(ds.subsidy_budget):,.0f} 10^4 yuan; "
+          f"transformer upgrade units {int(ds.transformer_upgrade_units.sum())}")
+    print("times (s): " + ", ".join(f"{k} {v:.2f}" for k, v in tm.items()) + f", write {write_s:.2f}")
+    print(f"wrote {files['netcdf']} and {files['plan_csv']}")
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,397 @@
+"""Turn validated tables into the numbers the model needs (pure: no solver, no I/O).
+
+A zone's *options* are the eligible (route, retrofit) pairs. Every per-option
+quantity is an array over all pairs; the model only makes binaries for pairs of
+zones with more than one option. Fixed zones add constants to the caps.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from model.errors import InputError, Problem
+from model.registry import ANY, ELECTRICITY, GAS, QUALITY_COAL, TABLES
+from model.validate import RegionData
+
+KWH_TO_GJ = 0.0036
+YUAN_TO_10K = 1e-4
+
+# Per-option cost components of the objective (10^4 yuan/a); each is one array in
+# Instance.cost. Non-option terms (transformer upgrades, storage) come from
+# their own variables; model.build adds every registered term.
+PAIR_COST_COMPONENTS = ("annuity_route", "annuity_retrofit", "fixed_om", "fuel")
+OTHER_COST_COMPONENTS = ("transformer_upgrades", "gas_storage")
+COST_COMPONENTS = PAIR_COST_COMPONENTS + OTHER_COST_COMPONENTS
+
+
+def annuity_factor(rate: float, years: np.ndarray | float) -> np.ndarray:
+    """Capital recovery factor r(1+r)^n / ((1+r)^n - 1); 1/n when r = 0."""
+    years = np.asarray(years, dtype=float)
+    if rate == 0:
+        return 1.0 / years
+    g = (1.0 + rate) ** years
+    return rate * g / (g - 1.0)
+
+
+@dataclass
+class Overrides:
+    scenarios: tuple[str, ...] = ()
+    set: dict[str, float] = field(default_factory=dict)
+    fix_plan_routes: bool = False
+
+    @property
+    def label(self) -> str:
+        parts = list(self.scenarios) or ["base"]
+        parts += [f"{k}={v:g}" for k, v in sorted(self.set.items())]
+        return "+".join(parts)
+
+
+@dataclass
+class Instance:
+    """Everything the optimisation model needs, as arrays."""
+
+    region: str
+    year: int
+    # zones
+    zone_ids: np.ndarray
+    zone_county: np.ndarray  # index into county_ids
+    county_ids: np.ndarray
+    county_names: np.ndarray
+    route_ids: np.ndarray
+    route_names: np.ndarray
+    route_category: np.ndarray
+    zone_existing: np.ndarray  # index into route_ids
+    zone_households: np.ndarray
+    zone_area: np.ndarray  # 10^4 m2
+    zone_rural: np.ndarray
+    zone_demolition: np.ndarray
+    # options (pairs)
+    pair_zone: np.ndarray
+    pair_route: np.ndarray
+    pair_retrofit: np.ndarray
+    pair_free: np.ndarray  # option of a zone with more than one option
+    pair_converting: np.ndarray
+    q: dict[str, np.ndarray]  # physical quantities per pair (see QUANTITY_UNITS)
+    cost: dict[str, np.ndarray]  # cost components per pair, 10^4 yuan/a
+    base_q: dict[str, np.ndarray]  # per zone: quantities of the base-year route
+    pair_group: np.ndarray  # transformer group index or -1
+    pair_source: np.ndarray  # heat-source key index or -1
+    # transformer groups
+    group_ids: np.ndarray
+    group_capacity: np.ndarray
+    group_existing: np.ndarray
+    group_unit_kva: np.ndarray
+    group_unit_cost: np.ndarray  # 10^4 yuan/a per unit (annualised)
+    group_max_units: np.ndarray
+    # heat-source keys (county, route) and the source rows behind them
+    source_keys: list[tuple[str, str]]
+    source_capacity: np.ndarray  # MW per key
+    source_rows: pd.DataFrame
+    # coverage targets: (label, zone mask, share)
+    coverage: list[tuple[str, np.ndarray, float]]
+    # year's caps
+    caps: dict[str, float]
+    params: dict[str, float]
+    overrides: Overrides
+    full_load_hours: float
+
+    @property
+    def free(self) -> np.ndarray:
+        return np.flatnonzero(self.pair_free)
+
+    @property
+    def fixed(self) -> np.ndarray:
+        return np.flatnonzero(~self.pair_free)
+
+    def total_cost(self) -> np.ndarray:
+        return sum(self.cost[c] for c in PAIR_COST_COMPONENTS)
+
+
+QUANTITY_UNITS = {
+    "households": "households",
+    "area": "10^4 m^2",
+    "load_kw": "kW",
+    "heat_gj": "GJ/a",
+    "fuel_units": "unit/a",
+    "gas_annual": "10^4 m^3/a",
+    "gas_peak_day": "10^4 m^3/d",
+    "electricity": "10^4 kWh/a",
+    "kva": "kVA",
+    "heat_mw": "MW",
+    "investment": "10^4 yuan",
+    "subsidy_equipment": "10^4 yuan",
+    "subsidy_running": "10^4 yuan/a",
+    "co2": "t/a",
+    "pm25": "kg/a",
+    "coal_tce": "tce/a",
+    "clean_households": "households",
+    "rural_gas_new_households": "households",
+}
+
+
+def _scalar_names(data: RegionData) -> list[str]:
+    t = data.tables
+    years_cols = [c.name for c in TABLES["years"].columns if c.dtype in ("float", "int") and c.name != "year"]
+    return sorted(set(t["parameters"]["name"]) | set(years_cols) | {f"{f}_price" for f in t["fuels"]["fuel_id"]})
+
+
+def resolve_overrides(data: RegionData, scenarios: list[str], sets: dict[str, float]) -> Overrides:
+    """Combine named scenarios (in order) and --set values (last wins)."""
+    problems = []
+    merged: dict[str, float] = {}
+    fix = False
+    for name in scenarios:
+        if name not in data.scenarios:
+            known = ", ".join(sorted(data.scenarios)) or "none"
+            problems.append(Problem(str(data.folder / "scenarios.yaml"), None, name, f"unknown scenario (known: {known})"))
+            continue
+        spec = data.scenarios[name]
+        merged.update({k: v for k, v in (spec.get("set") or {}).items()})
+        fix = fix or bool(spec.get("fix_plan_routes", False))
+    merged.update(sets)
+    known = _scalar_names(data)
+    clean = {}
+    for k, v in merged.items():
+        if k not in known:
+            problems.append(Problem("--set/scenarios.yaml", None, k, f"unknown parameter (known: {', '.join(known)})"))
+            continue
+        try:
+            clean[k] = float(v)
+        except (TypeError, ValueError):
+            problems.append(Problem("--set/scenarios.yaml", None, k, f"'{v}' is not a number"))
+    if problems:
+        raise InputError(problems)
+    return Overrides(tuple(scenarios), clean, fix)
+
+
+def apply_overrides(data: RegionData, year: int, ov: Overrides) -> dict[str, pd.DataFrame]:
+    """Copies of the tables with the overrides applied (the inputs stay untouched)."""
+    t = {k: v.copy() for k, v in data.tables.items()}
+    fuels = set(t["fuels"]["fuel_id"])
+    for name, value in ov.set.items():
+        if name.endswith("_price") and name[: -len("_price")] in fuels:
+            pr = t["prices"]
+            pr.loc[(pr["year"] == year) & (pr["fuel_id"] == name[: -len("_price")]), "price_yuan_per_unit"] = value
+        elif name in set(t["parameters"]["name"]):
+            p = t["parameters"]
+            p.loc[p["name"] == name, "value"] = value
+        else:
+            y = t["years"]
+            y.loc[y["year"] == year, name] = value
+    return t
+
+
+def _allowed(list_col: pd.Series, zone_values: pd.Series) -> np.ndarray:
+    """[zone, route] mask: the route's semicolon list holds the zone's value or 'all'."""
+    out = np.zeros((len(zone_values), len(list_col)), dtype=bool)
+    zv = zone_values.to_numpy()
+    for j, spec in enumerate(list_col):
+        items = set(spec.split(";"))
+        out[:, j] = True if ANY in items else np.isin(zv, list(items))
+    return out
+
+
+def prepare(data: RegionData, year: int, overrides: Overrides | None = None) -> Instance:
+    """Eligible options and their coefficients for one region and year."""
+    ov = overrides or Overrides()
+    t = apply_overrides(data, year, ov)
+    zones, routes, fuels = t["zones"].reset_index(drop=True), t["routes"].reset_index(drop=True), t["fuels"]
+    p = dict(zip(t["parameters"]["name"], t["parameters"]["value"].astype(float)))
+    zfile = str(data.folder / "zones.csv")
+
+    # climate -> equivalent full-load hours (degree-day method)
+    flh = 24.0 * p["heating_season_days"] * (p["indoor_temperature_c"] - p["heating_season_mean_temperature_c"]) / (
+        p["indoor_temperature_c"] - p["design_temperature_c"])
+
+    county_ids = t["counties"]["county_id"].to_numpy()
+    county_index = {c: i for i, c in enumerate(county_ids)}
+    route_ids = routes["route_id"].to_numpy()
+    route_index = {r: i for i, r in enumerate(route_ids)}
+    fuel = fuels.set_index("fuel_id")
+    year_row = t["years"].set_index("year").loc[year]
+    prices = t["prices"][t["prices"]["year"] == year].set_index("fuel_id")["price_yuan_per_unit"]
+    bt = t["building_types"].set_index("building_type")
+    hs = t["heat_sources"]
+    source_keys = sorted(set(zip(hs["county_id"], hs["route_id"])))
+    source_index = {k: i for i, k in enumerate(source_keys)}
+    source_capacity = np.array([hs.loc[(hs["county_id"] == c) & (hs["route_id"] == r), "spare_capacity_mw"].sum()
+                                for c, r in source_keys], dtype=float)
+
+    nz, nr = len(zones), len(routes)
+    existing = zones["existing_route"].map(route_index).to_numpy()
+    clean_route = routes["clean"].to_numpy().astype(bool)
+    fixed_existing = clean_route[existing]
+    demolition = zones["demolition"].to_numpy().astype(bool) & ~fixed_existing
+    route_fuel = routes["fuel_id"].to_numpy()
+    is_elec = route_fuel == ELECTRICITY
+    is_gas = route_fuel == GAS
+
+    # eligibility [zone, route]
+    ok = np.broadcast_to(routes["selectable"].to_numpy().astype(bool), (nz, nr)).copy()
+    ok &= _allowed(routes["area_types"], zones["area_type"])
+    ok &= _allowed(routes["terrains"], zones["terrain"])
+    ok &= _allowed(routes["building_types"], zones["building_type"])
+    ok &= ~(routes["requires_gas_network"].to_numpy().astype(bool)[None, :] & (zones["gas_network"].to_numpy() == 0)[:, None])
+    max_km = routes["max_heat_network_km"].to_numpy(dtype=float)
+    ok &= ~(zones["heat_network_km"].to_numpy()[:, None] > np.where(np.isnan(max_km), np.inf, max_km)[None, :])
+    has_grid = (zones["transformer_group"].to_numpy() != "") | (zones["area_type"].to_numpy() == "urban")
+    ok &= ~(is_elec[None, :] & ~has_grid[:, None])
+    needs_src = routes["needs_heat_source"].to_numpy().astype(bool)
+    zc = zones["county_id"].to_numpy()
+    src_of = np.full((nz, nr), -1)
+    for (c, r), k in source_index.items():
+        src_of[(zc == c), route_index[r]] = k
+    ok &= ~(needs_src[None, :] & (src_of < 0))
+    # fixed zones: existing clean route; demolition: quality coal
+    ok[fixed_existing] = False
+    ok[fixed_existing, existing[fixed_existing]] = True
+    ok[demolition] = False
+    ok[demolition, route_index[QUALITY_COAL]] = True
+
+    has_retrofit = bt["retrofit_capex_yuan_per_m2"].notna()
+    zone_can_retrofit = zones["building_type"].map(has_retrofit).to_numpy() & ~fixed_existing & ~demolition
+    ok3 = np.stack([ok, ok & zone_can_retrofit[:, None]], axis=2)  # [zone, route, retrofit]
+
+    if ov.fix_plan_routes:
+        plan = zones["plan_route"].to_numpy()
+        has_plan = plan != ""
+        plan_retro = zones["plan_retrofit"].fillna(0).to_numpy().astype(int)
+        problems = []
+        for i in np.flatnonzero(has_plan):
+            r, e = route_index[plan[i]], plan_retro[i]
+            if not ok3[i, r, e]:
+                problems.append(Problem(zfile, i + 2, "plan_route",
+                                        f"zone {zones.at[i, 'zone_id']}: the plan's route '{plan[i]}'"
+                                        f"{' with retrofit' if e else ''} is not eligible for this zone"))
+            ok3[i] = False
+            ok3[i, r, e] = True
+        if problems:
+            raise InputError(problems)
+
+    n_opts = ok3.sum(axis=(1, 2))
+    empty = np.flatnonzero(n_opts == 0)
+    if len(empty):
+        raise InputError([Problem(zfile, int(i) + 2, "zone_id",
+                                  f"zone {zones.at[i, 'zone_id']} has no eligible route (check gas_network, heat_network_km, "
+                                  f"transformer_group, heat_sources for its county and the routes' area_types/terrains/building_types)")
+                          for i in empty])
+
+    pz, pr, pe = np.nonzero(ok3)
+    ctx = dict(zones=zones, routes=routes, fuel=fuel, bt=bt, prices=prices, p=p, flh=flh, existing=existing,
+               clean_route=clean_route, is_gas=is_gas, is_elec=is_elec, needs_src=needs_src)
+    q, cost = option_quantities(ctx, pz, pr, pe.astype(bool))
+    base_q, base_cost = option_quantities(ctx, np.arange(nz), existing, np.zeros(nz, dtype=bool))
+    pe = pe.astype(bool)
+    converting = (pr != existing[pz]) | pe
+    rural = (zones["area_type"].to_numpy() == "rural")
+    rate = p["discount_rate"]
+
+    tr = t["transformers"].reset_index(drop=True)
+    group_index = {g: i for i, g in enumerate(tr["group_id"])}
+    pair_group = zones["transformer_group"].map(group_index).fillna(-1).astype(int).to_numpy()[pz]
+
+    coverage = []
+    cov = t["coverage"][t["coverage"]["year"] == year]
+    zone_area_type = zones["area_type"].to_numpy()
+    zone_terrain = zones["terrain"].to_numpy()
+    for _, row in cov.iterrows():
+        mask = ~zones["demolition"].to_numpy().astype(bool)
+        if row["area_type"] != ANY:
+            mask &= zone_area_type == row["area_type"]
+        if row["terrain"] != ANY:
+            mask &= zone_terrain == row["terrain"]
+        coverage.append((f"{row['area_type']}/{row['terrain']}", mask, float(row["min_clean_share"])))
+
+    caps = {c.name: float(year_row[c.name]) for c in TABLES["years"].columns if c.name not in ("year", "source")}
+    caps["rural_gas_new_cap_households"] = caps.get("rural_gas_new_cap_households", np.nan)
+
+    return Instance(
+        region=data.region, year=year,
+        zone_ids=zones["zone_id"].to_numpy(), zone_county=np.array([county_index[c] for c in zc], dtype=int),
+        county_ids=county_ids, county_names=t["counties"]["name_zh"].to_numpy(),
+        route_ids=route_ids, route_names=routes["name_zh"].to_numpy(), route_category=routes["category"].to_numpy(),
+        zone_existing=existing, zone_households=zones["households"].to_numpy(dtype=float),
+        zone_area=zones["floor_area_10k_m2"].to_numpy(dtype=float), zone_rural=rural,
+        zone_demolition=zones["demolition"].to_numpy().astype(bool),
+        pair_zone=pz, pair_route=pr, pair_retrofit=pe, pair_free=(n_opts[pz] > 1), pair_converting=converting,
+        q=q, cost=cost, base_q=base_q, pair_group=pair_group, pair_source=np.where(needs_src[pr] & converting, src_of[pz, pr], -1),
+        group_ids=tr["group_id"].to_numpy(), group_capacity=tr["capacity_kva"].to_numpy(dtype=float),
+        group_existing=tr["existing_peak_kva"].to_numpy(dtype=float), group_unit_kva=tr["upgrade_unit_kva"].to_numpy(dtype=float),
+        group_unit_cost=tr["upgrade_unit_capex_yuan"].to_numpy(dtype=float)
+        * annuity_factor(rate, tr["upgrade_lifetime_yr"].to_numpy(dtype=float)) * YUAN_TO_10K,
+        group_max_units=tr["max_upgrade_units"].to_numpy(dtype=float),
+        source_keys=source_keys, source_capacity=source_capacity, source_rows=hs.reset_index(drop=True),
+        coverage=coverage, caps=caps, params=p, overrides=ov, full_load_hours=flh,
+    )
+
+
+def storage_module_cost(inst: Instance) -> float:
+    """Annualised cost of one storage module, 10^4 yuan/a."""
+    c = inst.caps
+    return c["storage_module_capex_10k_yuan"] * float(annuity_factor(inst.params["discount_rate"], c["storage_module_lifetime_yr"]))
+
+
+def option_quantities(ctx: dict, pz: np.ndarray, pr: np.ndarray, pe: np.ndarray) -> tuple[dict, dict]:
+    """Physical quantities (QUANTITY_UNITS) and cost components of options (zone pz, route pr, retrofit pe).
+
+    Design load P = A q (1 - saving); season heat Q = P * full-load hours; final energy Q / efficiency.
+    Investment, equipment/running subsidies, new transformer load and new heat-source load
+    count only when the option changes the zone's base-year heating (converting).
+    """
+    zones, routes, fuel, bt, prices, p = ctx["zones"], ctx["routes"], ctx["fuel"], ctx["bt"], ctx["prices"], ctx["p"]
+    existing = ctx["existing"]
+    route_fuel = routes["fuel_id"].to_numpy()
+    hh = zones["households"].to_numpy(dtype=float)[pz]
+    area_m2 = zones["floor_area_10k_m2"].to_numpy(dtype=float)[pz] * 1e4
+    btype = zones["building_type"].to_numpy()[pz]
+    saving = np.where(pe, bt["retrofit_saving"].reindex(btype).fillna(0).to_numpy(), 0.0)
+    load_kw = area_m2 * bt["design_heat_load_w_per_m2"].reindex(btype).to_numpy() / 1000.0 * (1.0 - saving)
+    heat_gj = load_kw * ctx["flh"] * KWH_TO_GJ
+    eff = routes["efficiency"].to_numpy(dtype=float)[pr]
+    final_gj = heat_gj / eff
+    f_ids = route_fuel[pr]
+    units = final_gj / fuel["energy_gj_per_unit"].reindex(f_ids).to_numpy()
+    gas = ctx["is_gas"][pr]
+    elec = ctx["is_elec"][pr]
+    converting = (pr != existing[pz]) | pe
+    rural = zones["area_type"].to_numpy()[pz] == "rural"
+
+    rate = p["discount_rate"]
+    crf_route = annuity_factor(rate, routes["lifetime_yr"].to_numpy(dtype=float))[pr]
+    retro_cost = np.where(pe, bt["retrofit_capex_yuan_per_m2"].reindex(btype).fillna(0).to_numpy(), 0.0) * area_m2
+    crf_retro = annuity_factor(rate, bt["retrofit_lifetime_yr"].reindex(btype).fillna(1).to_numpy())
+    capex_route = np.where(converting, routes["capex_yuan_per_household"].to_numpy()[pr] * hh
+                           + routes["capex_yuan_per_m2"].to_numpy()[pr] * area_m2, 0.0)
+    cop_design = routes["cop_design"].to_numpy(dtype=float)[pr]
+    charge = routes["charge_hours"].to_numpy(dtype=float)[pr]
+    gas_lhv = float(fuel.at[GAS, "energy_gj_per_unit"])
+    q = {
+        "households": hh,
+        "area": area_m2 / 1e4,
+        "load_kw": load_kw,
+        "heat_gj": heat_gj,
+        "fuel_units": units,
+        "gas_annual": np.where(gas, final_gj / gas_lhv, 0.0) / 1e4,
+        "gas_peak_day": np.where(gas, load_kw * 24.0 * KWH_TO_GJ / eff / gas_lhv, 0.0) / 1e4,
+        "electricity": np.where(elec, final_gj / KWH_TO_GJ, 0.0) / 1e4,
+        "kva": np.where(elec & converting, load_kw / cop_design * 24.0 / charge / p["power_factor"]
+                        * p["electric_coincidence_factor"], 0.0),
+        "heat_mw": np.where(ctx["needs_src"][pr] & converting, load_kw / 1000.0, 0.0),
+        "investment": (capex_route + retro_cost) * YUAN_TO_10K,
+        "subsidy_equipment": np.where(converting, routes["subsidy_equipment_yuan_per_household"].to_numpy()[pr] * hh, 0.0) * YUAN_TO_10K,
+        "subsidy_running": np.where(converting, routes["subsidy_running_yuan_per_household_yr"].to_numpy()[pr] * hh, 0.0) * YUAN_TO_10K,
+        "co2": units * fuel["co2_kg_per_unit"].reindex(f_ids).to_numpy() / 1000.0,
+        "pm25": units * fuel["pm25_g_per_unit"].reindex(f_ids).to_numpy() / 1000.0,
+        "coal_tce": units * fuel["coal_tce_per_unit"].reindex(f_ids).to_numpy(),
+        "clean_households": hh * ctx["clean_route"][pr],
+        "rural_gas_new_households": hh * (gas & rural & (pr != existing[pz])),
+    }
+    cost = {
+        "annuity_route": capex_route * crf_route * YUAN_TO_10K,
+        "annuity_retrofit": retro_cost * crf_retro * YUAN_TO_10K,
+        "fixed_om": routes["fixed_om_yuan_per_household_yr"].to_numpy()[pr] * hh * YUAN_TO_10K,
+        "fuel": units * prices.reindex(f_ids).to_numpy() * YUAN_TO_10K,
+    }
+    return q, cost

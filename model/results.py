@@ -1,0 +1,225 @@
+"""Solution -> one xr.Dataset with units, long names and provenance; atomic writes."""
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from model.prepare import COST_COMPONENTS, PAIR_COST_COMPONENTS, Instance, storage_module_cost
+from model.registry import OUTPUTS
+from model.solve import Solution
+
+MODEL_VERSION = "0.1.0"
+
+
+def selected(inst: Instance, sol: Solution) -> np.ndarray:
+    """Boolean over all pairs: the option each zone takes."""
+    sel = ~inst.pair_free.copy()
+    sel[inst.free[sol.x.astype(bool)]] = True
+    return sel
+
+
+def _by(index: np.ndarray, n: int, weights: np.ndarray) -> np.ndarray:
+    return np.bincount(index, weights=weights, minlength=n)
+
+
+def build_dataset(inst: Instance, sol: Solution, attrs: dict | None = None) -> xr.Dataset:
+    sel = selected(inst, sol)
+    idx = np.flatnonzero(sel)
+    z = inst.pair_zone[idx]
+    order = np.argsort(z)
+    idx, z = idx[order], z[order]
+    if len(z) != len(inst.zone_ids) or np.any(z != np.arange(len(inst.zone_ids))):
+        raise AssertionError("solution does not give every zone exactly one option")
+    q = {k: v[idx] for k, v in inst.q.items()}
+    cost = {k: v[idx] for k, v in inst.cost.items()}
+    r = inst.pair_route[idx]
+    nz, nr, nc = len(inst.zone_ids), len(inst.route_ids), len(inst.county_ids)
+    county = inst.zone_county
+    conv = inst.pair_converting[idx]
+    cr = county * nr + r
+
+    def county_route(w):
+        return _by(cr, nc * nr, w).reshape(nc, nr)
+
+    def county_sum(w):
+        return _by(county, nc, w)
+
+    # transformer groups
+    ng = len(inst.group_ids)
+    grp = inst.pair_group[idx]
+    g_new = _by(grp[grp >= 0], ng, q["kva"][grp >= 0])
+    units = np.zeros(ng)
+    for g, u in sol.upgrade.items():
+        units[g] = u
+    # heat sources: load of a (county, route) key shared over its sources by capacity
+    src = inst.pair_source[idx]
+    key_load = _by(src[src >= 0], len(inst.source_keys), q["heat_mw"][src >= 0])
+    rows = inst.source_rows
+    key_of_row = [inst.source_keys.index((c, rt)) for c, rt in zip(rows["county_id"], rows["route_id"])]
+    row_cap = rows["spare_capacity_mw"].to_numpy(dtype=float)
+    key_cap = inst.source_capacity[key_of_row]
+    row_load = np.where(key_cap > 0, key_load[key_of_row] * row_cap / np.where(key_cap > 0, key_cap, 1), 0.0)
+
+    p, c = inst.params, inst.caps
+    gas = q["gas_annual"].sum()
+    storage_required = p["storage_days_required"] / p["storage_averaging_days"] * (gas + c["gas_other_use_10k_m3"])
+    comp_cost = {k: cost[k].sum() for k in PAIR_COST_COMPONENTS}
+    comp_cost["transformer_upgrades"] = float((units * inst.group_unit_cost).sum())
+    comp_cost["gas_storage"] = sol.modules * storage_module_cost(inst)
+    base = inst.base_q
+    zone_cost = sum(cost[k] for k in PAIR_COST_COMPONENTS)
+    hh = inst.zone_households
+
+    data = {
+        "route": inst.route_ids[r].astype(str),
+        "retrofit": inst.pair_retrofit[idx].astype(np.int8),
+        "converted": conv.astype(np.int8),
+        "decided": inst.pair_free[idx].astype(np.int8),
+        "zone_county": inst.county_ids[county].astype(str),
+        "zone_households": hh,
+        "zone_floor_area": inst.zone_area,
+        "zone_gas_annual": q["gas_annual"],
+        "zone_electricity": q["electricity"],
+        "zone_peak_kva": q["kva"],
+        "zone_cost": zone_cost,
+        "zone_investment": q["investment"],
+        "households": county_route(hh),
+        "floor_area": county_route(inst.zone_area),
+        "households_converted": county_route(hh * conv),
+        "floor_area_converted": county_route(inst.zone_area * conv),
+        "investment": county_route(q["investment"]),
+        "co2": county_sum(q["co2"]),
+        "co2_avoided": county_sum(base["co2"] - q["co2"]),
+        "pm25": county_sum(q["pm25"]),
+        "pm25_avoided": county_sum(base["pm25"] - q["pm25"]),
+        "coal_displaced": county_sum(base["coal_tce"] - q["coal_tce"]),
+        "clean_share": county_sum(q["clean_households"]) / np.maximum(county_sum(hh), 1),
+        "gas_annual": gas,
+        "gas_annual_cap": c["gas_annual_cap_10k_m3"],
+        "gas_peak_day": q["gas_peak_day"].sum(),
+        "gas_peak_day_cap": c["gas_peak_day_cap_10k_m3"],
+        "storage_required": storage_required,
+        "storage_existing": c["gas_storage_existing_10k_m3"],
+        "storage_modules": float(sol.modules),
+        "storage_built": sol.modules * c["storage_module_size_10k_m3"],
+        "rural_gas_new_households": q["rural_gas_new_households"].sum(),
+        "transformer_load": inst.group_existing + g_new,
+        "transformer_capacity": inst.group_capacity,
+        "transformer_upgrade_units": units,
+        "transformer_capacity_after": inst.group_capacity + units * inst.group_unit_kva,
+        "heat_source_load": row_load,
+        "heat_source_capacity": row_cap,
+        "subsidy_equipment": q["subsidy_equipment"].sum(),
+        "subsidy_running": q["subsidy_running"].sum(),
+        "subsidy_budget": c["subsidy_budget_10k_yuan"],
+        "cost": np.array([comp_cost[k] for k in COST_COMPONENTS]),
+        "objective": float(sum(comp_cost.values())),
+    }
+    coords = {
+        "zone": inst.zone_ids.astype(str),
+        "route": inst.route_ids.astype(str),
+        "county": inst.county_ids.astype(str),
+        "transformer_group": inst.group_ids.astype(str),
+        "heat_source": rows["source_id"].to_numpy().astype(str),
+        "cost_component": np.array(COST_COMPONENTS),
+        "route_name_zh": ("route", inst.route_names.astype(str)),
+        "route_category": ("route", inst.route_category.astype(str)),
+        "county_name_zh": ("county", inst.county_names.astype(str)),
+    }
+    # the per-zone "route" variable shares its name with the route dim: store it as chosen_route
+    variables = {}
+    for name, values in data.items():
+        spec = OUTPUTS[name]
+        out_name = "chosen_route" if name == "route" else name
+        variables[out_name] = xr.Variable(spec.dims, np.asarray(values),
+                                          attrs={"units": spec.unit, "long_name": spec.long_name})
+    ds = xr.Dataset(variables, coords=coords)
+    ds.attrs.update({
+        "title": f"Clean heating plan, {inst.region} {inst.year}",
+        "region": inst.region,
+        "year": int(inst.year),
+        "scenario": inst.overrides.label,
+        "overrides": ", ".join(f"{k}={v:g}" for k, v in sorted(inst.overrides.set.items())) or "none",
+        "solver": sol.solver,
+        "status": sol.status,
+        "mip_gap": float(sol.mip_gap),
+        "objective_10k_yuan_per_a": float(data["objective"]),
+        "solver_objective_10k_yuan_per_a": float(sol.objective),
+        "model_version": MODEL_VERSION,
+        "zones": int(nz),
+        "zones_decided": int(len(np.unique(inst.pair_zone[inst.free]))),
+        "binaries": int(len(inst.free)),
+        "full_load_hours": float(inst.full_load_hours),
+    })
+    ds.attrs.update(attrs or {})
+    return ds
+
+
+def plan_table(ds: xr.Dataset, converted_only: bool = False) -> pd.DataFrame:
+    """County x route: households and floor area (long format, non-zero rows)."""
+    hh = ds["households_converted" if converted_only else "households"]
+    area = ds["floor_area_converted" if converted_only else "floor_area"]
+    df = pd.DataFrame({
+        "households": hh.to_series(),
+        "floor_area_10k_m2": area.to_series(),
+        "households_converted": ds["households_converted"].to_series(),
+        "floor_area_converted_10k_m2": ds["floor_area_converted"].to_series(),
+        "investment_10k_yuan": ds["investment"].to_series(),
+    }).reset_index()
+    df = df[df["households"] > 0]
+    names = dict(zip(ds["county"].values, ds["county_name_zh"].values))
+    rnames = dict(zip(ds["route"].values, ds["route_name_zh"].values))
+    cats = dict(zip(ds["route"].values, ds["route_category"].values))
+    df.insert(1, "county_name_zh", df["county"].map(names))
+    df.insert(3, "route_name_zh", df["route"].map(rnames))
+    df.insert(4, "category", df["route"].map(cats))
+    return df.reset_index(drop=True)
+
+
+def format_plan_table(ds: xr.Dataset) -> str:
+    """The terminal view: converted households and 10^4 m2 per county and new route."""
+    df = plan_table(ds, converted_only=True)
+    if df.empty:
+        return "No zone converts in this plan."
+    df["label"] = df["route_name_zh"]
+    hh = df.pivot_table(index="county_name_zh", columns="label", values="households", aggfunc="sum", fill_value=0)
+    area = df.pivot_table(index="county_name_zh", columns="label", values="floor_area_10k_m2", aggfunc="sum", fill_value=0)
+    hh.loc["合计 total"] = hh.sum()
+    area.loc["合计 total"] = area.sum()
+    hh["合计 total"] = hh.sum(axis=1)
+    area["合计 total"] = area.sum(axis=1)
+    with pd.option_context("display.width", 200, "display.max_columns", 30):
+        return ("Households converted, by county and new route:\n" + hh.round(0).astype(int).to_string()
+                + "\n\nFloor area converted (10^4 m2), by county and new route:\n" + area.round(1).to_string())
+
+
+def _atomic(path: Path, write) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def write_results(ds: xr.Dataset, path: Path) -> dict[str, Path]:
+    """NetCDF and the plan table CSV beside it, each written to a temp file and renamed."""
+    path = Path(path)
+    csv = path.with_suffix(".plan.csv")
+    _atomic(path, lambda tmp: ds.to_netcdf(tmp, engine="netcdf4"))
+    _atomic(csv, lambda tmp: plan_table(ds).to_csv(tmp, index=False, encoding="utf-8", lineterminator="\n"))
+    return {"netcdf": path, "plan_csv": csv}
+
+
+def now_iso() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()
