@@ -215,7 +215,7 @@ def _check_semantics(tables: dict[str, pd.DataFrame], files: dict[str, str], yea
         for name in ("years", "prices"):
             if name in tables and year not in set(tables[name]["year"].dropna().astype(int)):
                 problems.append(Problem(files[name], None, "year", f"has no row for the run year {year}"))
-        if "prices" in tables and "fuels" in tables:
+        if "prices" in tables and "fuels" in tables and year in set(tables["prices"]["year"].dropna().astype(int)):
             pr = tables["prices"]
             have = set(pr.loc[pr["year"] == year, "fuel_id"])
             for f in tables["fuels"]["fuel_id"]:
