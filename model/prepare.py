@@ -40,11 +40,12 @@ class Overrides:
     scenarios: tuple[str, ...] = ()
     set: dict[str, float] = field(default_factory=dict)
     fix_plan_routes: bool = False
+    cli_set: tuple[str, ...] = ()  # names set on the command line (they name the result)
 
     @property
     def label(self) -> str:
         parts = list(self.scenarios) or ["base"]
-        parts += [f"{k}={v:g}" for k, v in sorted(self.set.items())]
+        parts += [f"{k}={self.set[k]:g}" for k in sorted(self.cli_set) if k in self.set]
         return "+".join(parts)
 
 
@@ -163,7 +164,7 @@ def resolve_overrides(data: RegionData, scenarios: list[str], sets: dict[str, fl
             problems.append(Problem("--set/scenarios.yaml", None, k, f"'{v}' is not a number"))
     if problems:
         raise InputError(problems)
-    return Overrides(tuple(scenarios), clean, fix)
+    return Overrides(tuple(scenarios), clean, fix, tuple(sets))
 
 
 def apply_overrides(data: RegionData, year: int, ov: Overrides) -> dict[str, pd.DataFrame]:
