@@ -23,6 +23,36 @@ def _parse_set(items: list[str]) -> dict[str, str]:
     return out
 
 
+def _write_diagnosis(exc: SolveError, args) -> None:
+    """An infeasible run leaves <scenario>.diagnosis.nc (what had to be relaxed), never a plan."""
+    from model import diagnose
+    from model.pipeline import Infeasible
+    from model.results import _atomic
+
+    if not isinstance(exc, Infeasible) or not exc.context:
+        return
+    ds = diagnose.diagnosis_dataset(exc.relaxations, exc.iis, exc.context)
+    path = args.out / args.region / str(args.year) / f"{exc.context['scenario']}.diagnosis.nc"
+    _atomic(path, lambda tmp: ds.to_netcdf(tmp, engine="netcdf4"))
+    print(f"wrote the diagnosis to {path}", file=sys.stderr)
+
+
+def format_binding(ds) -> str:
+    """The 'what binds' table: binding caps and targets with their shadow prices."""
+    if "constraint" not in ds.dims:
+        return ""
+    b = ds.constraint_binding.values == 1
+    if not b.any():
+        return "No cap or target binds."
+    lines = ["What binds (shadow price = change of the objective, 10^4 yuan/a, per unit more of the bound;",
+             "route choices fixed at the optimum):"]
+    for label, unit, act, bound, price in zip(ds.constraint.values[b], ds.constraint_unit.values[b],
+                                              ds.constraint_activity.values[b], ds.constraint_bound.values[b],
+                                              ds.shadow_price.values[b]):
+        lines.append(f"  {label:<45} {act:>14,.2f} of {bound:>14,.2f} {unit:<11} shadow price {price:>12.5g}")
+    return "\n".join(lines)
+
+
 def solve_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="solve.py", description="Least-cost clean heating plan for one region and year.")
     ap.add_argument("--year", type=int, required=True, help="planning year, e.g. 2022")
@@ -53,6 +83,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INPUT
     except SolveError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        _write_diagnosis(exc, args)
         return exc.exit_code
     ds = res.dataset
     path = args.out / args.region / str(args.year) / f"{ds.attrs['scenario']}.nc"
@@ -62,6 +93,10 @@ def main(argv: list[str] | None = None) -> int:
     write_s = time.perf_counter() - t
     print(format_plan_table(ds))
     print()
+    binding = format_binding(ds)
+    if binding:
+        print(binding)
+        print()
     tm = res.times
     gap_note = "" if ds.attrs["status"] == "optimal" else f"  (stopped: {ds.attrs['status']}; plan within gap below)"
     print(f"region {args.region}, year {args.year}, scenario {ds.attrs['scenario']}: "

@@ -7,11 +7,12 @@ from pathlib import Path
 
 import xarray as xr
 
+from model import diagnose
 from model.build import create_model
 from model.errors import EXIT_INFEASIBLE, SolveError
 from model.prepare import Instance, Overrides, prepare, resolve_overrides
 from model.results import build_dataset, now_iso
-from model.solve import Compiled, Solution, SolveOptions, compile_model, explain_infeasible, run
+from model.solve import Compiled, Solution, SolveOptions, compile_model, run
 from model.validate import RegionData, load_region
 
 
@@ -26,24 +27,30 @@ class RunResult:
 
 
 class Infeasible(SolveError):
-    def __init__(self, relaxed: list[tuple[str, str, float]], detail: str):
-        self.relaxed = relaxed
-        super().__init__(detail, EXIT_INFEASIBLE)
+    """No plan meets every cap and target; `relaxations` says what had to give, `iis` why."""
+
+    def __init__(self, relaxations: list[diagnose.Relaxation], iis: list[str] | None = None, note: str = ""):
+        self.relaxations = relaxations
+        self.iis = iis or []
+        self.context: dict = {}
+        super().__init__(_infeasible_message(relaxations, self.iis, note), EXIT_INFEASIBLE)
+
+    @property
+    def relaxed(self) -> list[tuple[str, str, float]]:
+        return [(r.family, r.key, r.amount) for r in self.relaxations]
 
 
-UNITS = {
-    "gas_annual_cap": "10^4 m^3/a", "gas_peak_day_cap": "10^4 m^3/d", "gas_storage": "10^4 m^3 (x days/averaging days)",
-    "transformer_capacity": "kVA", "subsidy_budget": "10^4 yuan", "heat_source_capacity": "MW",
-    "coverage_target": "households", "rural_gas_control": "households",
-}
-
-
-def _infeasible_message(relaxed) -> str:
-    if not relaxed:
-        return "the caps and targets cannot all be met (the elastic re-solve found no explanation)"
-    lines = ["the caps and targets cannot all be met; to find a plan these had to be relaxed:"]
-    for fam, key, amount in relaxed:
-        lines.append(f"  - {fam} [{key}]: short by {amount:,.2f} {UNITS.get(fam, '')}")
+def _infeasible_message(relaxations, iis, note) -> str:
+    if not relaxations:
+        lines = ["the caps and targets cannot all be met (the elastic re-solve found no explanation)"]
+    else:
+        lines = ["the caps and targets cannot all be met; to find a plan these had to be relaxed:"]
+        lines += [f"  - {r}" for r in relaxations]
+    if note:
+        lines.append(f"  ({note})")
+    if iis:
+        lines.append("an irreducible set of conflicting constraints (LP relaxation):")
+        lines += [f"  - {row}" for row in iis[:20]] + ([f"  ... and {len(iis) - 20} more"] if len(iis) > 20 else [])
     return "\n".join(lines)
 
 
@@ -60,7 +67,7 @@ def solve_region(folder: Path | str, year: int, scenarios: list[str] | None = No
 
 
 def solve_data(data: RegionData, year: int, ov: Overrides, options: SolveOptions | None = None,
-               times: dict | None = None) -> RunResult:
+               times: dict | None = None, duals: bool = True, presolve: bool = True, with_iis: bool = True) -> RunResult:
     times = dict(times or {})
     options = options or SolveOptions()
     t = time.perf_counter()
@@ -70,8 +77,13 @@ def solve_data(data: RegionData, year: int, ov: Overrides, options: SolveOptions
     m = create_model(inst)
     times["build"] = time.perf_counter() - t
     if m.trivially_infeasible:
-        relaxed = [(i.family, i.key, i.excess) for i in m.trivially_infeasible]
-        raise Infeasible(relaxed, _infeasible_message(relaxed) + "\n  (already broken by zones that have no choice)")
+        raise Infeasible([diagnose.Relaxation(i.family, i.key, i.excess, [], []) for i in m.trivially_infeasible],
+                         note="already broken by zones that have no choice")
+    if presolve:
+        try:
+            diagnose.presolve_checks(inst)
+        except diagnose.PresolveInfeasible as exc:
+            raise SolveError(str(exc), EXIT_INFEASIBLE) from None
     t = time.perf_counter()
     comp = compile_model(m, options)
     times["handoff"] = time.perf_counter() - t
@@ -79,15 +91,24 @@ def solve_data(data: RegionData, year: int, ov: Overrides, options: SolveOptions
         sol = run(comp, options)
     except SolveError as exc:
         if exc.exit_code == EXIT_INFEASIBLE:
-            relaxed = explain_infeasible(comp)
-            raise Infeasible(relaxed, _infeasible_message(relaxed)) from None
+            relaxations = diagnose.elastic(comp, inst)
+            err = Infeasible(relaxations, diagnose.iis(comp) if with_iis else [])
+            err.context = {"region": data.region, "year": int(year), "scenario": ov.label,
+                           "inputs_hash": data.inputs_hash, "created": now_iso()}
+            raise err from None
         raise
     times["solve"] = sol.times["solve"]
+    if duals:
+        t = time.perf_counter()
+        shadow = diagnose.shadow_prices(comp, sol, inst)
+        times["duals"] = time.perf_counter() - t
     t = time.perf_counter()
     ds = build_dataset(inst, sol, attrs={
         "inputs_hash": data.inputs_hash, "inputs_folder": str(data.folder), "created": now_iso(),
         **{f"time_{k}_s": round(v, 4) for k, v in times.items()},
     })
+    if duals:
+        ds = ds.merge(diagnose.shadow_dataset(shadow), combine_attrs="override")
     times["extract"] = time.perf_counter() - t
     ds.attrs["time_extract_s"] = round(times["extract"], 4)
     return RunResult(data, inst, sol, ds, comp, times)

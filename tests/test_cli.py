@@ -3,6 +3,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import xarray as xr
 
 import factory as f
@@ -25,7 +26,9 @@ def test_cli_writes_dataset_and_plan_table(tmp_path):
     with xr.open_dataset(nc) as ds:
         for name in ds.data_vars:
             assert ds[name].attrs.get("units") and ds[name].attrs.get("long_name"), name
-        assert set(ds.data_vars) == {("chosen_route" if k == "route" else k) for k in OUTPUTS}
+        expected = {("chosen_route" if k == "route" else k) for k, v in OUTPUTS.items() if "relaxed" not in v.dims + ("iis",)
+                    and "iis" not in v.dims}
+        assert set(ds.data_vars) == expected
         assert ds.attrs["status"] == "optimal" and len(ds.attrs["inputs_hash"]) == 64
         assert sorted(ds.chosen_route.values) == ["ashp", "gas_wall_boiler"]
     plan = (tmp_path / "res" / "tiny" / "2022" / "base.plan.csv").read_text(encoding="utf-8")
@@ -67,7 +70,7 @@ def test_cli_infeasible_exit_4_names_cap(tmp_path):
     p = run("--year", "2022", "--inputs", str(folder), "--out", str(tmp_path / "res"))
     assert p.returncode == 4
     assert "gas_annual_cap" in p.stderr and "Traceback" not in p.stderr
-    assert not (tmp_path / "res").exists()
+    assert [x.name for x in (tmp_path / "res").rglob("*") if x.is_file()] == ["base.diagnosis.nc"]
 
 
 def test_earlier_result_kept_when_a_run_fails(tmp_path):
@@ -81,3 +84,26 @@ def test_earlier_result_kept_when_a_run_fails(tmp_path):
     assert run("--year", "2022", "--region", "tiny", "--inputs", str(folder), "--out", str(out)).returncode == 2
     assert nc.read_bytes() == before
     assert sorted(p.name for p in nc.parent.iterdir()) == ["base.nc", "base.plan.csv"]
+
+
+def test_cli_infeasible_writes_diagnosis_not_plan(tmp_path):
+    routes = [f.route("scattered_coal"), f.route("quality_coal"), f.route("gas_wall_boiler")]
+    folder = f.write_region(tmp_path / "inp", f.tables(zones=[f.zone("Z1"), f.zone("Z2")], routes=routes,
+                                                       years={"gas_annual_cap_10k_m3": 0.12}))
+    out = tmp_path / "res"
+    p = run("--year", "2022", "--region", "tiny", "--inputs", str(folder), "--out", str(out))
+    assert p.returncode == 4
+    files = sorted(x.name for x in (out / "tiny" / "2022").iterdir())
+    assert files == ["base.diagnosis.nc"]
+    with xr.open_dataset(out / "tiny" / "2022" / "base.diagnosis.nc") as ds:
+        assert ds.relaxed_family.values.tolist() == ["gas_annual_cap"]
+        assert float(ds.relaxed_amount[0]) == pytest.approx(0.12)
+        assert int(ds.relaxed_zone_count[0]) == 2
+
+
+def test_cli_prints_what_binds(tmp_path):
+    folder = f.write_region(tmp_path / "inp", f.tables(zones=[f.zone("Z1"), f.zone("Z2")],
+                                                       years={"gas_annual_cap_10k_m3": 0.12}))
+    p = run("--year", "2022", "--region", "tiny", "--inputs", str(folder), "--out", str(tmp_path / "res"))
+    assert p.returncode == 0, p.stderr
+    assert "What binds" in p.stdout and "gas_annual_cap[city]" in p.stdout

@@ -1,0 +1,267 @@
+"""Why a plan is infeasible, what binds, and what one more unit is worth.
+
+- `presolve_checks`: the obvious, before the solver (coverage out of reach, budget below
+  the least subsidy any plan needs).
+- `elastic`: re-solve with a penalised slack on every cap and target; report what had to be
+  relaxed, by how much, and the zones and counties involved.
+- `iis`: an irreducible infeasible set of the LP relaxation (HiGHS), in plain words.
+- `shadow_prices`: fix the route choices at the MILP optimum, solve the LP (upgrade units and
+  storage modules continuous) and read the duals of the caps.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import highspy
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from model.prepare import Instance
+from model.solve import INF, Compiled, Solution
+
+ROUTE_ROWS = "one_route_per_zone"
+
+# family -> (unit of the row, plain words)
+FAMILIES = {
+    "gas_annual_cap": ("10^4 m^3/a", "annual gas for heating"),
+    "gas_peak_day_cap": ("10^4 m^3/d", "design-day gas"),
+    "gas_storage": ("10^4 m^3", "7-day emergency gas storage"),
+    "transformer_capacity": ("kVA", "transformer group capacity"),
+    "subsidy_budget": ("10^4 yuan", "subsidy budget"),
+    "heat_source_capacity": ("MW", "heat-source spare capacity"),
+    "coverage_target": ("households", "clean-heating coverage target"),
+    "rural_gas_control": ("households", "new rural coal-to-gas households"),
+    ROUTE_ROWS: ("-", "one route per zone"),
+}
+
+
+class PresolveInfeasible(Exception):
+    def __init__(self, lines: list[str]):
+        self.lines = lines
+        super().__init__("the inputs cannot be met by any plan:\n" + "\n".join(f"  - {line}" for line in lines))
+
+
+def presolve_checks(inst: Instance) -> None:
+    """Catch targets no plan can reach before the solver does."""
+    lines = []
+    clean_opt = inst.q["clean_households"] > 0
+    zone_can_be_clean = np.zeros(len(inst.zone_ids), dtype=bool)
+    zone_can_be_clean[inst.pair_zone[clean_opt]] = True
+    must_be_clean = np.zeros(len(inst.zone_ids), dtype=bool)
+    for label, zmask, share in inst.coverage:
+        need = share * inst.zone_households[zmask].sum()
+        reach = inst.zone_households[zmask & zone_can_be_clean].sum()
+        if need > reach + 1e-9:
+            stuck = zmask & ~zone_can_be_clean
+            lines.append(f"coverage target {label} asks for {need:,.0f} clean households but the allowed routes reach "
+                         f"only {reach:,.0f}: {int(stuck.sum())} zones have no clean route "
+                         f"(e.g. {', '.join(inst.zone_ids[stuck][:5])})")
+        if share >= 1.0:
+            must_be_clean |= zmask
+    # least subsidy: every zone that must be clean takes its least-subsidised clean option
+    subsidy = inst.q["subsidy_equipment"] + inst.q["subsidy_running"]
+    least = np.full(len(inst.zone_ids), np.inf)
+    np.minimum.at(least, inst.pair_zone[clean_opt], subsidy[clean_opt])
+    floor = least[must_be_clean & zone_can_be_clean].sum()
+    budget = inst.caps["subsidy_budget_10k_yuan"]
+    if floor > budget + 1e-9:
+        lines.append(f"subsidy budget {budget:,.1f} 10^4 yuan is below the least any plan needs, {floor:,.1f} 10^4 yuan "
+                     f"(zones that must be clean, each on its least-subsidised clean route)")
+    if lines:
+        raise PresolveInfeasible(lines)
+
+
+def _copy(comp: Compiled) -> highspy.Highs:
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.passModel(comp.highs.getModel())
+    return h
+
+
+@dataclass
+class Relaxation:
+    family: str
+    key: str
+    amount: float
+    zones: list[str]
+    counties: list[str]
+
+    @property
+    def unit(self) -> str:
+        return FAMILIES.get(self.family, ("", ""))[0]
+
+    def __str__(self) -> str:
+        words = FAMILIES.get(self.family, ("", self.family))[1]
+        where = f" [{self.key}]" if self.key != "city" else ""
+        tail = ""
+        if self.zones:
+            tail = f"; {len(self.zones)} zones involved in {', '.join(self.counties[:6])}" + (
+                " ..." if len(self.counties) > 6 else "")
+        return f"{words} ({self.family}){where}: short by {self.amount:,.2f} {self.unit}{tail}"
+
+
+TARGETS = {"coverage_target"}  # policy targets give way only when no cap relaxation helps
+
+
+def elastic(comp: Compiled, inst: Instance, penalty: float = 1e4, target_weight: float = 1e3,
+            time_limit: float = 120.0) -> list[Relaxation]:
+    """Penalised slack on every cap and target row (one-route rows stay hard).
+
+    Minimises sum_i w_i s_i with w_i = penalty / scale_i, scale_i = max(1, |bound_i|, sum_j |a_ij|):
+    a relaxation is weighed by how far it moves the row in proportion to the row's size, not by
+    its unit. Targets (coverage) weigh target_weight times more than caps, so the diagnosis says
+    which supply, grid or budget cap is short before it says a target cannot be met.
+    """
+    h = _copy(comp)
+    lp = comp.highs.getLp()
+    lower, upper = np.asarray(lp.row_lower_), np.asarray(lp.row_upper_)
+    A = _row_matrix(comp)
+    row_size = np.asarray(abs(A).sum(axis=1)).ravel()
+    rows = [i for i, (fam, _) in enumerate(comp.row_names) if fam != ROUTE_ROWS]
+    for i in rows:
+        bound = upper[i] if comp.row_sense[i] == 1 else lower[i]
+        coef = -1.0 if comp.row_sense[i] == 1 else 1.0
+        weight = penalty / max(1.0, abs(bound), row_size[i])
+        if comp.row_names[i][0] in TARGETS:
+            weight *= target_weight
+        h.addCol(weight, 0.0, INF, 1, np.array([i], dtype=np.int32), np.array([coef]))
+    h.setOptionValue("time_limit", float(time_limit))
+    h.setOptionValue("mip_rel_gap", 1e-6)
+    h.run()
+    if h.getInfo().primal_solution_status != 2:
+        return []
+    col = np.asarray(h.getSolution().col_value)
+    slack = col[comp.n_cols:comp.n_cols + len(rows)]
+    x = np.rint(col[comp.x_col])
+    chosen = inst.free[x > 0.5]
+    out = []
+    for i, s in zip(rows, slack):
+        if s <= 1e-6:
+            continue
+        fam, key = comp.row_names[i]
+        cols_in_row = set(A[i].indices.tolist())
+        if fam == "coverage_target":
+            # zones of the target that stay unclean
+            free_zone_cols = {c: z for c, z in zip(comp.x_col, inst.pair_zone[inst.free])}
+            zones_in = {free_zone_cols[c] for c in cols_in_row if c in free_zone_cols}
+            clean = set(inst.pair_zone[chosen][inst.q["clean_households"][chosen] > 0])
+            zones = sorted(zones_in - clean)
+        else:
+            used = [p for p, c in zip(inst.free, comp.x_col) if c in cols_in_row]
+            zones = sorted(set(inst.pair_zone[np.intersect1d(used, chosen)]))
+        counties = sorted({str(inst.county_names[inst.zone_county[z]]) for z in zones})
+        out.append(Relaxation(fam, key, float(s), [str(inst.zone_ids[z]) for z in zones], counties))
+    return out
+
+
+def _row_matrix(comp: Compiled):
+    import scipy.sparse as sp
+
+    a = comp.highs.getLp().a_matrix_
+    csc = sp.csc_matrix((np.asarray(a.value_), np.asarray(a.index_), np.asarray(a.start_)),
+                        shape=(comp.n_rows, comp.n_cols))
+    return csc.tocsr()
+
+
+def iis(comp: Compiled, time_limit: float = 60.0) -> list[str]:
+    """Rows of an irreducible infeasible set of the LP relaxation, in plain words (may be empty
+    when only the integer model is infeasible)."""
+    h = _copy(comp)
+    h.setOptionValue("time_limit", float(time_limit))
+    n = comp.n_cols
+    h.changeColsIntegrality(n, np.arange(n, dtype=np.int32),
+                            np.array([highspy.HighsVarType.kContinuous] * n))
+    h.setOptionValue("iis_strategy", 2)  # the full IIS from the LP (the default only runs a cheap bounds test)
+    status, result = h.getIis()
+    if status == highspy.HighsStatus.kError or not result.valid_:
+        return []
+    lines = []
+    for r in result.row_index_:
+        fam, key = comp.row_names[r]
+        words = FAMILIES.get(fam, ("", fam))[1]
+        lines.append(f"{words} ({fam}) [{key}]")
+    return lines
+
+
+def shadow_prices(comp: Compiled, sol: Solution, inst: Instance, rel_tol: float = 1e-6) -> pd.DataFrame:
+    """Duals of the caps in the LP with route choices fixed at the MILP optimum.
+
+    Upgrade units and storage modules become continuous, so a transformer group that bought
+    units is priced at unit cost / unit kVA, and storage at module cost / module size. Caps
+    that only route choices can move (gas, budget, coverage, heat sources) price at zero in
+    this LP unless the relaxed integers make them marginal; `shadow_price` is
+    d(objective)/d(bound) in 10^4 yuan/a per unit of the row.
+    """
+    h = _copy(comp)
+    n = comp.n_cols
+    h.changeColsIntegrality(n, np.arange(n, dtype=np.int32), np.array([highspy.HighsVarType.kContinuous] * n))
+    cols = comp.x_col[comp.x_col >= 0].astype(np.int32)
+    vals = sol.x[comp.x_col >= 0].astype(float)
+    if len(cols):
+        h.changeColsBounds(len(cols), cols, vals, vals)
+    h.run()
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return pd.DataFrame(columns=["family", "key", "unit", "activity", "bound", "slack", "shadow_price"])
+    s = h.getSolution()
+    act = np.asarray(s.row_value)
+    dual = np.asarray(s.row_dual)
+    lp = h.getLp()
+    lower, upper = np.asarray(lp.row_lower_), np.asarray(lp.row_upper_)
+    rows = []
+    for i, (fam, key) in enumerate(comp.row_names):
+        if fam == ROUTE_ROWS:
+            continue
+        bound = upper[i] if comp.row_sense[i] == 1 else lower[i]
+        slack = (bound - act[i]) if comp.row_sense[i] == 1 else (act[i] - bound)
+        rows.append(dict(family=fam, key=key, unit=FAMILIES[fam][0], activity=act[i], bound=bound,
+                         slack=slack, shadow_price=dual[i]))
+    df = pd.DataFrame(rows)
+    if df.empty:
+        return df
+    tol = rel_tol * np.maximum(1.0, df["bound"].abs())
+    df["binding"] = (df["slack"].abs() <= tol) | (df["shadow_price"].abs() > 1e-9)
+    return df
+
+
+def binding_table(df: pd.DataFrame) -> pd.DataFrame:
+    return df[df["binding"]].reset_index(drop=True) if len(df) else df
+
+
+def shadow_dataset(df: pd.DataFrame) -> xr.Dataset:
+    """The 'what binds' table as variables on a `constraint` dim (every cap row, binding flagged)."""
+    from model.registry import OUTPUTS
+
+    labels = [f"{f}[{k}]" for f, k in zip(df.get("family", []), df.get("key", []))]
+    data = {
+        "constraint_family": df.get("family", pd.Series(dtype=str)).astype(str).to_numpy(),
+        "constraint_key": df.get("key", pd.Series(dtype=str)).astype(str).to_numpy(),
+        "constraint_unit": df.get("unit", pd.Series(dtype=str)).astype(str).to_numpy(),
+        "constraint_activity": df.get("activity", pd.Series(dtype=float)).to_numpy(dtype=float),
+        "constraint_bound": df.get("bound", pd.Series(dtype=float)).to_numpy(dtype=float),
+        "constraint_slack": df.get("slack", pd.Series(dtype=float)).to_numpy(dtype=float),
+        "constraint_binding": df.get("binding", pd.Series(dtype=bool)).to_numpy(dtype=np.int8),
+        "shadow_price": df.get("shadow_price", pd.Series(dtype=float)).to_numpy(dtype=float),
+    }
+    return xr.Dataset({k: xr.Variable(("constraint",), v, attrs={"units": OUTPUTS[k].unit, "long_name": OUTPUTS[k].long_name})
+                       for k, v in data.items()}, coords={"constraint": np.array(labels, dtype=str)})
+
+
+def diagnosis_dataset(relaxed: list[Relaxation], iis_rows: list[str], attrs: dict) -> xr.Dataset:
+    """What had to be relaxed, per cap, with the zones and counties involved."""
+    from model.registry import OUTPUTS
+
+    def var(name, values, dims=("relaxed",)):
+        return xr.Variable(dims, values, attrs={"units": OUTPUTS[name].unit, "long_name": OUTPUTS[name].long_name})
+
+    ds = xr.Dataset({
+        "relaxed_family": var("relaxed_family", np.array([r.family for r in relaxed], dtype=str)),
+        "relaxed_key": var("relaxed_key", np.array([r.key for r in relaxed], dtype=str)),
+        "relaxed_amount": var("relaxed_amount", np.array([r.amount for r in relaxed], dtype=float)),
+        "relaxed_unit": var("relaxed_unit", np.array([r.unit for r in relaxed], dtype=str)),
+        "relaxed_zone_count": var("relaxed_zone_count", np.array([len(r.zones) for r in relaxed], dtype=np.int64)),
+        "relaxed_counties": var("relaxed_counties", np.array([";".join(r.counties) for r in relaxed], dtype=str)),
+        "iis_row": var("iis_row", np.array(iis_rows, dtype=str), dims=("iis",)),
+    }, coords={"relaxed": np.array([f"{r.family}[{r.key}]" for r in relaxed], dtype=str)})
+    ds.attrs.update(attrs)
+    return ds
