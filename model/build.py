@@ -129,9 +129,9 @@ def gas_storage(m, inst: Instance) -> None:
     ratio = inst.params["storage_days_required"] / inst.params["storage_averaging_days"]
     c, v = _free_terms(m, inst, inst.q["gas_annual"])
     const = ratio * (_fixed_sum(inst, inst.q["gas_annual"]) + inst.caps["gas_other_use_10k_m3"])
-    # rearranged: ratio * gas - size * n <= S_exist - const
-    expr = _lin(np.append(ratio * c, -inst.caps["storage_module_size_10k_m3"]), v + [m.modules])
-    m.gas_storage = pyo.Constraint(expr=expr <= inst.caps["gas_storage_existing_10k_m3"] - const, doc=gas_storage.__doc__)
+    # as a row: required storage net of modules built <= existing storage
+    expr = _lin(np.append(ratio * c, -inst.caps["storage_module_size_10k_m3"]), v + [m.modules], const)
+    m.gas_storage = pyo.Constraint(expr=expr <= inst.caps["gas_storage_existing_10k_m3"], doc=gas_storage.__doc__)
 
 
 def transformer_capacity(m, inst: Instance) -> None:

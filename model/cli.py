@@ -37,19 +37,27 @@ def _write_diagnosis(exc: SolveError, args) -> None:
     print(f"wrote the diagnosis to {path}", file=sys.stderr)
 
 
-def format_binding(ds) -> str:
-    """The 'what binds' table: binding caps and targets with their shadow prices."""
+def format_binding(ds, per_family: int = 5) -> str:
+    """The 'what binds' table: binding caps and targets with their shadow prices; a family with
+    many binding rows (transformer groups) is summarised after its first rows."""
     if "constraint" not in ds.dims:
         return ""
     b = ds.constraint_binding.values == 1
     if not b.any():
         return "No cap or target binds."
-    lines = ["What binds (shadow price = change of the objective, 10^4 yuan/a, per unit more of the bound;",
+    lines = ["What binds (shadow price: change of the objective in 10^4 yuan/a per unit more of the bound,",
              "route choices fixed at the optimum):"]
-    for label, unit, act, bound, price in zip(ds.constraint.values[b], ds.constraint_unit.values[b],
-                                              ds.constraint_activity.values[b], ds.constraint_bound.values[b],
-                                              ds.shadow_price.values[b]):
-        lines.append(f"  {label:<45} {act:>14,.2f} of {bound:>14,.2f} {unit:<11} shadow price {price:>12.5g}")
+    fams = ds.constraint_family.values[b]
+    rows = list(zip(ds.constraint.values[b], ds.constraint_unit.values[b], ds.constraint_activity.values[b],
+                    ds.constraint_bound.values[b], ds.shadow_price.values[b] + 0.0, fams))
+    for fam in dict.fromkeys(fams):
+        mine = [r for r in rows if r[5] == fam]
+        for label, unit, act, bound, price, _ in mine[:per_family]:
+            lines.append(f"  {label:<45} {act:>14,.2f} of {bound:>14,.2f} {unit:<11} shadow price {price:>12.5g}")
+        if len(mine) > per_family:
+            prices = [r[4] for r in mine]
+            lines.append(f"  ... {len(mine) - per_family} more {fam} rows bind "
+                         f"(shadow prices {min(prices):.5g} to {max(prices):.5g})")
     return "\n".join(lines)
 
 

@@ -214,13 +214,24 @@ def shadow_prices(comp: Compiled, sol: Solution, inst: Instance, rel_tol: float 
             continue
         bound = upper[i] if comp.row_sense[i] == 1 else lower[i]
         slack = (bound - act[i]) if comp.row_sense[i] == 1 else (act[i] - bound)
-        rows.append(dict(family=fam, key=key, unit=FAMILIES[fam][0], activity=act[i], bound=bound,
+        off = comp.row_offset[i]
+        rows.append(dict(family=fam, key=key, unit=FAMILIES[fam][0], activity=act[i] + off, bound=bound + off,
                          slack=slack, shadow_price=dual[i]))
     df = pd.DataFrame(rows)
     if df.empty:
         return df
+    # in the integer sense a cap binds when no further option fits in what is left: slack below
+    # the smallest coefficient of a route choice in the row
+    A = _row_matrix(comp)
+    is_x = np.zeros(comp.n_cols, dtype=bool)
+    is_x[comp.x_col[comp.x_col >= 0]] = True
+    smallest = np.full(comp.n_rows, np.inf)
+    coo = A.tocoo()
+    keep = is_x[coo.col] & (coo.data != 0)
+    np.minimum.at(smallest, coo.row[keep], np.abs(coo.data[keep]))
+    kept = [i for i, (fam, _) in enumerate(comp.row_names) if fam != ROUTE_ROWS]
     tol = rel_tol * np.maximum(1.0, df["bound"].abs())
-    df["binding"] = (df["slack"].abs() <= tol) | (df["shadow_price"].abs() > 1e-9)
+    df["binding"] = (df["slack"].abs() <= tol) | (df["shadow_price"].abs() > 1e-9) | (df["slack"] < smallest[kept])
     return df
 
 

@@ -38,6 +38,7 @@ class Compiled:
     modules_col: int
     row_names: list[tuple[str, str]]  # (family, key) per row
     row_sense: np.ndarray  # -1 (>=), 0 (=), 1 (<=)
+    row_offset: np.ndarray  # constant moved out of each row: planner's bound = matrix bound + offset
     n_rows: int
     n_cols: int
     objective_offset: float
@@ -110,8 +111,12 @@ def compile_model(m, options: SolveOptions | None = None) -> Compiled:
         raise SolveError("HiGHS refused the model (passModel returned an error)", EXIT_SOLVER)
     x_col = np.array([col_of.get(id(m.x[i]), -1) for i in range(len(m.free_pairs))], dtype=int)
     upgrade_col = {g: col_of[id(m.upgrade[g])] for g in m.G if id(m.upgrade[g]) in col_of}
+    # the compiler moves body constants (fixed zones, existing loads) to the bound; keep them to
+    # report activities and bounds in the planner's terms
+    orig = np.array([pyo.value(con.ub if sense_ > 0 else con.lb) if (con.ub if sense_ > 0 else con.lb) is not None
+                     else np.nan for (con, sense_) in std.rows], dtype=float)
     return Compiled(
-        highs=h, x_col=x_col, upgrade_col=upgrade_col, modules_col=col_of.get(id(m.modules), -1),
+        highs=h, x_col=x_col, row_offset=np.nan_to_num(orig - rhs), upgrade_col=upgrade_col, modules_col=col_of.get(id(m.modules), -1),
         row_names=[_row_key(m, r[0]) for r in std.rows], row_sense=sense, n_rows=n_rows, n_cols=n_cols,
         objective_offset=lp.offset_,
     )
