@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from model.errors import InputError, Problem
-from model.registry import ANY, ELECTRICITY, GAS, QUALITY_COAL, TABLES
+from model.registry import PARAMETER_DEFAULTS, ANY, ELECTRICITY, GAS, QUALITY_COAL, TABLES
 from model.validate import RegionData
 
 KWH_TO_GJ = 0.0036
@@ -77,6 +77,7 @@ class Instance:
     q: dict[str, np.ndarray]  # physical quantities per pair (see QUANTITY_UNITS)
     cost: dict[str, np.ndarray]  # cost components per pair, 10^4 yuan/a
     base_q: dict[str, np.ndarray]  # per zone: quantities of the base-year route
+    base_cost: dict[str, np.ndarray]  # per zone: cost components of the base-year route
     pair_group: np.ndarray  # transformer group index or -1
     pair_source: np.ndarray  # heat-source key index or -1
     # transformer groups
@@ -135,7 +136,8 @@ QUANTITY_UNITS = {
 def _scalar_names(data: RegionData) -> list[str]:
     t = data.tables
     years_cols = [c.name for c in TABLES["years"].columns if c.dtype in ("float", "int") and c.name != "year"]
-    return sorted(set(t["parameters"]["name"]) | set(years_cols) | {f"{f}_price" for f in t["fuels"]["fuel_id"]})
+    return sorted(set(t["parameters"]["name"]) | set(PARAMETER_DEFAULTS) | set(years_cols)
+                  | {f"{f}_price" for f in t["fuels"]["fuel_id"]})
 
 
 def resolve_overrides(data: RegionData, scenarios: list[str], sets: dict[str, float]) -> Overrides:
@@ -175,9 +177,13 @@ def apply_overrides(data: RegionData, year: int, ov: Overrides) -> dict[str, pd.
         if name.endswith("_price") and name[: -len("_price")] in fuels:
             pr = t["prices"]
             pr.loc[(pr["year"] == year) & (pr["fuel_id"] == name[: -len("_price")]), "price_yuan_per_unit"] = value
-        elif name in set(t["parameters"]["name"]):
+        elif name in set(t["parameters"]["name"]) or name in PARAMETER_DEFAULTS:
             p = t["parameters"]
-            p.loc[p["name"] == name, "value"] = value
+            if name in set(p["name"]):
+                p.loc[p["name"] == name, "value"] = value
+            else:
+                t["parameters"] = pd.concat([p, pd.DataFrame([{"name": name, "value": value, "unit": "", "source": "--set"}])],
+                                            ignore_index=True)
         else:
             y = t["years"]
             y.loc[y["year"] == year, name] = value
@@ -199,7 +205,7 @@ def prepare(data: RegionData, year: int, overrides: Overrides | None = None) -> 
     ov = overrides or Overrides()
     t = apply_overrides(data, year, ov)
     zones, routes, fuels = t["zones"].reset_index(drop=True), t["routes"].reset_index(drop=True), t["fuels"]
-    p = dict(zip(t["parameters"]["name"], t["parameters"]["value"].astype(float)))
+    p = {**PARAMETER_DEFAULTS, **dict(zip(t["parameters"]["name"], t["parameters"]["value"].astype(float)))}
     zfile = str(data.folder / "zones.csv")
 
     # climate -> equivalent full-load hours (degree-day method)
@@ -317,7 +323,7 @@ def prepare(data: RegionData, year: int, overrides: Overrides | None = None) -> 
         zone_area=zones["floor_area_10k_m2"].to_numpy(dtype=float), zone_rural=rural,
         zone_demolition=zones["demolition"].to_numpy().astype(bool),
         pair_zone=pz, pair_route=pr, pair_retrofit=pe, pair_free=(n_opts[pz] > 1), pair_converting=converting,
-        q=q, cost=cost, base_q=base_q, pair_group=pair_group, pair_source=np.where(needs_src[pr] & converting, src_of[pz, pr], -1),
+        q=q, cost=cost, base_q=base_q, base_cost=base_cost, pair_group=pair_group, pair_source=np.where(needs_src[pr] & converting, src_of[pz, pr], -1),
         group_ids=tr["group_id"].to_numpy(), group_capacity=tr["capacity_kva"].to_numpy(dtype=float),
         group_existing=tr["existing_peak_kva"].to_numpy(dtype=float), group_unit_kva=tr["upgrade_unit_kva"].to_numpy(dtype=float),
         group_unit_cost=tr["upgrade_unit_capex_yuan"].to_numpy(dtype=float)

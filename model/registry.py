@@ -55,6 +55,14 @@ class Reference:
     ref_column: str
 
 
+# Optional parameters (may be absent from parameters.csv) and the value used when absent.
+PARAMETER_DEFAULTS: dict[str, float] = {
+    "base_year": float("nan"),  # pathway: costs discounted to this year; default first year - 1
+    "clean_from_season_after_conversion": 0.0,  # 1: a zone counts clean from the season after it converts (先立后破)
+    "old_stove_cost_yuan_per_household": 0.0,  # cost of keeping the old stove through the first season
+    "storage_rule_from_year": 0.0,  # the 7-day storage rule applies from this year (0: every year)
+}
+
 AREA_TYPES = ("urban", "rural")
 TERRAINS = ("plain", "mountain")
 ANY = "all"
@@ -71,6 +79,7 @@ TABLES: dict[str, Table] = {
                     "design_temperature_c", "indoor_temperature_c", "heating_season_days",
                     "heating_season_mean_temperature_c", "discount_rate", "storage_days_required",
                     "storage_averaging_days", "power_factor", "electric_coincidence_factor",
+                    *PARAMETER_DEFAULTS,
                 )),
                 Column("value", "float", "see unit", "Value"),
                 Column("unit", "str", "-", "Unit of the value"),

@@ -85,7 +85,7 @@ def test_all_problems_of_all_files_at_once(tmp_path):
 
 def test_gbk_bom_and_fullwidth_digits_are_read(tmp_path):
     """Excel in China saves GBK; full-width digits and thousands commas are normalised."""
-    folder = f.write_region(tmp_path / "r", f.tables(zones=[f.zone("Z1", name_zh="张庄村", households="１,２００")]))
+    folder = f.write_region(tmp_path / "r", f.tables(zones=[f.zone("Z1", name_zh="张庄村", households="１,２００", floor_area_10k_m2=12.0)]))
     raw = (folder / "zones.csv").read_text(encoding="utf-8")
     (folder / "zones.csv").write_bytes(raw.encode("gbk"))
     (folder / "routes.csv").write_bytes(b"\xef\xbb\xbf" + (folder / "routes.csv").read_bytes())
