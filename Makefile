@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: solve test clean-venv
+.PHONY: solve test report clean-venv
 
 $(STAMP): requirements.txt pyproject.toml
 	@command -v $(PY) >/dev/null 2>&1 || { echo "need $(PY) (set PY=...)"; exit 1; }
@@ -15,6 +15,9 @@ $(STAMP): requirements.txt pyproject.toml
 
 solve: $(STAMP)
 	$(BIN)/python scripts/solve.py --year 2022
+
+report: $(STAMP)
+	$(BIN)/python scripts/report.py results/jinan/2022/base.nc
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q tests

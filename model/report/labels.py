@@ -1,0 +1,260 @@
+"""Chinese and English labels for the planning report, and the units planners use.
+
+Every label is a pair (zh, en). `T(key, lang)` looks one up; unknown keys fall back to the key
+itself so a new dataset variable still shows up, just unlabelled.
+"""
+from __future__ import annotations
+
+LANGS = ("zh", "en")
+
+# The plan's own route categories, in the order plans list them.
+CATEGORIES = ("district_heating", "waste_heat", "coal_to_gas", "coal_to_electricity",
+              "geothermal", "biomass", "solar", "coal")
+
+CATEGORY_LABELS = {
+    "district_heating": ("集中供热", "District heating"),
+    "waste_heat": ("工业余热", "Industrial waste heat"),
+    "coal_to_gas": ("煤改气", "Coal to gas"),
+    "coal_to_electricity": ("煤改电", "Coal to electricity"),
+    "geothermal": ("地热", "Geothermal"),
+    "biomass": ("生物质", "Biomass"),
+    "solar": ("太阳能", "Solar"),
+    "coal": ("燃煤", "Coal"),
+}
+
+# Fixed colours per category so every figure reads the same way.
+CATEGORY_COLORS = {
+    "district_heating": "#d62728", "waste_heat": "#ff7f0e", "coal_to_gas": "#1f77b4",
+    "coal_to_electricity": "#2ca02c", "geothermal": "#8c564b", "biomass": "#bcbd22",
+    "solar": "#e6b800", "coal": "#7f7f7f",
+}
+
+COST_LABELS = {
+    "annuity_route": ("设备与管网投资年金", "Route investment annuity"),
+    "annuity_retrofit": ("建筑节能改造年金", "Envelope retrofit annuity"),
+    "fixed_om": ("固定运维", "Fixed O&M"),
+    "fuel": ("燃料/能源费用", "Fuel and energy"),
+    "transformer_upgrades": ("配变增容年金", "Transformer upgrades (annuity)"),
+    "gas_storage": ("储气设施年金", "Gas storage (annuity)"),
+}
+
+TEXT = {
+    # report structure
+    "report_title": ("清洁取暖规划报告", "Clean heating planning report"),
+    "sweep_title": ("清洁取暖规划情景扫描报告", "Clean heating planning report: parameter sweep"),
+    "region": ("地区", "Region"), "year": ("年份", "Year"), "scenario": ("情景", "Scenario"),
+    "status": ("求解状态", "Solver status"), "mip_gap": ("MIP间隙", "MIP gap"),
+    "inputs_hash": ("输入数据哈希", "Inputs hash"), "created": ("计算时间", "Created"),
+    "source_file": ("结果文件", "Result file"), "solver": ("求解器", "Solver"),
+    "sec_headline": ("主要指标", "Headline numbers"),
+    "sec_plan": ("规划表：分县分技术路线", "Plan table by county and route category"),
+    "sec_costs": ("费用构成与分担", "Costs by component and by payer"),
+    "sec_gas": ("天然气平衡与储气", "Gas balance and storage"),
+    "sec_transformers": ("农村配电变压器", "Distribution transformers"),
+    "sec_heat_sources": ("热源能力", "Heat sources"),
+    "sec_emissions": ("减煤与减排", "Coal displaced and emissions avoided"),
+    "sec_constraints": ("约束与影子价格", "Constraints and shadow prices"),
+    "sec_sweep": ("情景扫描", "Sweep"),
+    "sec_compare": ("方案对比", "Comparison of plans"),
+    "sec_figures": ("图", "Figures"),
+    "sec_notes": ("说明", "Notes"),
+    "no_constraints": ("结果文件中没有约束与影子价格信息。", "The result file holds no constraint or shadow-price data."),
+    "no_binding": ("没有起作用（紧）的约束。", "No cap or target binds."),
+    "binding_intro": ("起作用的约束（影子价格 = 约束右端每增加一个单位时年化社会成本的变化）：",
+                      "Binding caps and targets (shadow price = change in annual cost to society when the bound rises by one unit):"),
+    "files_note": ("表格另存为CSV和Excel工作簿（tables.xlsx），图另存为PNG和SVG。",
+                   "Tables are also saved as CSV and as an Excel workbook (tables.xlsx); figures as PNG and SVG."),
+    "payer_note": ("费用分担口径：社会成本 = 目标函数（年化投资 + 运维 + 燃料，万元/年）；政府 = 补贴（运行补贴 + 设备补贴按本方案平均资本回收系数年化，"
+                   "资本回收系数 = 投资年金 ÷ 投资）；用户负担 = 社会成本 − 政府补贴（含电网、燃气企业转嫁的配变增容和储气费用）。",
+                   "Who pays: society = the objective (annualised investment + O&M + fuel, 10⁴ yuan/a); government = subsidies "
+                   "(running subsidies + equipment subsidies annualised at the plan's average capital recovery rate, "
+                   "annuities ÷ investment); household bill = society cost − government subsidies (it includes grid upgrades "
+                   "and gas storage, which utilities pass on)."),
+    "sweep_point": ("扫描点", "Sweep point"),
+    "total": ("合计", "Total"),
+    "county": ("县（区）", "County"), "county_id": ("县代码", "County code"),
+    "route": ("技术路线", "Route"), "route_id": ("路线代码", "Route id"), "category": ("类别", "Category"),
+    "item": ("指标", "Item"), "key": ("代码", "Key"), "value": ("数值", "Value"), "unit": ("单位", "Unit"),
+    "share": ("占比", "Share"), "component": ("费用项", "Component"),
+    "this_plan": ("本方案", "This plan"), "other_plan": ("对比方案", "Other plan"), "difference": ("差值", "Difference"),
+    # figures
+    "fig_mix_county": ("分县技术路线构成", "Route mix by county"),
+    "fig_mix_converted": ("本期改造户数", "Households converted this period"),
+    "fig_mix_all": ("规划后全部户数", "All households after the plan"),
+    "fig_costs": ("年化社会成本构成与分担", "Annual cost to society: components and payers"),
+    "fig_gas": ("天然气用量与上限", "Gas use against caps"),
+    "fig_transformers": ("变压器负载率（增容前后）", "Transformer loading before and after upgrades"),
+    "fig_sweep_mix": ("改造户数随扫描参数变化", "Households converted across the sweep"),
+    "fig_sweep_cost": ("年化社会成本随扫描参数变化", "Annual cost to society across the sweep"),
+    "fig_sweep_gas": ("天然气用量与上限随扫描参数变化", "Gas use against cap across the sweep"),
+    "fig_compare": ("本方案与对比方案技术路线构成", "Route mix: this plan against the other"),
+    "households_axis": ("户数", "Households"),
+    "load_ratio": ("负载率（负载/容量）", "Load / capacity"),
+    "n_groups": ("变压器组数", "Transformer groups"),
+    "before_upgrade": ("增容前", "Before upgrades"),
+    "after_upgrade": ("增容后", "After upgrades"),
+    "use": ("用量", "Use"), "cap": ("上限", "Cap"),
+    "gas_annual_short": ("年用气", "Annual gas"), "gas_peak_short": ("设计日用气", "Design-day gas"),
+    "storage_short": ("7天应急储气", "7-day storage"),
+    "storage_have": ("已有+新建", "Existing + built"), "storage_need": ("需求", "Required"),
+    "no_data": ("无数据", "No data"),
+    "payer_society": ("社会成本", "Society"), "payer_government": ("政府补贴", "Government"),
+    "payer_household": ("用户负担", "Households"),
+}
+
+# Headline and balance rows: key -> (zh, en)
+ITEMS = {
+    "households_total": ("总户数", "Households in the plan area"),
+    "households_converted": ("本期改造户数", "Households converted this period"),
+    "floor_area_converted": ("本期改造面积", "Floor area converted this period"),
+    "clean_share": ("清洁取暖率（按户）", "Clean heating share (households)"),
+    "investment_total": ("改造投资", "Investment in conversions"),
+    "investment_per_household": ("户均改造投资", "Investment per converted household"),
+    "cost_total": ("年化社会成本（目标函数）", "Annual cost to society (objective)"),
+    "subsidy_equipment": ("设备补贴（一次性）", "Equipment subsidies (one-off)"),
+    "subsidy_running": ("运行补贴（每采暖季）", "Running subsidies (per season)"),
+    "subsidy_need": ("补贴需求（设备+运行）", "Subsidy need (equipment + running)"),
+    "subsidy_budget": ("补贴预算", "Subsidy budget"),
+    "subsidy_budget_share": ("补贴占预算比例", "Subsidy need / budget"),
+    "gas_annual": ("采暖用气量", "Heating gas use"),
+    "gas_annual_cap": ("采暖可用气量", "Gas available for heating"),
+    "gas_annual_share": ("用气占上限比例", "Gas use / cap"),
+    "gas_headroom": ("剩余可用气量", "Gas headroom"),
+    "gas_peak_day": ("设计日用气量", "Design-day gas use"),
+    "gas_peak_day_cap": ("设计日可用气量", "Design-day gas available"),
+    "storage_required": ("7天应急储气需求", "7-day emergency storage required"),
+    "storage_existing": ("已有储气能力", "Storage in place"),
+    "storage_built": ("新建储气能力", "Storage built"),
+    "storage_modules": ("新建储气模块", "Storage modules built"),
+    "storage_surplus": ("储气富余", "Storage surplus"),
+    "rural_gas_new_households": ("农村新增煤改气户数", "New rural coal-to-gas households"),
+    "electricity_annual": ("采暖用电量", "Heating electricity use"),
+    "transformer_groups": ("变压器组数", "Transformer groups"),
+    "transformer_groups_over": ("增容前超载的变压器组", "Transformer groups over capacity before upgrades"),
+    "transformer_groups_upgraded": ("增容的变压器组", "Transformer groups upgraded"),
+    "transformer_upgrade_units": ("增容单元数", "Upgrade units"),
+    "transformer_capacity_added": ("新增配变容量", "Transformer capacity added"),
+    "coal_displaced": ("替代散煤", "Coal displaced"),
+    "co2_avoided": ("CO2减排", "CO₂ avoided"),
+    "pm25_avoided": ("PM2.5减排", "PM2.5 avoided"),
+    "society_annual": ("社会年化成本", "Annual cost to society"),
+    "government_equipment": ("政府设备补贴（一次性）", "Government equipment subsidies (one-off)"),
+    "government_equipment_annualised": ("设备补贴年化", "Equipment subsidies, annualised"),
+    "government_running": ("政府运行补贴", "Government running subsidies"),
+    "government_annual": ("政府年化补贴", "Government subsidies, annual"),
+    "household_bill_annual": ("用户年化负担", "Household bill, annual"),
+    "household_bill_per_household": ("户均年负担", "Household bill per household"),
+    "capital_recovery_rate": ("平均资本回收系数", "Average capital recovery rate"),
+    "investment_net_of_subsidy": ("扣除设备补贴后的投资", "Investment net of equipment subsidies"),
+    # column keys of per-row tables
+    "transformer_group": ("变压器组", "Transformer group"),
+    "capacity": ("增容前容量", "Capacity before"),
+    "load": ("设计负荷", "Design load"),
+    "load_ratio_before": ("增容前负载率", "Load ratio before"),
+    "over_capacity": ("增容前超载", "Over capacity before"),
+    "upgrade_units": ("增容单元", "Upgrade units"),
+    "capacity_after": ("增容后容量", "Capacity after"),
+    "load_ratio_after": ("增容后负载率", "Load ratio after"),
+    "upgraded": ("已增容", "Upgraded"),
+    "heat_source": ("热源", "Heat source"),
+    "heat_load": ("新增热负荷", "New heat load"),
+    "heat_capacity": ("富余能力", "Spare capacity"),
+    "utilisation": ("利用率", "Utilisation"),
+    "households": ("供热户数", "Households heated"),
+    "floor_area": ("供热面积", "Floor area heated"),
+    "investment": ("改造投资", "Investment"),
+    "constraint": ("约束", "Constraint"),
+    "constraint_family": ("约束类型", "Family"),
+    "constraint_key": ("约束对象", "Applies to"),
+    "constraint_unit": ("单位", "Unit"),
+    "constraint_activity": ("实际值", "Activity"),
+    "constraint_bound": ("限值", "Bound"),
+    "constraint_slack": ("余量", "Slack"),
+    "constraint_binding": ("起作用", "Binding"),
+    "shadow_price": ("影子价格（万元/年 每单位）", "Shadow price (10⁴ yuan/a per unit)"),
+    "objective": ("年化社会成本", "Annual cost to society"),
+    # tipping points (model.sweep)
+    "tipping_kind": ("类型", "Kind"), "tipping_id": ("对象", "Zone or county"), "tipping_county": ("县（区）", "County"),
+    "tipping_parameter": ("扫描参数", "Parameter"), "tipping_before": ("切换前取值", "Last value before"),
+    "tipping_after": ("切换后取值", "First value after"), "tipping_from": ("原路线", "From route"),
+    "tipping_to": ("新路线", "To route"), "tipping_households": ("涉及户数", "Households"),
+    "tipping_at": ("其他参数取值", "Other parameters"),
+}
+
+CONSTRAINT_FAMILIES = {
+    "gas_annual_cap": ("年用气上限", "Annual gas cap"),
+    "gas_peak_day_cap": ("设计日用气上限", "Design-day gas cap"),
+    "gas_storage": ("7天应急储气", "7-day gas storage"),
+    "transformer_capacity": ("变压器容量", "Transformer capacity"),
+    "subsidy_budget": ("补贴预算", "Subsidy budget"),
+    "heat_source_capacity": ("热源能力", "Heat-source capacity"),
+    "coverage_target": ("清洁取暖率目标", "Coverage target"),
+    "rural_gas_control": ("农村煤改气控制", "Rural gas control"),
+}
+
+TABLE_TITLES = {
+    "headline": ("主要指标", "Headline numbers"),
+    "plan_households": ("本期改造户数：分县 × 技术路线类别（户）", "Households converted: county × route category (households)"),
+    "plan_floor_area": ("本期改造面积：分县 × 技术路线类别（万m²）", "Floor area converted: county × route category (10⁴ m²)"),
+    "plan_investment": ("改造投资：分县 × 技术路线类别（万元）", "Investment: county × route category (10⁴ yuan)"),
+    "mix_households": ("规划后供热户数：分县 × 技术路线类别（户）", "Households heated after the plan: county × route category"),
+    "plan_routes": ("分县分技术路线明细", "Plan by county and route (detail)"),
+    "cost_components": ("年化社会成本构成（万元/年）", "Annual cost to society by component (10⁴ yuan/a)"),
+    "cost_payers": ("费用分担", "Costs by payer"),
+    "gas_balance": ("天然气平衡与应急储气", "Gas balance and emergency storage"),
+    "transformers": ("变压器组负载与增容", "Transformer groups: loading and upgrades"),
+    "heat_sources": ("热源负荷与能力", "Heat sources: load and capacity"),
+    "emissions": ("分县减煤减排", "Coal displaced and emissions avoided by county"),
+    "constraints": ("约束、余量与影子价格", "Constraints, slack and shadow prices"),
+    "sweep_summary": ("扫描结果汇总", "Sweep summary"),
+    "sweep_mix": ("各扫描点改造户数（按类别）", "Households converted per sweep point, by category"),
+    "tipping_points": ("临界点", "Tipping points"),
+    "compare_mix": ("技术路线构成对比（本期改造户数）", "Route mix compared (households converted)"),
+    "compare_summary": ("主要指标对比", "Headline numbers compared"),
+}
+
+
+def T(key: str, lang: str) -> str:
+    """Label of a text key, item, table, category or cost component in `lang`."""
+    i = LANGS.index(lang)
+    for table in (TEXT, ITEMS, TABLE_TITLES, CATEGORY_LABELS, COST_LABELS, CONSTRAINT_FAMILIES):
+        if key in table:
+            return table[key][i]
+    return key
+
+
+# Dataset unit strings -> what a planner writes. Order matters: longer patterns first.
+_UNIT_ZH = [("10^4 yuan/a", "万元/年"), ("10^4 yuan", "万元"), ("10^8 yuan", "亿元"),
+            ("10^4 m^3/a", "万m³/年"), ("10^4 m^3/d", "万m³/日"), ("10^4 m^3", "万m³"),
+            ("10^4 m^2", "万m²"), ("10^4 kWh", "万kWh"), ("10^4 t/a", "万t/年"), ("tce/a", "tce/年"),
+            ("t/a", "t/年"), ("kg/a", "kg/年"), ("yuan/(household a)", "元/(户·年)"),
+            ("yuan/household", "元/户"), ("households", "户"), ("modules", "个"), ("units", "个"),
+            ("groups", "组"), ("%", "%")]
+_UNIT_EN = [("10^4", "10⁴"), ("10^8", "10⁸"), ("m^3", "m³"), ("m^2", "m²")]
+
+
+def unit_label(unit: str, lang: str) -> str:
+    """Dataset unit ('10^4 m^2') in the planner's notation ('万m²' or '10⁴ m²')."""
+    if not unit or unit in ("-", "1"):
+        return ""
+    if lang == "zh":
+        for a, b in _UNIT_ZH:
+            if unit == a:
+                return b
+        out = unit
+        for a, b in _UNIT_ZH:
+            out = out.replace(a, b)
+        return out
+    out = unit
+    for a, b in _UNIT_EN:
+        out = out.replace(a, b)
+    return out
+
+
+def header(key: str, unit: str, lang: str) -> str:
+    """Column header: label plus unit in brackets."""
+    u = unit_label(unit, lang)
+    label = T(key, lang)
+    if not u or u in label:
+        return label
+    return f"{label}（{u}）" if lang == "zh" else f"{label} ({u})"

@@ -1,0 +1,456 @@
+"""Report tables from a result dataset: pure functions, full precision, labelled per language.
+
+Units are the dataset's (attrs['units']) in the planner's notation: 万m², 万m³, 万kWh, 万元, tce.
+The only conversions: shares to %, PM2.5 from kg to t, investment per household from 万元 to 元.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from model.report.labels import CATEGORIES, CONSTRAINT_FAMILIES, T, header, unit_label
+
+# Dims of one run's dataset; any other dim of `objective` is a swept parameter.
+RUN_DIMS = ("zone", "route", "county", "transformer_group", "heat_source", "cost_component", "constraint")
+
+REQUIRED = ("households", "households_converted", "floor_area_converted", "floor_area", "investment", "objective",
+            "cost", "gas_annual", "gas_annual_cap", "gas_peak_day", "gas_peak_day_cap", "storage_required",
+            "storage_existing", "storage_built", "storage_modules", "subsidy_equipment", "subsidy_running",
+            "subsidy_budget", "transformer_load", "transformer_capacity", "transformer_upgrade_units",
+            "transformer_capacity_after", "coal_displaced", "co2_avoided", "pm25_avoided", "clean_share")
+REQUIRED_COORDS = ("route_category", "county_name_zh")
+
+# Units used when a variable carries none (datasets from model.results always do).
+DEFAULT_UNITS = {"gas_annual": "10^4 m^3", "gas_annual_cap": "10^4 m^3", "gas_peak_day": "10^4 m^3/d",
+                 "gas_peak_day_cap": "10^4 m^3/d", "storage_required": "10^4 m^3", "storage_existing": "10^4 m^3",
+                 "storage_built": "10^4 m^3", "storage_modules": "modules", "subsidy_equipment": "10^4 yuan",
+                 "subsidy_running": "10^4 yuan/a", "subsidy_budget": "10^4 yuan", "objective": "10^4 yuan/a",
+                 "investment": "10^4 yuan", "floor_area_converted": "10^4 m^2", "floor_area": "10^4 m^2",
+                 "coal_displaced": "tce/a", "co2_avoided": "t/a", "pm25_avoided": "kg/a",
+                 "zone_electricity": "10^4 kWh", "transformer_load": "kVA", "heat_source_load": "MW",
+                 "cost": "10^4 yuan/a", "households": "households", "rural_gas_new_households": "households"}
+
+
+@dataclass
+class Table:
+    """One report table: `df` holds the numbers at full precision with localized headers."""
+
+    id: str
+    title: str
+    df: pd.DataFrame
+    note: str = ""
+    html_rows: int | None = None  # show at most this many rows in HTML/Markdown (CSV has all)
+    percent_cols: tuple[str, ...] = field(default_factory=tuple)
+
+
+def missing_variables(ds: xr.Dataset) -> list[str]:
+    """Names the report needs that the dataset lacks."""
+    miss = [v for v in REQUIRED if v not in ds.variables]
+    return miss + [c for c in REQUIRED_COORDS if c not in ds.coords and c not in ds.variables]
+
+
+def sweep_dims(ds: xr.Dataset) -> tuple[str, ...]:
+    """Swept parameters: the dims of the scalar `objective` (none for a single run)."""
+    return tuple(d for d in ds["objective"].dims if d not in RUN_DIMS)
+
+
+def sweep_points(ds: xr.Dataset) -> list[tuple[str, dict, xr.Dataset]]:
+    """(label, {dim: value}, one-run dataset) for every point of a sweep, in order."""
+    dims = sweep_dims(ds)
+    if not dims:
+        return [("", {}, ds)]
+    out = []
+    for idx in np.ndindex(*[ds.sizes[d] for d in dims]):
+        sel = dict(zip(dims, idx))
+        point = ds.isel(sel)
+        values = {d: point[d].item() if d in point.coords else i for d, i in sel.items()}
+        label = ", ".join(f"{d}={_fmt_coord(v)}" for d, v in values.items())
+        out.append((label, values, point))
+    return out
+
+
+def _fmt_coord(v) -> str:
+    return f"{v:g}" if isinstance(v, (int, float, np.integer, np.floating)) else str(v)
+
+
+def units(ds: xr.Dataset, name: str) -> str:
+    u = ds[name].attrs.get("units") if name in ds.variables else None
+    return u or DEFAULT_UNITS.get(name, "")
+
+
+def _f(x) -> float:
+    return float(np.nansum(np.asarray(x, dtype=float)))
+
+
+def _cost(ds: xr.Dataset, comp: str) -> float:
+    if comp in ds["cost"].coords.get("cost_component", xr.DataArray([])).values:
+        return _f(ds["cost"].sel(cost_component=comp))
+    return 0.0
+
+
+def metrics(ds: xr.Dataset) -> dict[str, tuple[float, str]]:
+    """Headline numbers of one run: key -> (value, unit in dataset notation)."""
+    m: dict[str, tuple[float, str]] = {}
+    hh_county = ds["households"].sum("route")
+    hh_total = _f(hh_county)
+    conv = _f(ds["households_converted"])
+    inv = _f(ds["investment"])
+    m["households_total"] = (hh_total, "households")
+    m["households_converted"] = (conv, "households")
+    m["floor_area_converted"] = (_f(ds["floor_area_converted"]), units(ds, "floor_area_converted"))
+    m["clean_share"] = (100.0 * _f(ds["clean_share"] * hh_county) / hh_total if hh_total else 0.0, "%")
+    m["investment_total"] = (inv, units(ds, "investment"))
+    m["investment_per_household"] = (inv * 1e4 / conv if conv else 0.0, "yuan/household")
+    m["cost_total"] = (_f(ds["objective"]), units(ds, "objective"))
+    eq, run, budget = _f(ds["subsidy_equipment"]), _f(ds["subsidy_running"]), _f(ds["subsidy_budget"])
+    m["subsidy_equipment"] = (eq, units(ds, "subsidy_equipment"))
+    m["subsidy_running"] = (run, units(ds, "subsidy_running"))
+    m["subsidy_need"] = (eq + run, units(ds, "subsidy_budget"))
+    m["subsidy_budget"] = (budget, units(ds, "subsidy_budget"))
+    m["subsidy_budget_share"] = (100.0 * (eq + run) / budget if budget else float("nan"), "%")
+    gas, cap = _f(ds["gas_annual"]), _f(ds["gas_annual_cap"])
+    m["gas_annual"] = (gas, units(ds, "gas_annual"))
+    m["gas_annual_cap"] = (cap, units(ds, "gas_annual_cap"))
+    m["gas_annual_share"] = (100.0 * gas / cap if cap else float("nan"), "%")
+    m["gas_headroom"] = (cap - gas, units(ds, "gas_annual_cap"))
+    m["gas_peak_day"] = (_f(ds["gas_peak_day"]), units(ds, "gas_peak_day"))
+    m["gas_peak_day_cap"] = (_f(ds["gas_peak_day_cap"]), units(ds, "gas_peak_day_cap"))
+    req, have, built = _f(ds["storage_required"]), _f(ds["storage_existing"]), _f(ds["storage_built"])
+    m["storage_required"] = (req, units(ds, "storage_required"))
+    m["storage_existing"] = (have, units(ds, "storage_existing"))
+    m["storage_built"] = (built, units(ds, "storage_built"))
+    m["storage_modules"] = (_f(ds["storage_modules"]), "modules")
+    m["storage_surplus"] = (have + built - req, units(ds, "storage_required"))
+    if "rural_gas_new_households" in ds:
+        m["rural_gas_new_households"] = (_f(ds["rural_gas_new_households"]), "households")
+    if "zone_electricity" in ds:
+        m["electricity_annual"] = (_f(ds["zone_electricity"]), units(ds, "zone_electricity"))
+    tr = transformer_frame(ds)
+    m["transformer_groups"] = (float(len(tr)), "groups")
+    m["transformer_groups_over"] = (float(tr["over_capacity"].sum()), "groups")
+    m["transformer_groups_upgraded"] = (float(tr["upgraded"].sum()), "groups")
+    m["transformer_upgrade_units"] = (float(tr["upgrade_units"].sum()), "units")
+    m["transformer_capacity_added"] = (float((tr["capacity_after"] - tr["capacity"]).sum()), "kVA")
+    m["coal_displaced"] = (_f(ds["coal_displaced"]), units(ds, "coal_displaced"))
+    m["co2_avoided"] = (_f(ds["co2_avoided"]), units(ds, "co2_avoided"))
+    pm_unit = units(ds, "pm25_avoided")
+    pm = _f(ds["pm25_avoided"])
+    m["pm25_avoided"] = (pm / 1000.0, "t/a") if pm_unit == "kg/a" else (pm, pm_unit)
+    return m
+
+
+HEADLINE_KEYS = ("households_converted", "floor_area_converted", "households_total", "clean_share",
+                 "investment_total", "investment_per_household", "cost_total", "subsidy_need", "subsidy_budget",
+                 "subsidy_budget_share", "gas_annual", "gas_annual_cap", "gas_annual_share", "storage_required",
+                 "storage_existing", "storage_built", "electricity_annual", "transformer_groups_over",
+                 "transformer_groups_upgraded", "transformer_upgrade_units", "transformer_capacity_added",
+                 "coal_displaced", "co2_avoided", "pm25_avoided")
+GAS_KEYS = ("gas_annual", "gas_annual_cap", "gas_annual_share", "gas_headroom", "gas_peak_day", "gas_peak_day_cap",
+            "storage_required", "storage_existing", "storage_built", "storage_modules", "storage_surplus",
+            "rural_gas_new_households")
+
+
+def item_frame(m: dict[str, tuple[float, str]], keys, lang: str) -> pd.DataFrame:
+    """Rows key / item / value / unit for the keys present in m."""
+    rows = [(k, T(k, lang), m[k][0], unit_label(m[k][1], lang)) for k in keys if k in m]
+    return pd.DataFrame(rows, columns=[T("key", lang), T("item", lang), T("value", lang), T("unit", lang)])
+
+
+def county_labels(ds: xr.Dataset) -> pd.Series:
+    return pd.Series(ds["county_name_zh"].values.astype(str), index=ds["county"].values.astype(str))
+
+
+def by_category(da: xr.DataArray) -> pd.DataFrame:
+    """county x route -> county x plan category (all eight categories, zero where none)."""
+    cat = np.asarray(da["route_category"].values).astype(str)
+    df = pd.DataFrame(np.asarray(da.transpose("county", "route").values, dtype=float),
+                      index=da["county"].values.astype(str), columns=cat)
+    df = df.T.groupby(level=0).sum().T
+    extra = [c for c in df.columns if c not in CATEGORIES]  # a category outside the plan's list still shows
+    return df.reindex(columns=list(CATEGORIES) + sorted(extra), fill_value=0.0)
+
+
+def category_table(ds: xr.Dataset, var: str, table_id: str, lang: str) -> Table:
+    """County x category table with a total row and column."""
+    df = by_category(ds[var])
+    df.loc["__total__"] = df.sum()
+    df[T("total", lang)] = df.sum(axis=1)
+    names = county_labels(ds)
+    out = pd.DataFrame({T("county_id", lang): [i if i != "__total__" else "" for i in df.index],
+                        T("county", lang): [names.get(i, i) if i != "__total__" else T("total", lang) for i in df.index]})
+    for c in df.columns:
+        out[T(c, lang)] = df[c].to_numpy()
+    return Table(table_id, T(table_id, lang), out)
+
+
+def route_detail(ds: xr.Dataset, lang: str) -> Table:
+    """Long table county x route (rows with any households): stock after the plan and conversions."""
+    cols = {"households": "households", "floor_area": "floor_area", "households_converted": "households_converted",
+            "floor_area_converted": "floor_area_converted", "investment": "investment"}
+    df = pd.DataFrame({k: ds[v].transpose("county", "route").to_series() for k, v in cols.items()}).reset_index()
+    df = df[df["households"] > 0].reset_index(drop=True)
+    names = county_labels(ds)
+    rname = dict(zip(ds["route"].values.astype(str), ds["route_name_zh"].values.astype(str))) if "route_name_zh" in ds.coords \
+        else {}
+    rcat = dict(zip(ds["route"].values.astype(str), ds["route_category"].values.astype(str)))
+    out = pd.DataFrame({
+        T("county_id", lang): df["county"].astype(str),
+        T("county", lang): df["county"].astype(str).map(names),
+        T("route_id", lang): df["route"].astype(str),
+        T("route", lang): df["route"].astype(str).map(lambda r: rname.get(r, r)),
+        T("category", lang): df["route"].astype(str).map(lambda r: T(rcat[r], lang)),
+    })
+    for k in cols:
+        out[header(k, units(ds, k), lang)] = df[k].to_numpy(dtype=float)
+    return Table("plan_routes", T("plan_routes", lang), out, html_rows=60)
+
+
+def cost_components(ds: xr.Dataset, lang: str) -> Table:
+    s = ds["cost"].to_series()
+    total = float(s.sum())
+    rows = [(k, T(k, lang), float(v), 100.0 * float(v) / total if total else 0.0) for k, v in s.items()]
+    rows.append(("total", T("total", lang), total, 100.0 if total else 0.0))
+    df = pd.DataFrame(rows, columns=[T("key", lang), T("component", lang),
+                                     header("value", units(ds, "cost"), lang), header("share", "%", lang)])
+    return Table("cost_components", T("cost_components", lang), df, percent_cols=(header("share", "%", lang),))
+
+
+def payers(ds: xr.Dataset) -> dict[str, tuple[float, str]]:
+    """Who pays, annual and one-off (see labels TEXT['payer_note'] for the definitions)."""
+    inv = _f(ds["investment"])
+    annuity = _cost(ds, "annuity_route") + _cost(ds, "annuity_retrofit")
+    crf = annuity / inv if inv > 0 else 0.0
+    eq, run = _f(ds["subsidy_equipment"]), _f(ds["subsidy_running"])
+    society = _f(ds["objective"])
+    gov = run + eq * crf
+    bill = society - gov
+    hh = _f(ds["households"])
+    money_a = units(ds, "objective")
+    return {
+        "society_annual": (society, money_a),
+        "government_running": (run, units(ds, "subsidy_running")),
+        "government_equipment_annualised": (eq * crf, money_a),
+        "government_annual": (gov, money_a),
+        "household_bill_annual": (bill, money_a),
+        "household_bill_per_household": (bill * 1e4 / hh if hh else 0.0, "yuan/(household a)"),
+        "capital_recovery_rate": (crf, "1/a"),
+        "investment_total": (inv, units(ds, "investment")),
+        "government_equipment": (eq, units(ds, "subsidy_equipment")),
+        "investment_net_of_subsidy": (inv - eq, units(ds, "investment")),
+    }
+
+
+def cost_payers(ds: xr.Dataset, lang: str) -> Table:
+    p = payers(ds)
+    return Table("cost_payers", T("cost_payers", lang), item_frame(p, list(p), lang), note=T("payer_note", lang))
+
+
+def transformer_frame(ds: xr.Dataset) -> pd.DataFrame:
+    """Per transformer group: capacity, load and load ratios before/after upgrades (kVA)."""
+    cap = np.asarray(ds["transformer_capacity"].values, dtype=float)
+    load = np.asarray(ds["transformer_load"].values, dtype=float)
+    units_ = np.asarray(ds["transformer_upgrade_units"].values, dtype=float)
+    after = np.asarray(ds["transformer_capacity_after"].values, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r0 = np.where(cap > 0, load / cap, np.nan)
+        r1 = np.where(after > 0, load / after, np.nan)
+    groups = ds["transformer_group"].values.astype(str) if "transformer_group" in ds.coords else np.arange(len(cap)).astype(str)
+    return pd.DataFrame({"transformer_group": groups, "capacity": cap, "load": load, "load_ratio_before": r0,
+                         "over_capacity": (load > cap * (1 + 1e-9)).astype(int), "upgrade_units": units_,
+                         "capacity_after": after, "load_ratio_after": r1, "upgraded": (units_ > 0).astype(int)})
+
+
+def transformers(ds: xr.Dataset, lang: str) -> Table:
+    tr = transformer_frame(ds)
+    u = {"capacity": "kVA", "load": "kVA", "capacity_after": "kVA", "upgrade_units": "units"}
+    # the groups a planner must act on first: over capacity or upgraded, then by loading
+    tr = tr.sort_values(["upgraded", "over_capacity", "load_ratio_before"], ascending=False, kind="stable")
+    df = pd.DataFrame({header(c, u.get(c, ""), lang): tr[c].to_numpy() for c in tr.columns})
+    return Table("transformers", T("transformers", lang), df.reset_index(drop=True), html_rows=30)
+
+
+def heat_sources(ds: xr.Dataset, lang: str) -> Table | None:
+    if "heat_source_load" not in ds or ds.sizes.get("heat_source", 0) == 0:
+        return None
+    load = np.asarray(ds["heat_source_load"].values, dtype=float)
+    cap = np.asarray(ds["heat_source_capacity"].values, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        util = np.where(cap > 0, 100.0 * load / cap, np.nan)
+    df = pd.DataFrame({T("heat_source", lang): ds["heat_source"].values.astype(str),
+                       header("heat_load", "MW", lang): load, header("heat_capacity", "MW", lang): cap,
+                       header("utilisation", "%", lang): util})
+    return Table("heat_sources", T("heat_sources", lang), df, html_rows=40)
+
+
+def emissions(ds: xr.Dataset, lang: str) -> Table:
+    names = county_labels(ds)
+    pm_unit = units(ds, "pm25_avoided")
+    pm = np.asarray(ds["pm25_avoided"].values, dtype=float)
+    if pm_unit == "kg/a":
+        pm, pm_unit = pm / 1000.0, "t/a"
+    df = pd.DataFrame({
+        T("county_id", lang): ds["county"].values.astype(str),
+        T("county", lang): [names[c] for c in ds["county"].values.astype(str)],
+        header("coal_displaced", units(ds, "coal_displaced"), lang): np.asarray(ds["coal_displaced"].values, float),
+        header("co2_avoided", units(ds, "co2_avoided"), lang): np.asarray(ds["co2_avoided"].values, float),
+        header("pm25_avoided", pm_unit, lang): pm,
+        header("clean_share", "%", lang): 100.0 * np.asarray(ds["clean_share"].values, float),
+    })
+    total = {c: df[c].sum() for c in df.columns[2:5]}
+    hh = np.asarray(ds["households"].sum("route").values, float)
+    total[df.columns[5]] = float((df[df.columns[5]] * hh).sum() / hh.sum()) if hh.sum() else 0.0
+    df.loc[len(df)] = {df.columns[0]: "", df.columns[1]: T("total", lang), **total}
+    return Table("emissions", T("emissions", lang), df)
+
+
+def constraints(ds: xr.Dataset, lang: str) -> Table | None:
+    """Every variable on the `constraint` dim; binding ones first, then by |shadow price|."""
+    if "constraint" not in ds.dims:
+        return None
+    names = [v for v in ds.data_vars if ds[v].dims == ("constraint",)]
+    if not names:
+        return None
+    df = ds[names].to_dataframe().reset_index()[["constraint", *names]]  # drop scalar coords (sweep values)
+    order = []
+    if "constraint_binding" in df:
+        order.append(-df["constraint_binding"].fillna(0).astype(float))
+    if "shadow_price" in df:
+        order.append(-df["shadow_price"].abs().fillna(0))
+    if order:
+        df = df.assign(**{f"_o{i}": o for i, o in enumerate(order)}).sort_values(
+            [f"_o{i}" for i in range(len(order))], kind="stable").drop(columns=[f"_o{i}" for i in range(len(order))])
+    if "constraint_family" in df:
+        df["constraint_family"] = df["constraint_family"].astype(str).map(
+            lambda f: CONSTRAINT_FAMILIES[f][0 if lang == "zh" else 1] if f in CONSTRAINT_FAMILIES else f)
+    if "constraint_unit" in df:
+        df["constraint_unit"] = df["constraint_unit"].astype(str).map(lambda u: unit_label(u, lang))
+    df.columns = [T(c, lang) for c in df.columns]
+    return Table("constraints", T("constraints", lang), df.reset_index(drop=True), html_rows=40)
+
+
+def binding_constraints(ds: xr.Dataset) -> pd.DataFrame:
+    """Binding caps/targets with shadow prices (empty frame when the dataset has none)."""
+    if "constraint" not in ds.dims or "shadow_price" not in ds:
+        return pd.DataFrame()
+    names = [v for v in ds.data_vars if ds[v].dims == ("constraint",)]
+    df = ds[names].to_dataframe().reset_index()[["constraint", *names]]
+    if "constraint_binding" in df:
+        df = df[df["constraint_binding"].fillna(0).astype(float) > 0]
+    else:
+        df = df[df["shadow_price"].fillna(0).abs() > 1e-9]
+    return df.reset_index(drop=True)
+
+
+def single_run_tables(ds: xr.Dataset, lang: str) -> list[Table]:
+    m = metrics(ds)
+    out = [
+        Table("headline", T("headline", lang), item_frame(m, HEADLINE_KEYS, lang)),
+        category_table(ds, "households_converted", "plan_households", lang),
+        category_table(ds, "floor_area_converted", "plan_floor_area", lang),
+        category_table(ds, "investment", "plan_investment", lang),
+        category_table(ds, "households", "mix_households", lang),
+        route_detail(ds, lang),
+        cost_components(ds, lang),
+        cost_payers(ds, lang),
+        Table("gas_balance", T("gas_balance", lang), item_frame(m, GAS_KEYS, lang)),
+        transformers(ds, lang),
+        heat_sources(ds, lang),
+        emissions(ds, lang),
+        constraints(ds, lang),
+    ]
+    return [t for t in out if t is not None]
+
+
+def _with_point(tables_per_point: list[tuple[str, dict, list[Table]]], lang: str) -> list[Table]:
+    """Stack each table over the sweep points with the swept values as leading columns."""
+    out = []
+    for i, first in enumerate(tables_per_point[0][2]):
+        frames = []
+        for _, values, tabs in tables_per_point:
+            match = [t for t in tabs if t.id == first.id]
+            if not match:
+                continue
+            df = match[0].df.copy()
+            for j, (d, v) in enumerate(values.items()):
+                df.insert(j, d, v)
+            frames.append(df)
+        out.append(Table(first.id, first.title, pd.concat(frames, ignore_index=True), first.note,
+                         None if first.html_rows is None else first.html_rows * 2, first.percent_cols))
+    return out
+
+
+SWEEP_KEYS = ("cost_total", "investment_total", "households_converted", "subsidy_need", "subsidy_budget",
+              "gas_annual", "gas_annual_cap", "gas_peak_day", "storage_built", "transformer_upgrade_units",
+              "coal_displaced", "co2_avoided")
+
+
+def sweep_tables(ds: xr.Dataset, lang: str) -> list[Table]:
+    """Summary and category mix per point, the tipping points if present, then every run table stacked."""
+    points = sweep_points(ds)
+    rows, mix = [], []
+    for _, values, p in points:
+        m = metrics(p)
+        rows.append({**values, **{header(k, m[k][1], lang): m[k][0] for k in SWEEP_KEYS if k in m}})
+        cat = by_category(p["households_converted"]).sum()
+        mix.append({**values, **{T(c, lang): float(v) for c, v in cat.items()}})
+    out = [Table("sweep_summary", T("sweep_summary", lang), pd.DataFrame(rows)),
+           Table("sweep_mix", T("sweep_mix", lang), pd.DataFrame(mix))]
+    out += tipping_tables(ds, lang)
+    stacked = _with_point([(lbl, v, single_run_tables(p, lang)) for lbl, v, p in points], lang)
+    # headline numbers side by side (one column per point) read better than stacked
+    wide = None
+    for lbl, _, p in points:
+        f = item_frame(metrics(p), HEADLINE_KEYS, lang).rename(columns={T("value", lang): lbl})
+        wide = f if wide is None else wide.merge(f, on=[T("key", lang), T("item", lang), T("unit", lang)], how="outer",
+                                                 sort=False)
+    cols = [T("key", lang), T("item", lang), T("unit", lang)] + [lbl for lbl, _, _ in points]
+    k = T("key", lang)
+    order = [h for h in HEADLINE_KEYS if h in set(wide[k])]
+    head = Table("headline", T("headline", lang), wide.set_index(k).loc[order].reset_index()[cols])
+    return [head] + out + [t for t in stacked if t.id != "headline"]
+
+
+def tipping_tables(ds: xr.Dataset, lang: str) -> list[Table]:
+    """Variables named like 'tipping*', grouped by their dims, one table per group."""
+    names = [v for v in ds.data_vars if "tipping" in v.lower()]
+    groups: dict[tuple, list[str]] = {}
+    for v in names:
+        groups.setdefault(ds[v].dims, []).append(v)
+    out = []
+    for i, (dims, vs) in enumerate(groups.items()):
+        if dims:
+            df = ds[vs].to_dataframe().reset_index()
+            coords = [c for c in df.columns if c in ds.coords and c not in dims and set(ds[c].dims) <= set(dims)]
+            df = df[[*dims, *coords, *vs]]
+        else:
+            df = pd.DataFrame([{v: ds[v].item() for v in vs}])
+        df.columns = [header(c, ds[c].attrs.get("units", "") if c in ds.variables else "", lang) for c in df.columns]
+        tid = "tipping_points" if i == 0 else f"tipping_points_{i + 1}"
+        out.append(Table(tid, T("tipping_points", lang), df, html_rows=60))
+    return out
+
+
+def compare_tables(ds: xr.Dataset, other: xr.Dataset, lang: str) -> list[Table]:
+    """This plan against another run (e.g. the source plan's mix against the least-cost mix)."""
+    a_name = f"{T('this_plan', lang)}: {ds.attrs.get('scenario', '')}"
+    b_name = f"{T('other_plan', lang)}: {other.attrs.get('scenario', '')}"
+    rows = []
+    for var in ("households_converted", "floor_area_converted"):
+        a, b = by_category(ds[var]).sum(), by_category(other[var]).sum()
+        cats = list(dict.fromkeys(list(a.index) + list(b.index)))
+        for c in cats:
+            va, vb = float(a.get(c, 0.0)), float(b.get(c, 0.0))
+            rows.append((var, T(var, lang) + " · " + T(c, lang), c, va, vb, va - vb, unit_label(units(ds, var), lang)))
+        rows.append((var, T(var, lang) + " · " + T("total", lang), "total", float(a.sum()), float(b.sum()),
+                     float(a.sum() - b.sum()), unit_label(units(ds, var), lang)))
+    cols = [T("key", lang), T("item", lang), T("category", lang), a_name, b_name, T("difference", lang), T("unit", lang)]
+    mix = pd.DataFrame(rows, columns=cols)
+    ma, mb = metrics(ds), metrics(other)
+    srows = [(k, T(k, lang), ma[k][0], mb[k][0], ma[k][0] - mb[k][0], unit_label(ma[k][1], lang))
+             for k in HEADLINE_KEYS if k in ma and k in mb]
+    summary = pd.DataFrame(srows, columns=[T("key", lang), T("item", lang), a_name, b_name, T("difference", lang),
+                                           T("unit", lang)])
+    return [Table("compare_mix", T("compare_mix", lang), mix), Table("compare_summary", T("compare_summary", lang), summary)]
