@@ -2,13 +2,16 @@
 from __future__ import annotations
 
 import argparse
+import math
+import os
 import sys
 import time
 from pathlib import Path
 
-from model.errors import EXIT_INPUT, EXIT_OK, InputError, Problem, SolveError
+from model.errors import EXIT_INPUT, EXIT_INTERRUPTED, EXIT_OK, EXIT_SOLVER, EXIT_WRITE, InputError, Problem, SolveError
 from model.results import format_plan_table, write_results
 from model.solve import SolveOptions
+from model.validate import check_set_values
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -61,6 +64,29 @@ def format_binding(ds, per_family: int = 5) -> str:
     return "\n".join(lines)
 
 
+def _number(kind, low: float, low_inclusive: bool = True):
+    """argparse type: a number >= low (or > low); argparse turns the error into exit code 2."""
+    def parse(text: str):
+        value = kind(text)
+        if not math.isfinite(value) or (value < low if low_inclusive else value <= low):
+            raise argparse.ArgumentTypeError(f"must be a number {'>=' if low_inclusive else '>'} {low:g}, got {text!r}")
+        return value
+    parse.__name__ = kind.__name__
+    return parse
+
+
+def _writable(out: Path) -> str | None:
+    """Why results cannot go under `out`, or None; checked before a long solve, creates nothing."""
+    p = out.resolve()
+    while not p.exists():
+        p = p.parent
+    if not p.is_dir():
+        return f"{p} is a file, not a folder"
+    if not os.access(p, os.W_OK | os.X_OK):
+        return f"no permission to write in {p}"
+    return None
+
+
 def solve_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="solve.py", description="Least-cost clean heating plan for one region and year.")
     ap.add_argument("--year", type=int, required=True, help="planning year, e.g. 2022")
@@ -70,9 +96,11 @@ def solve_parser() -> argparse.ArgumentParser:
     ap.add_argument("--set", action="append", default=[], metavar="PARAM=VALUE",
                     help="override one scalar input for this run (repeatable), e.g. gas_price=3.2")
     ap.add_argument("--out", type=Path, default=REPO / "results", help="results folder (default: results/)")
-    ap.add_argument("--gap", type=float, default=1e-4, help="relative MIP gap (default 1e-4)")
-    ap.add_argument("--time-limit", type=float, default=600.0, help="seconds (default 600)")
-    ap.add_argument("--threads", type=int, default=1, help="HiGHS threads (default 1)")
+    ap.add_argument("--gap", type=_number(float, 0.0), default=1e-4, help="relative MIP gap (default 1e-4)")
+    ap.add_argument("--time-limit", type=_number(float, 0.0), default=600.0, help="seconds (default 600)")
+    ap.add_argument("--threads", type=_number(int, 1), default=1, help="HiGHS threads (default 1)")
+    ap.add_argument("--from", dest="from_year", type=int, default=None,
+                    help="solve the pathway from this year to --year in one model (when each zone converts)")
     ap.add_argument("--verbose", action="store_true", help="show the HiGHS log")
     return ap
 
@@ -84,21 +112,49 @@ def main(argv: list[str] | None = None) -> int:
     folder = args.inputs or (REPO / "inputs" / args.region)
     scenarios = [s.strip() for s in args.scenario.split(",") if s.strip()]
     options = SolveOptions(mip_gap=args.gap, time_limit=args.time_limit, threads=args.threads, verbose=args.verbose)
+    if args.from_year is not None:
+        return _main_pathway(args, folder, scenarios, options)
     try:
-        res = solve_region(folder, args.year, scenarios, _parse_set(args.set), options, region=args.region)
+        sets = _parse_set(args.set)
+        problems = check_set_values(sets)
+        unwritable = _writable(args.out)
+        if unwritable:
+            problems.append(Problem("--out", None, None, f"results cannot be written: {unwritable}"))
+        if problems:
+            raise InputError(problems)
+        res = solve_region(folder, args.year, scenarios, sets, options, region=args.region)
     except InputError as exc:
         print(f"error: {exc.message()}", file=sys.stderr)
         return EXIT_INPUT
     except SolveError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        if exc.exit_code == EXIT_SOLVER:
+            print("This is a solver failure, not a problem in your inputs. Run again with --verbose to see the "
+                  "HiGHS log, try --threads 1 or a larger --gap, and report it with the log and the input folder.",
+                  file=sys.stderr)
         _write_diagnosis(exc, args)
         return exc.exit_code
+    except KeyboardInterrupt:
+        print("interrupted: nothing was written", file=sys.stderr)
+        return EXIT_INTERRUPTED
     ds = res.dataset
     path = args.out / args.region / str(args.year) / f"{ds.attrs['scenario']}.nc"
     t = time.perf_counter()
     ds.attrs["time_write_s"] = 0.0
-    files = write_results(ds, path)
+    try:
+        files = write_results(ds, path)
+    except OSError as exc:
+        print(f"error: cannot write {path}: {exc.strerror or exc}; an earlier result there is unchanged",
+              file=sys.stderr)
+        return EXIT_WRITE
+    except KeyboardInterrupt:
+        print("interrupted while writing: an earlier result is unchanged", file=sys.stderr)
+        return EXIT_INTERRUPTED
     write_s = time.perf_counter() - t
+    if ds.attrs["status"] != "optimal":
+        print(f"warning: HiGHS stopped early ({ds.attrs['status']}, after {res.times.get('solve', 0.0):.1f} s): the plan "
+              f"is feasible but may cost up to {ds.attrs['mip_gap']:.2%} more than the best one; raise --time-limit "
+              "or loosen --gap for a proven plan", file=sys.stderr)
     print(format_plan_table(ds))
     print()
     binding = format_binding(ds)
@@ -118,6 +174,53 @@ def main(argv: list[str] | None = None) -> int:
           f"transformer upgrade units {int(ds.transformer_upgrade_units.sum())}")
     print("times (s): " + ", ".join(f"{k} {v:.2f}" for k, v in tm.items()) + f", write {write_s:.2f}")
     print(f"wrote {files['netcdf']} and {files['plan_csv']}")
+    return EXIT_OK
+
+
+def format_pathway(ds) -> str:
+    hh = ds.households_converted.sum("route").to_pandas()
+    hh.index = ds.county_name_zh.values
+    hh = hh.loc[hh.sum(axis=1) > 0]
+    hh.loc["合计 total"] = hh.sum()
+    lines = ["Households converting, by county and year:", hh.round(0).astype(int).to_string(), "",
+             "year   gas / cap (10^4 m3)      subsidy / budget (10^4 yuan)   storage required / existing+built (10^4 m3)"]
+    for i, y in enumerate(ds.year.values):
+        lines.append(f"{y}   {float(ds.gas_annual[i]):>9,.0f} / {float(ds.gas_annual_cap[i]):<9,.0f}  "
+                     f"{float(ds.subsidy_equipment[i] + ds.subsidy_running[i]):>10,.0f} / {float(ds.subsidy_budget[i]):<10,.0f}    "
+                     f"{float(ds.storage_required[i]):>8,.0f} / {float(ds.storage_existing[i] + ds.storage_built[i]):,.0f}")
+    return "\n".join(lines)
+
+
+def _main_pathway(args, folder, scenarios, options) -> int:
+    from model.pathway import pathway_dataset, prepare_pathway, solve_pathway
+    from model.prepare import resolve_overrides
+    from model.results import _atomic, now_iso
+    from model.validate import load_region
+
+    if args.from_year > args.year:
+        print(f"error: --from {args.from_year} is after --year {args.year}", file=sys.stderr)
+        return EXIT_INPUT
+    years = list(range(args.from_year, args.year + 1))
+    t0 = time.perf_counter()
+    try:
+        data = load_region(folder, year=args.year, region=args.region)
+        ov = resolve_overrides(data, scenarios, _parse_set(args.set))
+        pw = prepare_pathway(data, years, ov)
+        res, _, _ = solve_pathway(pw, options)
+    except InputError as exc:
+        print(f"error: {exc.message()}", file=sys.stderr)
+        return EXIT_INPUT
+    except SolveError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    ds = pathway_dataset(res, {"inputs_hash": data.inputs_hash, "created": now_iso(),
+                               "time_total_s": round(time.perf_counter() - t0, 3)})
+    path = args.out / args.region / str(args.year) / f"{ds.attrs['scenario']}.from{args.from_year}.nc"
+    _atomic(path, lambda tmp: ds.to_netcdf(tmp, engine="netcdf4"))
+    print(format_pathway(ds))
+    print(f"\npathway {years[0]}-{years[-1]}: status {res.status}, discounted cost {res.objective:,.1f} 10^4 yuan "
+          f"(base year {pw.base_year}), MIP gap {res.mip_gap:.2e}, {time.perf_counter() - t0:.1f} s")
+    print(f"wrote {path}")
     return EXIT_OK
 
 

@@ -8,6 +8,8 @@ EXIT_INPUT = 2  # bad input: nothing was solved or written
 EXIT_NO_SOLUTION = 3  # time limit (or other stop) without any feasible plan
 EXIT_INFEASIBLE = 4  # the caps and targets cannot all be met
 EXIT_SOLVER = 5  # HiGHS failed
+EXIT_WRITE = 6  # a plan was found but could not be written (disk full, no permission)
+EXIT_INTERRUPTED = 130  # Ctrl-C (128 + SIGINT, the shell convention); no new result written
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,11 @@
 from __future__ import annotations
 
 import datetime as _dt
+import glob
 import os
+import socket
 import tempfile
+import time
 from pathlib import Path
 
 import numpy as np
@@ -199,28 +202,125 @@ def format_plan_table(ds: xr.Dataset) -> str:
                 + "\n\nFloor area converted (10^4 m2), by county and new route:\n" + area.round(1).to_string())
 
 
-def _atomic(path: Path, write) -> None:
+def _temp_prefix(path: Path) -> str:
+    """Temp files are '.<name>.<host>-<pid>.<random>.tmp': hidden, never matching '*.nc' or '*.csv',
+    and naming the process that owns them so a later run can tell a killed writer's leftovers."""
+    return f".{path.name}.{socket.gethostname()}-{os.getpid()}."
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's live process
+        return True
+    return True
+
+
+STALE_TEMP_S = 24 * 3600  # temp files of another host are removed only when this old
+
+
+def clean_stale_temps(path: Path) -> list[Path]:
+    """Remove temp files a killed writer of `path` left behind; returns what was removed.
+
+    A temp file is stale when its owner (same host) is no longer running, or, for a
+    shared folder written from other hosts, when it is older than STALE_TEMP_S.
+    """
+    path = Path(path)
+    removed = []
+    if not path.parent.is_dir():
+        return removed
+    host = socket.gethostname()
+    for tmp in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+        owner = tmp.name[len(path.name) + 2:].rsplit(".", 2)[0]  # '<host>-<pid>'
+        h, _, pid = owner.rpartition("-")
+        try:
+            if h == host and pid.isdigit():
+                stale = int(pid) != os.getpid() and not _pid_alive(int(pid))
+            else:
+                stale = time.time() - tmp.stat().st_mtime > STALE_TEMP_S
+            if stale:
+                tmp.unlink()
+                removed.append(tmp)
+        except FileNotFoundError:  # another run cleaned it first
+            pass
+    return removed
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _write_temp(path: Path, write) -> str:
+    """Run write(tmp) on a fresh temp file beside `path`; flushed to disk; removed if write fails."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=_temp_prefix(path), suffix=".tmp", dir=path.parent)
     os.close(fd)
     try:
         write(tmp)
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; results are ordinary files
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())  # the rename must not expose a file whose data is not on disk
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return tmp
+
+
+def _atomic(path: Path, write) -> None:
+    """write(tmp) then rename onto `path`: readers see the old file or the new one, never a part."""
+    path = Path(path)
+    clean_stale_temps(path)
+    tmp = _write_temp(path, write)
+    try:
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+    _fsync_dir(path.parent)
 
 
 def write_results(ds: xr.Dataset, path: Path) -> dict[str, Path]:
-    """NetCDF and the plan table CSV beside it, each written to a temp file and renamed."""
+    """NetCDF and the plan table CSV beside it.
+
+    Both are written to temp files first and renamed only when both are complete, so a
+    failure or kill while writing leaves the earlier pair untouched (a kill between the two
+    renames, a window of microseconds, can leave a new .nc beside the old .plan.csv).
+    """
     path = Path(path)
     csv = path.with_suffix(".plan.csv")
-    _atomic(path, lambda tmp: ds.to_netcdf(tmp, engine="netcdf4"))
-    _atomic(csv, lambda tmp: plan_table(ds).to_csv(tmp, index=False, encoding="utf-8", lineterminator="\n"))
+    for p in (path, csv):
+        clean_stale_temps(p)
+    tmp_nc = _write_temp(path, lambda tmp: ds.to_netcdf(tmp, engine="netcdf4"))
+    try:
+        tmp_csv = _write_temp(csv, lambda tmp: plan_table(ds).to_csv(tmp, index=False, encoding="utf-8",
+                                                                    lineterminator="\n"))
+    except BaseException:
+        os.unlink(tmp_nc)
+        raise
+    try:
+        os.replace(tmp_nc, path)
+        os.replace(tmp_csv, csv)
+    except BaseException:
+        for t in (tmp_nc, tmp_csv):
+            if os.path.exists(t):
+                os.unlink(t)
+        raise
+    _fsync_dir(path.parent)
     return {"netcdf": path, "plan_csv": csv}
 
 

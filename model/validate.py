@@ -5,8 +5,12 @@ fixing a spreadsheet sees them all at once. Files are only ever read.
 """
 from __future__ import annotations
 
+import csv
 import difflib
 import hashlib
+import io
+import math
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,9 +20,33 @@ import pandas as pd
 import yaml
 
 from model.errors import InputError, Problem
-from model.registry import ANY, ELECTRICITY, GAS, QUALITY_COAL, REFERENCES, TABLES, Column, Table
+from model.registry import PARAMETER_DEFAULTS, ANY, ELECTRICITY, GAS, QUALITY_COAL, REFERENCES, TABLES, Column, Table
 
-NULLS = {"", "nan", "NaN", "NAN", "null", "NULL", "None", "none", "NA", "N/A", "#N/A"}
+# Cells read as empty. Excel's error values are not here: they are reported.
+NULLS = {"", "nan", "NaN", "NAN", "null", "NULL", "None", "none", "NA", "N/A"}
+# What Excel writes into a CSV where a formula failed.
+EXCEL_ERRORS = {"#N/A", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!",
+                "#GETTING_DATA", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!"}
+# Tables a region cannot do without a data row of (the others may hold only a header).
+NEEDS_ROWS = ("parameters", "counties", "building_types", "fuels", "routes", "prices", "years", "zones")
+# Floor area per household outside this range (m^2) means a unit slip in the zone row.
+AREA_PER_HOUSEHOLD_M2 = (10.0, 2000.0)
+# Plausible range of each parameter: a value outside is a unit slip (6 for 6 %, K for degC, ...).
+# (low, high, low_inclusive)
+PARAMETER_RANGES: dict[str, tuple[float, float, bool]] = {
+    "design_temperature_c": (-45.0, 10.0, True),
+    "indoor_temperature_c": (10.0, 30.0, True),
+    "heating_season_days": (0.0, 366.0, False),
+    "heating_season_mean_temperature_c": (-30.0, 15.0, True),
+    "discount_rate": (0.0, 0.3, True),
+    "storage_days_required": (0.0, 60.0, True),
+    "storage_averaging_days": (0.0, 366.0, False),
+    "power_factor": (0.0, 1.0, False),
+    "electric_coincidence_factor": (0.0, 1.0, False),
+}
+_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?%?$")
+_EXCEL_SCI_ID = re.compile(r"^\d(\.\d+)?E\+\d+$", re.IGNORECASE)
+MAX_ROW_PROBLEMS = 20  # per file and kind of structural problem; the rest are counted
 
 
 @dataclass
@@ -39,8 +67,21 @@ class RegionData:
 
 
 def _decode(raw: bytes, file: str, problems: list[Problem]) -> str | None:
+    """Bytes -> text: UTF-8 (with or without BOM), UTF-16 with BOM, else GBK/GB18030."""
+    if raw.startswith(b"PK\x03\x04") or raw.startswith(b"\xd0\xcf\x11\xe0"):
+        problems.append(Problem(file, None, None, "is an Excel workbook, not a CSV file: in Excel use "
+                                "'Save As' > 'CSV UTF-8 (comma delimited)'"))
+        return None
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode Text" export
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError:
+            pass
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
+    if b"\x00" in raw:
+        problems.append(Problem(file, None, None, "is a binary file, not CSV text: save it as 'CSV UTF-8' from Excel"))
+        return None
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -57,76 +98,179 @@ def _normalise(text: str) -> str:
     return unicodedata.normalize("NFKC", text).strip()
 
 
+def _records(text: str, file: str, problems: list[Problem]) -> tuple[list[list[str]], list[int]] | None:
+    """Split CSV text into records with the line each starts on; a broken quote stops the file."""
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    rows, lines = [], []
+    while True:
+        start = reader.line_num + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            hint = ("a quote (\") opened here is never closed" if "end of data" in str(exc)
+                    else f"broken quoting ({exc}): a cell with a quote or comma must be enclosed in quotes, quotes doubled")
+            problems.append(Problem(file, start, None, f"is not a readable CSV: {hint}"))
+            return None
+        rows.append(row)
+        lines.append(start)
+    return rows, lines
+
+
 def read_csv(path: Path, table: Table, problems: list[Problem]) -> pd.DataFrame | None:
-    """Read one table as strings; report missing, misspelt and extra columns."""
+    """Read one table as normalised strings; report structure, missing, misspelt and extra columns.
+
+    The returned frame's index is the file line of each row minus 2 (so that index + 2 is
+    the line a spreadsheet user sees, header = line 1); rows with every cell empty are dropped.
+    """
     file = str(path)
     if not path.exists():
         if table.required:
             problems.append(Problem(file, None, None, "file is missing"))
         return None
-    text = _decode(path.read_bytes(), file, problems)
+    if not path.is_file():
+        problems.append(Problem(file, None, None, "is not a file"))
+        return None
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        problems.append(Problem(file, None, None, f"cannot be read ({exc.strerror or exc})"))
+        return None
+    text = _decode(raw, file, problems)
     if text is None:
         return None
-    import io
-
-    try:
-        df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True)
-    except Exception as exc:  # pandas parser errors carry the line number in the text
-        problems.append(Problem(file, None, None, f"is not a readable CSV ({exc})"))
+    parsed = _records(text, file, problems)
+    if parsed is None:
         return None
-    df.columns = [_normalise(str(c)) for c in df.columns]
+    records, lines = parsed
+    if not records or not any(c.strip() for c in records[0]):
+        problems.append(Problem(file, None, None, "file is empty: the first line must be the header "
+                                f"({', '.join(c.name for c in table.columns)})"))
+        return None
+    header = [_normalise(c) for c in records[0]]
+    body = [[_normalise(c) for c in r] for r in records[1:]]
+    body_lines = lines[1:]
+    # Excel writes trailing empty columns when cells right of the table were ever formatted
+    while header and header[-1] == "" and all(len(r) < len(header) or r[len(header) - 1] == "" for r in body):
+        header.pop()
     expected = [c.name for c in table.columns]
+    if len(header) == 1 and (";" in header[0] or "\t" in header[0]):
+        sep = "';'" if ";" in header[0] else "tabs"
+        problems.append(Problem(file, 1, None, f"columns are separated by {sep}, not commas: save it as "
+                                "'CSV UTF-8 (comma delimited)'"))
+        return None
     bad = False
+    for i, col in enumerate(header):
+        if col == "":
+            problems.append(Problem(file, 1, None, f"column {i + 1} of the header has no name"))
+            bad = True
+    dups = sorted({c for c in header if c and header.count(c) > 1})
+    for col in dups:
+        problems.append(Problem(file, 1, col, f"column appears {header.count(col)} times in the header"))
+        bad = True
     for col in expected:
-        if col not in df.columns:
-            close = difflib.get_close_matches(col, [c for c in df.columns if c not in expected], n=1)
+        if col not in header:
+            close = difflib.get_close_matches(col, [c for c in header if c not in expected], n=1)
             hint = f" (found '{close[0]}': misspelt?)" if close else ""
             problems.append(Problem(file, None, col, f"required column is missing{hint}"))
             bad = True
-    for col in df.columns:
-        if col not in expected:
+    for col in header:
+        if col and col not in expected:
             problems.append(Problem(file, None, col, f"unknown column (allowed: {', '.join(expected)})"))
             bad = True
-    if df.columns.duplicated().any():
-        problems.append(Problem(file, None, None, "duplicate column names"))
-        bad = True
+    # ragged rows: a comma inside an unquoted cell, or a row cut short
+    keep, keep_lines, ragged = [], [], 0
+    n = len(header)
+    for row, line in zip(body, body_lines):
+        if not any(row):
+            continue  # blank line or a row of empty cells
+        if len(row) > n and not any(row[n:]):
+            row = row[:n]
+        if len(row) != n:
+            ragged += 1
+            if ragged <= MAX_ROW_PROBLEMS:
+                what = "more" if len(row) > n else "fewer"
+                problems.append(Problem(file, line, None, f"has {len(row)} cells, {what} than the {n} columns of the "
+                                        "header (a comma inside a value needs the value in quotes)"))
+            continue
+        keep.append(row)
+        keep_lines.append(line)
+    if ragged > MAX_ROW_PROBLEMS:
+        problems.append(Problem(file, None, None, f"... and {ragged - MAX_ROW_PROBLEMS} more rows with the wrong number of cells"))
     if bad:
         return None
-    return df[expected].map(_normalise)
+    df = pd.DataFrame(keep, columns=header, dtype=object, index=pd.Index(np.asarray(keep_lines, dtype=np.int64) - 2))
+    if df.empty and table.name in NEEDS_ROWS:
+        problems.append(Problem(file, None, None, "has a header but no data rows"))
+    if len(keep) != len(body) - sum(1 for r in body if not any(r)):
+        return None  # ragged rows reported; cell checks on a shifted row would only add noise
+    return df[expected].astype(str)
 
 
-def _parse_number(s: str) -> float:
+def parse_number(text: str) -> float | None:
+    """A spreadsheet number -> float, or None if it is not one.
+
+    Accepts full-width digits, thousands separators (1,200 or 1，200 in groups of three),
+    underscores, a trailing % and exponents. A comma anywhere else (0,5) is refused rather
+    than read as 5: it is a decimal comma or two values in one cell.
+    """
+    s = _normalise(str(text))
+    if "," in s and not _THOUSANDS.match(s):
+        return None
     s = s.replace(",", "").replace("_", "")
+    scale = 1.0
     if s.endswith("%"):
-        return float(s[:-1]) / 100.0
-    return float(s)
+        s, scale = s[:-1], 0.01
+    try:
+        return float(s) * scale
+    except ValueError:
+        return None
+
+
+def _is_code_column(col: Column) -> bool:
+    return col.dtype == "str" and not col.choices and (
+        col.name.endswith("_id") or col.name in ("transformer_group", "building_type", "existing_route", "plan_route"))
 
 
 def _check_column(df: pd.DataFrame, col: Column, file: str, problems: list[Problem]) -> pd.Series:
     """Type and rule check of one column; returns the typed column (NaN where bad or empty)."""
     raw = df[col.name]
-    rows = df.index.to_numpy() + 2  # header is line 1
+    rows = df.index.to_numpy() + 2  # header is line 1 (read_csv keeps each row's line in the index)
+    excel_error = raw.isin(EXCEL_ERRORS).to_numpy()
+    for r, v in zip(rows[excel_error], raw[excel_error]):
+        problems.append(Problem(file, int(r), col.name, f"Excel error value '{v}': fix the formula in the spreadsheet"))
     empty = raw.isin(NULLS)
     if col.required:
         for r in rows[empty.to_numpy()]:
             problems.append(Problem(file, int(r), col.name, "value is required but the cell is empty"))
     if col.dtype in ("str", "list"):
-        out = raw.where(~empty, "")
+        out = raw.where(~empty & ~excel_error, "")
         if col.choices:
             values = out.str.split(";") if col.dtype == "list" else out.map(lambda v: [v])
-            for r, vals, e in zip(rows, values, empty):
+            for r, vals, e in zip(rows, values, empty.to_numpy() | excel_error):
                 for v in vals:
                     if not e and v not in col.choices:
                         problems.append(Problem(file, int(r), col.name, f"'{v}' is not one of {', '.join(col.choices)}"))
+        if _is_code_column(col):
+            sci = out.str.match(_EXCEL_SCI_ID).to_numpy()
+            for r, v in zip(rows[sci], out[sci]):
+                problems.append(Problem(file, int(r), col.name, f"'{v}' looks like a long code that Excel turned into a "
+                                        "number: format the column as Text and enter the codes again"))
         return out
-    cleaned = raw.str.replace(",", "", regex=False).str.replace("_", "", regex=False)
-    pct = cleaned.str.endswith("%")
-    num = pd.to_numeric(cleaned.str.rstrip("%").where(~empty, None), errors="coerce").to_numpy(dtype=float)
-    num = np.where(pct.to_numpy(), num / 100.0, num)
-    e = empty.to_numpy()
+    skip = empty.to_numpy() | excel_error
+    num = np.array([np.nan if k else (lambda x: np.nan if x is None else x)(parse_number(v))
+                    for v, k in zip(raw.to_numpy(), skip)], dtype=float)
+    e = skip
     kind = {"int": "a whole number", "flag": "0 or 1", "float": "a number"}[col.dtype]
+
+    def not_number(s, v):
+        if "," in s:
+            return f"'{s}' is not {kind} (a comma is only allowed between groups of three digits; use '.' for decimals)"
+        return f"'{s}' is not {kind}"
+
     checks = [
-        (~e & np.isnan(num), lambda s, v: f"'{s}' is not {kind}"),
+        (~e & np.isnan(num), not_number),
         (~e & np.isinf(num), lambda s, v: f"'{s}' is not a finite number"),
     ]
     ok = np.isfinite(num)
@@ -176,14 +320,50 @@ def _check_references(tables: dict[str, pd.DataFrame], files: dict[str, str], pr
                                         f"'{v}' is not a {ref.ref_column} in {ref.ref_table}.csv"))
 
 
+def _range_rule(name: str, value: float) -> str | None:
+    """The broken plausibility rule of one parameter value, or None."""
+    lo, hi, lo_incl = PARAMETER_RANGES[name]
+    if (value < lo if lo_incl else value <= lo) or value > hi:
+        low = f"{'>=' if lo_incl else '>'} {lo:g}"
+        hint = " (a share: write 0.06 or 6%, not 6)" if hi <= 1 and value > 1 else ""
+        return f"{value:g} is outside the plausible range ({low} and <= {hi:g}) for {name}{hint}: wrong unit?"
+    return None
+
+
+def _check_unit_scale(tables: dict[str, pd.DataFrame], files: dict[str, str], problems: list[Problem]) -> None:
+    """Values that are valid numbers but wrong by a unit factor."""
+    if "parameters" in tables:
+        par = tables["parameters"]
+        for idx, name, value in zip(par.index, par["name"], par["value"]):
+            if name in PARAMETER_RANGES and np.isfinite(value):
+                rule = _range_rule(name, float(value))
+                if rule:
+                    problems.append(Problem(files["parameters"], int(idx) + 2, "value", rule))
+        v = dict(zip(par["name"], par["value"]))
+        d, m, i = (v.get(k, np.nan) for k in ("design_temperature_c", "heating_season_mean_temperature_c",
+                                               "indoor_temperature_c"))
+        if np.isfinite([d, m, i]).all() and not d < m < i:
+            problems.append(Problem(files["parameters"], None, "value", "needs design_temperature_c < "
+                                    f"heating_season_mean_temperature_c < indoor_temperature_c (got {d:g}, {m:g}, {i:g})"))
+    if "zones" in tables:
+        z = tables["zones"]
+        per_hh = z["floor_area_10k_m2"] * 1e4 / z["households"]
+        lo, hi = AREA_PER_HOUSEHOLD_M2
+        for idx in z.index[(per_hh < lo) | (per_hh > hi)]:
+            problems.append(Problem(files["zones"], int(idx) + 2, "floor_area_10k_m2",
+                                    f"{per_hh[idx]:,.1f} m^2 per household (floor_area_10k_m2 x 10^4 / households) is outside "
+                                    f"{lo:g}-{hi:g}: floor area in m^2 instead of 10^4 m^2, or households in 10^4?"))
+
+
 def _check_semantics(tables: dict[str, pd.DataFrame], files: dict[str, str], year: int | None,
                      problems: list[Problem]) -> None:
     """Rules that span tables or rows."""
+    _check_unit_scale(tables, files, problems)
     if "parameters" in tables:
         names = set(tables["parameters"]["name"])
         choices = TABLES["parameters"].column("name").choices
         for n in choices:
-            if n not in names:
+            if n not in names and n not in PARAMETER_DEFAULTS:
                 problems.append(Problem(files["parameters"], None, "name", f"parameter '{n}' is missing"))
     if "fuels" in tables:
         fuels = set(tables["fuels"]["fuel_id"])
@@ -253,9 +433,56 @@ def load_scenarios(folder: Path, problems: list[Problem]) -> dict[str, dict]:
         if not isinstance(spec, dict) or not set(spec) <= {"description", "set", "fix_plan_routes"}:
             problems.append(Problem(str(path), None, str(name),
                                     "a scenario holds only 'description', 'set' (a mapping) and 'fix_plan_routes'"))
-        elif not isinstance(spec.get("set", {}), dict):
+        elif not isinstance(spec.get("set") or {}, dict):
             problems.append(Problem(str(path), None, str(name), "'set' must be a mapping NAME: VALUE"))
+        else:
+            for p in check_set_values(spec.get("set") or {}, str(path)):
+                problems.append(Problem(p.file, None, f"{name}.set.{p.column}", p.rule))
     return data
+
+
+def _set_rule(name: str) -> Column | None:
+    """The registry column whose rules an override NAME=VALUE must obey (None: parameter or unknown)."""
+    if name.endswith("_price"):
+        return TABLES["prices"].column("price_yuan_per_unit")
+    years = {c.name: c for c in TABLES["years"].columns}
+    return years.get(name)
+
+
+def check_set_values(values: dict, file: str = "--set") -> list[Problem]:
+    """Overrides (from --set or scenarios.yaml) must be finite numbers inside the column's rules.
+
+    Unknown names are left to `model.prepare.resolve_overrides`, which knows the region's fuels.
+    """
+    problems = []
+    for name, raw in values.items():
+        name = str(name)
+        value = raw if isinstance(raw, (int, float)) and not isinstance(raw, bool) else parse_number(str(raw))
+        if value is None:
+            problems.append(Problem(file, None, name, f"'{raw}' is not a number"))
+            continue
+        value = float(value)
+        if not math.isfinite(value):
+            problems.append(Problem(file, None, name, f"'{raw}' is not a finite number"))
+            continue
+        if name in PARAMETER_RANGES:
+            rule = _range_rule(name, value)
+            if rule:
+                problems.append(Problem(file, None, name, rule))
+            continue
+        col = _set_rule(name)
+        if col is None:
+            continue
+        if col.positive and value <= 0:
+            problems.append(Problem(file, None, name, f"must be > 0 (got {raw})"))
+        elif col.min is not None and value < col.min:
+            problems.append(Problem(file, None, name, f"must be >= {col.min:g} (got {raw})"))
+        elif col.max is not None and value > col.max:
+            problems.append(Problem(file, None, name, f"must be <= {col.max:g} (got {raw})"))
+        elif col.plausible_max is not None and value > col.plausible_max:
+            problems.append(Problem(file, None, name, f"{raw} {col.unit} is implausibly large (> {col.plausible_max:g}): "
+                                    "wrong unit scale?"))
+    return problems
 
 
 def load_region(folder: Path | str, year: int | None = None, region: str | None = None) -> RegionData:
@@ -281,6 +508,7 @@ def load_region(folder: Path | str, year: int | None = None, region: str | None 
     if problems:
         raise InputError(problems)
     for name, table in TABLES.items():
+        typed[name] = typed[name].reset_index(drop=True)  # line numbers were only for messages
         for col in table.columns:
             if col.dtype in ("int", "flag") and col.required:
                 typed[name][col.name] = typed[name][col.name].astype(np.int64)
