@@ -29,8 +29,15 @@ def test_shipped_run_matches_expected(name):
     assert got["objective_10k_yuan_per_a"] == pytest.approx(exp["objective_10k_yuan_per_a"], rel=tol["objective_rel"])
     assert got["households_converted"] == exp["households_converted"]
     assert set(got["by_category"]) == set(exp["by_category"])
+    assert got["binding_families"] == exp["binding_families"]
     for cat, hh in exp["by_category"].items():
         assert got["by_category"][cat] == pytest.approx(hh, rel=tol["by_category_rel"], abs=50), cat
+
+
+def test_jinan_reports_binding_caps_with_duals():
+    """Jinan 2022: the gas contract and the 7-day storage rule bind; storage is priced by its modules."""
+    fams = run("jinan")["binding_families"]
+    assert "gas_annual_cap" in fams and "gas_storage" in fams
 
 
 def test_xinzhou_plan_mix_carries_the_plan_and_costs_more():

@@ -22,7 +22,8 @@ def figures(region: str, scenarios: list[str]) -> dict:
             "by_category": {k: int(v) for k, v in sorted(cats.items()) if v},
             "gas_annual_10k_m3": round(float(ds.gas_annual), 1),
             "transformer_upgrade_units": int(ds.transformer_upgrade_units.sum()),
-            "storage_modules": int(ds.storage_modules), "status": ds.attrs["status"], "mip_gap": float(ds.attrs["mip_gap"])}
+            "storage_modules": int(ds.storage_modules), "status": ds.attrs["status"], "mip_gap": float(ds.attrs["mip_gap"]),
+            "binding_families": sorted(set(ds.constraint_family.values[ds.constraint_binding.values == 1].tolist()))}
 
 
 if __name__ == "__main__":
