@@ -1,0 +1,156 @@
+"""Gas-price sweep timing: re-use of the live model vs cold solves.
+
+    python benchmarks/bench_sweep.py [--points 21] [--no-cold-sweep] [--no-dask]
+
+Case: Jinan 2022 (inputs/jinan) when present, else a synthetic factory region of a few
+thousand zones. Prints the wall time of
+  - one cold solve (prepare, build, hand-off, solve, duals, extract, write),
+  - N points with re-use, serial (one process, one HiGHS thread),
+  - N cold solves, serial,
+  - N points with re-use on a LocalCluster of 2 single-threaded workers (including its start),
+and, for the re-used points, the overhead (cost update + extract + write) as a share of the re-solve.
+Gas price 2.0 .. 2.0 + 0.1 (N - 1) yuan/m3, MIP gap 1e-4 (the CLI default).
+"""
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "tests"))
+
+from model.solve import SolveOptions  # noqa: E402
+from model.sweep import Grid, RunSpec, forget_live_model, run_sweep, solve_point, write_point  # noqa: E402
+from model.validate import load_region  # noqa: E402
+
+
+def synthetic_region(folder: Path, n: int = 3000, seed: int = 1) -> Path:
+    """n random zones in 4 counties, 60 transformer groups, binding gas and budget caps."""
+    import numpy as np
+
+    import factory as f
+
+    rng = np.random.default_rng(seed)
+    groups = [f"T{g}" for g in range(60)]
+    zones = [f.zone(f"Z{i}", county_id="C1", households=int(rng.integers(20, 400)),
+                    floor_area_10k_m2=round(float(rng.uniform(0.2, 4.0)), 4), gas_network=int(rng.random() < 0.7),
+                    area_type=str(rng.choice(["urban", "rural"])), transformer_group=str(rng.choice(groups)))
+             for i in range(n)]
+    routes = [f.route("scattered_coal"), f.route("quality_coal"), f.route("gas_wall_boiler", capex_hh=12000.0, sub_eq=3000.0),
+              f.route("ashp", capex_hh=28000.0, sub_eq=8000.0), f.route("storage_heater", capex_hh=8000.0, sub_eq=3000.0)]
+    trs = [f.transformer(g, capacity_kva=float(rng.uniform(500, 3000)), upgrade_unit_kva=400.0,
+                         upgrade_unit_capex_yuan=160000.0, max_upgrade_units=20) for g in groups]
+    total_gas = sum(z["floor_area_10k_m2"] for z in zones if z["gas_network"]) * 6.0  # 0.12 per 0.02 10^4 m2
+    years = {"gas_annual_cap_10k_m3": 0.6 * total_gas, "subsidy_budget_10k_yuan": 2e5, "gas_storage_existing_10k_m3": 100.0,
+             "storage_module_size_10k_m3": 50.0, "storage_module_capex_10k_yuan": 2000.0}
+    return f.write_region(folder, f.tables(zones=zones, routes=routes, transformers=trs, years=years,
+                                           params={"discount_rate": 0.05, "storage_averaging_days": 120}))
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--points", type=int, default=21)
+    ap.add_argument("--no-cold-sweep", action="store_true", help="skip the N cold solves (the slowest part)")
+    ap.add_argument("--no-dask", action="store_true", help="skip the LocalCluster run")
+    args = ap.parse_args()
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench_sweep_"))
+    folder = REPO / "inputs" / "jinan"
+    if (folder / "zones.csv").exists():
+        case = "Jinan 2022 (inputs/jinan)"
+    else:
+        folder = synthetic_region(tmp / "synthetic")
+        case = "synthetic factory region (inputs/jinan missing)"
+    data = load_region(folder, 2022)
+    n_zones = len(data.tables["zones"])
+    opts = SolveOptions(mip_gap=1e-4, threads=1)
+    prices = tuple(round(2.0 + 0.1 * k, 10) for k in range(args.points))
+    grid = Grid(("gas_price",), (prices,))
+    quiet = io.StringIO()
+    print(f"case: {case}, {n_zones} zones; {args.points} points, gas price {prices[0]}..{prices[-1]} yuan/m3, "
+          f"gap {opts.mip_gap:g}, 1 HiGHS thread per process")
+
+    # warm the imports so the first measurement is not an import measurement
+    forget_live_model()
+    solve_point(data, RunSpec(2022, (), opts, reuse=False), {"gas_price": 2.0})
+
+    t = time.perf_counter()
+    res = solve_point(data, RunSpec(2022, (), opts, reuse=False), {"gas_price": 2.0})
+    write_point(res.dataset, tmp / "one.nc")
+    one = time.perf_counter() - t
+    print(f"one cold solve: {one:.1f} s  ({', '.join(f'{k} {v:.2f}' for k, v in res.times.items())})")
+
+    forget_live_model()
+    t = time.perf_counter()
+    warm = run_sweep(data, grid, RunSpec(2022, (), opts, reuse=True), tmp / "warm", serial=True, progress_stream=quiet)
+    t_warm = time.perf_counter() - t
+    reused = [r for r in warm.results if r.mode == "reused"]
+    print(f"{args.points} points with re-use, serial: {t_warm:.1f} s = {t_warm / one:.2f} x one cold solve "
+          f"({len(reused)} re-used, {args.points - len(reused)} cold)")
+    if reused:
+        solve = [r.times["solve"] for r in reused]
+        over = [r.times.get("prepare", 0) + r.times.get("update", 0) + r.times.get("extract", 0) + r.times.get("write", 0)
+                for r in reused]
+        print(f"  per re-used point: re-solve median {statistics.median(solve):.2f} s (min {min(solve):.2f}, max {max(solve):.2f}); "
+              f"overhead median {statistics.median(over):.3f} s = {statistics.median(o / s for o, s in zip(over, solve)):.1%} "
+              f"of the re-solve")
+        for k in ("prepare", "update", "extract", "write"):
+            print(f"    {k:8s} median {statistics.median(r.times.get(k, 0.0) for r in reused):.3f} s")
+        print(f"  combine + tipping + write of the sweep dataset: "
+              f"{t_warm - sum(sum(r.times.values()) for r in warm.results):.2f} s (with the loop's own overhead)")
+
+    if not args.no_cold_sweep:
+        t = time.perf_counter()
+        cold = run_sweep(data, grid, RunSpec(2022, (), opts, reuse=False), tmp / "cold", serial=True, progress_stream=quiet)
+        t_cold = time.perf_counter() - t
+        print(f"{args.points} cold solves, serial: {t_cold:.1f} s = {t_cold / one:.2f} x one cold solve; "
+              f"re-use saves {1 - t_warm / t_cold:.0%}")
+        d = abs(warm.dataset.objective - cold.dataset.objective) / cold.dataset.objective
+        print(f"  objective difference re-use vs cold: max {float(d.max()):.1e} (relative; both within the gap)")
+        mean_cold = t_cold / args.points
+        print(f"  mean cold solve over the sweep: {mean_cold:.1f} s; {args.points} points with re-use = "
+              f"{t_warm / mean_cold:.2f} x the mean cold solve")
+        w = {r.values["gas_price"]: r for r in warm.results}
+        c = {r.values["gas_price"]: r for r in cold.results}
+        print("  gas price | cold: total s (solve s) | re-use: total s (solve s), mode")
+        for p in prices:
+            print(f"  {p:9.2f} | {sum(c[p].times.values()):6.2f} ({c[p].times['solve']:5.2f}) | "
+                  f"{sum(w[p].times.values()):6.2f} ({w[p].times['solve']:5.2f}), {w[p].mode}")
+
+    if not args.no_dask:
+        from distributed import Client
+
+        from model.sweep import local_cluster
+
+        t = time.perf_counter()
+        cluster = local_cluster(2)
+        client = Client(cluster)
+        t_start = time.perf_counter() - t
+        try:
+            par = run_sweep(data, grid, RunSpec(2022, (), opts, reuse=True), tmp / "dask", client=client,
+                            progress_stream=quiet)
+        finally:
+            client.close()
+            cluster.close()
+        t_par = time.perf_counter() - t
+        modes = [r.mode for r in par.results]
+        busy: dict[str, float] = {}
+        for r in par.results:
+            busy[r.worker] = busy.get(r.worker, 0.0) + sum(v for k, v in r.times.items() if k != "write")
+        print(f"{args.points} points with re-use, LocalCluster 2 workers: {t_par:.1f} s incl. {t_start:.1f} s cluster "
+              f"start = {t_par / one:.2f} x one cold solve ({modes.count('reused')} re-used)")
+        print("  busy per worker (prepare..extract, s): " + ", ".join(f"{v:.1f}" for v in busy.values())
+              + f"; load average at the end {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    print(f"target: {args.points} points < 4 x one cold solve = {4 * one:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

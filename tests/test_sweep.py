@@ -1,0 +1,338 @@
+"""Sweeps: grid parsing, hand-checked tipping points, re-use == cold solve, monotonicity in the
+gas price, serial == LocalCluster, resume after a stop, the command line.
+
+Hand numbers (tests/factory.py): a default zone burns 1,200 m3 of gas (2,400 yuan at 2 yuan/m3)
+or 6,000 kWh on an ASHP (3,000 yuan at 0.5 yuan/kWh), whatever its households.
+"""
+import io
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import xarray as xr
+
+import factory as f
+from model.errors import InputError
+from model.solve import SolveOptions
+from model.sweep import (Grid, RunSpec, forget_live_model, parse_values, point_stem, run_sweep,
+                         tipping_points)
+from model.validate import load_region
+
+REPO = Path(__file__).resolve().parents[1]
+EXACT = SolveOptions(mip_gap=0.0)
+
+
+def spec(reuse=True, **kw):
+    return RunSpec(2022, (), EXACT, reuse=reuse, duals=kw.pop("duals", False), **kw)
+
+
+def grid(**params):
+    return Grid(tuple(params), tuple(tuple(v) for v in params.values()))
+
+
+def sweep(data, g, out, reuse=True, **kw):
+    return run_sweep(data, g, spec(reuse), out, serial=kw.pop("serial", True), progress_stream=io.StringIO(), **kw)
+
+
+# ---------------------------------------------------------------------------------------------
+
+def test_parse_values():
+    v = parse_values("2.0:4.0:0.1", "--gas-price")
+    assert len(v) == 21 and v[0] == 2.0 and v[-1] == 4.0 and v[3] == 2.3  # no 2.3000000000000003
+    assert parse_values("0.5,0.3,0.4,0.3", "--set x") == (0.3, 0.4, 0.5)
+    assert parse_values("1:1.95:0.5", "x") == (1.0, 1.5)
+    for bad in ("4:2:0.1", "2:4:0", "2:4", "a,b", ""):
+        with pytest.raises(InputError, match="--gas-price"):
+            parse_values(bad, "--gas-price")
+    g = grid(a=[1.0, 2.0], b=[5.0, 6.0, 7.0])
+    assert len(g) == 6 and g.points()[1] == {"a": 1.0, "b": 6.0}
+    assert point_stem({"a": 1.0, "b": 0.1 + 0.2}) == "point_a=1_b=0.3"
+
+
+def test_switches_that_are_undone_are_flagged():
+    """Z1: A -> B at 1..2, B -> A at 3..4 (a near-tie, both flagged); Z2: A -> C once (a tipping point)."""
+    import pandas as pd
+
+    from model.sweep import _reverts
+
+    df = pd.DataFrame(dict(kind="zone", id=["Z1", "Z2", "Z1"], parameter="p", at="", before=[1.0, 1.0, 3.0],
+                           **{"from": ["A", "A", "B"], "to": ["B", "C", "A"]}))
+    assert _reverts(df).tolist() == [1, 0, 1]
+
+
+def six_zones(folder):
+    """Z_i has i+1 households; Z0 and Z3 have no gas. Gas boiler capex 500 yuan/hh over 10 years
+    (50 yuan/hh a), ASHP 3,000 yuan/hh (300 yuan/hh a). A gas zone with h households switches to
+    ASHP when 1,200 p + 50 h > 3,000 + 300 h, i.e. p > (3,000 + 250 h) / 1,200:
+    Z1 (h=2) at 2.917, Z2 (h=3) at 3.125, Z4 (h=5) at 3.542, Z5 (h=6) at 3.75 yuan/m3."""
+    zones = [f.zone(f"Z{i}", households=i + 1, gas_network=int(i % 3 != 0)) for i in range(6)]
+    routes = [f.route("scattered_coal"), f.route("quality_coal"), f.route("gas_wall_boiler", capex_hh=500.0),
+              f.route("ashp", capex_hh=3000.0)]
+    return f.write_region(folder, f.tables(zones=zones, routes=routes))
+
+
+def test_known_tipping_points_and_combined_dataset(tmp_path):
+    """Gas price 1.5..3.5 step 0.25: Z1 tips between 2.75 and 3.0, Z2 between 3.0 and 3.25, Z4 and
+    Z5 stay on gas. Gas use: 4 gas zones x 0.12 = 0.48, then 0.36 from 3.0, 0.24 from 3.25.
+    The county C1 loses 2 then 3 gas households to ASHP."""
+    data = load_region(six_zones(tmp_path / "inp"), 2022)
+    rep = sweep(data, grid(gas_price=parse_values("1.5:3.5:0.25", "x")), tmp_path / "res")
+    ds = rep.dataset
+    assert ds.chosen_route.dims == ("gas_price", "zone")
+    assert ds.gas_annual.values == pytest.approx([0.48] * 6 + [0.36, 0.24, 0.24])
+    tip = rep.tipping
+    zone = tip[tip.kind == "zone"][["id", "before", "after", "from", "to"]].values.tolist()
+    assert zone == [["Z1", 2.75, 3.0, "gas_wall_boiler", "ashp"], ["Z2", 3.0, 3.25, "gas_wall_boiler", "ashp"]]
+    county = tip[tip.kind == "county"][["id", "before", "households", "from", "to"]].values.tolist()
+    assert county == [["C1", 2.75, 2.0, "gas_wall_boiler", "ashp"], ["C1", 3.0, 3.0, "gas_wall_boiler", "ashp"]]
+    # the file on disk: every variable with units and a long name, the sweep dim with the price's unit
+    with xr.open_dataset(rep.combined_path) as disk:
+        assert disk.sizes["gas_price"] == 9 and disk.sizes["tipping"] == 4
+        for name in disk.data_vars:
+            assert disk[name].attrs.get("units") and disk[name].attrs.get("long_name"), name
+        assert disk.gas_price.attrs["units"] == "yuan/m3"
+        assert disk.attrs["points_optimal"] == 9 and len(disk.attrs["inputs_hash"]) == 64
+        assert list(disk.tipping_id.values) == ["C1", "C1", "Z1", "Z2"]
+        assert (disk.tipping_reverts == 0).all()
+    assert len(list(rep.folder.glob("point_*.nc"))) == 9
+    assert {r.mode for r in rep.results} == {"cold", "reused"}
+
+
+def random_region(rng, folder, n=12):
+    """Random zones with binding gas, transformer and budget caps; continuous data (no ties)."""
+    zones = [f.zone(f"Z{i}", households=int(rng.integers(1, 8)), floor_area_10k_m2=round(float(rng.uniform(0.01, 0.06)), 5),
+                    gas_network=int(rng.random() < 0.8), area_type=str(rng.choice(["urban", "rural"])),
+                    transformer_group=str(rng.choice(["T1", "T2"]))) for i in range(n)]
+    routes = [f.route("scattered_coal"), f.route("quality_coal"),
+              f.route("gas_wall_boiler", capex_hh=float(rng.uniform(0, 3000)), sub_eq=float(rng.uniform(0, 1000))),
+              f.route("ashp", capex_hh=float(rng.uniform(1000, 6000)), sub_eq=float(rng.uniform(0, 2000))),
+              f.route("storage_heater", capex_hh=float(rng.uniform(0, 2000)))]
+    trs = [f.transformer(g, capacity_kva=float(rng.uniform(15, 50)), upgrade_unit_kva=10.0,
+                         upgrade_unit_capex_yuan=float(rng.uniform(500, 3000)), max_upgrade_units=10) for g in ("T1", "T2")]
+    years = {"gas_annual_cap_10k_m3": float(rng.uniform(0.4, 1.2)), "gas_storage_existing_10k_m3": 0.05,
+             "storage_module_size_10k_m3": 0.05, "storage_module_capex_10k_yuan": float(rng.uniform(0, 0.3)),
+             "subsidy_budget_10k_yuan": float(rng.uniform(2.0, 4.0))}
+    coverage = [dict(year=2022, area_type="all", terrain="all", min_clean_share=float(rng.uniform(0.5, 0.9)), source=f.SRC)]
+    prices = {"clean_coal": float(rng.uniform(300, 900)), "gas": 2.5, "electricity": float(rng.uniform(0.3, 0.6))}
+    return f.write_region(folder, f.tables(zones=zones, routes=routes, transformers=trs, years=years, coverage=coverage,
+                                           prices=prices, params={"storage_averaging_days": 30, "discount_rate": 0.05}))
+
+
+def assert_same_plans(a, b, rel=1e-9):
+    np.testing.assert_array_equal(a.point_status.values, b.point_status.values)
+    np.testing.assert_array_equal(a.chosen_route.values, b.chosen_route.values)
+    np.testing.assert_allclose(a.objective.values, b.objective.values, rtol=rel, atol=1e-9)
+
+
+@pytest.mark.parametrize("params", [
+    {"gas_price": [1.5, 2.0, 2.5, 3.0, 3.5, 4.0]},  # objective coefficients
+    {"gas_annual_cap_10k_m3": [0.3, 0.5, 0.7], "subsidy_budget_10k_yuan": [1.0, 2.0]},  # row bounds (grid)
+    {"discount_rate": [0.0, 0.04, 0.08], "gas_other_use_10k_m3": [0.0, 0.5]},  # every cost column; storage row
+    {"power_factor": [0.85, 0.95]},  # transformer coefficients: rebuilds
+])
+def test_reuse_equals_cold_solve(tmp_path, params):
+    data = load_region(random_region(np.random.default_rng(7), tmp_path / "inp"), 2022)
+    g = grid(**params)
+    forget_live_model()
+    warm = sweep(data, g, tmp_path / "warm")
+    _compare_with_cold(data, g, warm, tmp_path, rebuilt="power_factor" in params)
+
+
+def test_reuse_after_presolve_fallback_equals_cold_solve(tmp_path, monkeypatch):
+    """No time for the re-solve without presolve: every re-used point goes on with presolve
+    from the best plan found."""
+    import model.sweep as sw
+
+    monkeypatch.setattr(sw, "RESOLVE_BUDGET", (0.0, 0.0))
+    data = load_region(random_region(np.random.default_rng(11), tmp_path / "inp"), 2022)
+    g = grid(gas_price=[1.5, 2.5, 3.5, 4.5], gas_annual_cap_10k_m3=[0.3, 0.6])
+    forget_live_model()
+    warm = sweep(data, g, tmp_path / "warm")
+    _compare_with_cold(data, g, warm, tmp_path)
+
+
+def _compare_with_cold(data, g, warm, tmp_path, rebuilt=False):
+    cold = sweep(data, g, tmp_path / "cold", reuse=False)
+    assert_same_plans(warm.dataset, cold.dataset)
+    modes = {r.mode for r in warm.results if r.status == "optimal"}
+    assert modes == ({"cold"} if rebuilt else {"cold", "reused"})
+    assert {r.mode for r in cold.results} == {"cold"}
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_gas_use_never_rises_and_cost_never_falls_with_gas_price(tmp_path, seed):
+    """For optima x1 at p1 < p2 and x2 at p2: C(x1) + p1 G(x1) <= C(x2) + p1 G(x2) and the reverse
+    at p2; adding gives (p2 - p1)(G(x2) - G(x1)) <= 0. The objective is a minimum of functions
+    non-decreasing in p, so it never falls."""
+    rng = np.random.default_rng(100 + seed)
+    data = load_region(random_region(rng, tmp_path / "inp", n=int(rng.integers(6, 16))), 2022)
+    ds = sweep(data, grid(gas_price=parse_values("1.0:5.0:0.5", "x")), tmp_path / "res").dataset
+    ok = ds.point_status.values == "optimal"
+    assert ok.sum() >= 2
+    gas, obj = ds.gas_annual.values[ok], ds.objective.values[ok]
+    assert np.all(np.diff(gas) <= 1e-9), gas
+    assert np.all(np.diff(obj) >= -1e-9 * np.abs(obj[:-1]).max()), obj
+
+
+def test_infeasible_points_are_recorded_and_not_resolved(tmp_path):
+    """Coverage 100 %, gas the only clean route (no transformer group, rural): two zones need
+    0.24 (10^4 m3). Cap 0.12 is infeasible, 0.24 and 0.36 feasible. In grid order the point
+    (price 3, cap 0.12) follows a feasible point on the live model: the re-solve is infeasible too."""
+    folder = f.write_region(tmp_path / "inp", f.tables(zones=[f.zone("Z1", transformer_group=""),
+                                                              f.zone("Z2", transformer_group="")]))
+    data = load_region(folder, 2022)
+    g = grid(gas_price=[2.0, 3.0], gas_annual_cap_10k_m3=[0.12, 0.24, 0.36])
+    rep = sweep(data, g, tmp_path / "res")
+    ds = rep.dataset
+    assert ds.point_status.sel(gas_annual_cap_10k_m3=0.12).values.tolist() == ["infeasible"] * 2
+    assert (ds.point_status.sel(gas_annual_cap_10k_m3=[0.24, 0.36]) == "optimal").all()
+    assert np.isnan(ds.objective.sel(gas_annual_cap_10k_m3=0.12)).all()
+    assert (ds.chosen_route.sel(gas_annual_cap_10k_m3=0.12) == "").all()
+    assert float(ds.objective.sel(gas_price=3.0, gas_annual_cap_10k_m3=0.24)) == pytest.approx(0.72)
+    assert ds.attrs["points_infeasible"] == 2
+    with xr.open_dataset(rep.combined_path) as disk:  # NaN survives the write (no int8 encoding)
+        assert np.isnan(disk.retrofit.sel(gas_annual_cap_10k_m3=0.12)).all()
+        assert (disk.retrofit.sel(gas_annual_cap_10k_m3=0.24) == 0).all()
+    again = sweep(data, g, tmp_path / "res")
+    assert again.solved == [] and len(again.skipped) == 6
+
+
+def test_interrupted_sweep_resumes_missing_points_only(tmp_path):
+    data = load_region(six_zones(tmp_path / "inp"), 2022)
+    g = grid(gas_price=parse_values("2.5:3.5:0.125", "x"))  # 9 points
+    out = tmp_path / "res"
+
+    def stop_after_3(res, seen=[]):
+        seen.append(res)
+        if len(seen) == 3:
+            raise KeyboardInterrupt
+
+    first = sweep(data, g, out, on_point=stop_after_3)
+    assert first.interrupted and first.combined_path is None and len(first.solved) == 3
+    folder = first.folder
+    assert not (folder.parent / "sweep_gas_price.nc").exists()
+    kept = {p.name: p.stat().st_mtime_ns for p in folder.glob("point_*.nc")}
+    assert len(kept) == 3
+    # a stale file (other inputs) and a torn temp file from a killed writer are not "done"
+    stale = folder / f"{point_stem({'gas_price': 3.5})}.nc"
+    ds = xr.open_dataset(folder / next(iter(kept))).load()
+    ds.attrs["inputs_hash"] = "0" * 64
+    ds.to_netcdf(stale)
+    (folder / f".{point_stem({'gas_price': 3.375})}.nc.abc.tmp").write_bytes(b"torn")
+    second = sweep(data, g, out)
+    assert sorted(second.skipped) == sorted(Path(k).stem for k in kept)
+    assert len(second.solved) == 6 and set(second.solved).isdisjoint(second.skipped)
+    assert {p.name: p.stat().st_mtime_ns for p in folder.glob("point_*.nc") if p.name in kept} == kept
+    assert second.dataset.attrs["points_optimal"] == 9 and second.dataset.attrs["points_missing"] == 0
+    full = sweep(data, g, tmp_path / "fresh")
+    assert_same_plans(second.dataset, full.dataset)
+
+
+def test_failed_point_is_missing_and_retried(tmp_path, monkeypatch):
+    """A point whose solve crashes is reported failed, not written, 'missing' in the combined
+    dataset; the next run solves only that point."""
+    import model.sweep as sw
+
+    data = load_region(six_zones(tmp_path / "inp"), 2022)
+    g = grid(gas_price=[2.0, 3.0, 4.0])
+    real = sw._solve_point
+
+    def crash_at_3(data, spec, values):
+        if values["gas_price"] == 3.0:
+            raise RuntimeError("solver crashed")
+        return real(data, spec, values)
+
+    monkeypatch.setattr(sw, "_solve_point", crash_at_3)
+    first = sweep(data, g, tmp_path / "res")
+    assert list(first.failed) == ["point_gas_price=3"] and "solver crashed" in first.failed["point_gas_price=3"]
+    assert first.dataset.point_status.values.tolist() == ["optimal", "missing", "optimal"]
+    monkeypatch.setattr(sw, "_solve_point", real)
+    second = sweep(data, g, tmp_path / "res")
+    assert second.solved == ["point_gas_price=3"] and not second.failed
+    assert second.dataset.attrs["points_optimal"] == 3
+
+
+# ---------------------------------------------------------------------------------------------
+# Dask: one LocalCluster of 2 single-threaded worker processes for the module
+
+@pytest.fixture(scope="module")
+def client():
+    distributed = pytest.importorskip("distributed")
+    from model.sweep import local_cluster
+
+    cluster = local_cluster(2)
+    c = distributed.Client(cluster)
+    c.wait_for_workers(2)
+    yield c
+    c.close()
+    cluster.close()
+
+
+def test_local_cluster_equals_serial(tmp_path, client):
+    data = load_region(random_region(np.random.default_rng(3), tmp_path / "inp", n=20), 2022)
+    g = grid(gas_price=parse_values("1.5:4.5:0.5", "x"))
+    par = sweep(data, g, tmp_path / "dask", serial=False, client=client)
+    ser = sweep(data, g, tmp_path / "serial")
+    assert_same_plans(par.dataset, ser.dataset, rel=1e-9)
+    assert "reused" in {r.mode for r in par.results}  # contiguous points per worker share a model
+
+
+def test_local_cluster_stop_and_resume(tmp_path, client):
+    data = load_region(six_zones(tmp_path / "inp"), 2022)
+    g = grid(gas_price=parse_values("2.0:4.0:0.25", "x"))  # 9 points
+
+    def stop(res, seen=[]):
+        seen.append(res)
+        if len(seen) == 2:
+            raise KeyboardInterrupt
+
+    first = sweep(data, g, tmp_path / "res", serial=False, client=client, on_point=stop)
+    assert first.interrupted
+    done = {p.stem for p in first.folder.glob("point_*.nc")}
+    assert 2 <= len(done) < 9
+    second = sweep(data, g, tmp_path / "res", serial=False, client=client)
+    assert sorted(second.skipped) == sorted(done)
+    assert len(second.solved) == 9 - len(done)
+    assert second.dataset.attrs["points_optimal"] == 9
+    assert tipping_points(second.dataset, ("gas_price",)).query("kind == 'zone'")["id"].tolist() == ["Z1", "Z2", "Z4", "Z5"]
+
+
+# ---------------------------------------------------------------------------------------------
+
+def run_cli(*args):
+    return subprocess.run([sys.executable, str(REPO / "scripts" / "sweep.py"), *args],
+                          capture_output=True, text=True, cwd=REPO, timeout=300)
+
+
+def test_cli_serial_sweep_and_resume(tmp_path, capsys):
+    """End to end in a subprocess; the resume in-process (same code, no second interpreter start)."""
+    from model.sweep import main
+
+    folder = six_zones(tmp_path / "inp")
+    args = ["--year", "2022", "--region", "tiny", "--inputs", str(folder), "--out", str(tmp_path / "res"), "--serial",
+            "--gas-price", "2.5:3.5:0.5", "--set", "electricity_price=0.5,0.6", "--gap", "0"]
+    p = run_cli(*args)
+    assert p.returncode == 0, p.stderr
+    assert "Tipping points by zone" in p.stdout and "6 solved now" in p.stdout
+    nc = tmp_path / "res" / "tiny" / "2022" / "sweep_gas_price+electricity_price.nc"
+    with xr.open_dataset(nc) as ds:
+        assert ds.objective.dims == ("gas_price", "electricity_price")
+        assert ds.electricity_price.attrs["units"] == "yuan/kWh"
+    assert main(args) == 0
+    assert "0 solved now, 6 done earlier" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("extra, words", [
+    (["--set", "gas_prize=2,3"], "gas_prize"),
+    (["--gas-price", "4:2:0.5"], "--gas-price"),
+    ([], "nothing to sweep"),
+])
+def test_cli_bad_sweep_exits_2(tmp_path, capsys, extra, words):
+    from model.sweep import main
+
+    folder = six_zones(tmp_path / "inp")
+    assert main(["--year", "2022", "--inputs", str(folder), "--out", str(tmp_path / "res"), "--serial", *extra]) == 2
+    assert words in capsys.readouterr().err
+    assert not (tmp_path / "res").exists()
