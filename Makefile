@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: solve test report clean-venv
+.PHONY: solve test report sweep clean-venv
 
 $(STAMP): requirements.txt pyproject.toml
 	@command -v $(PY) >/dev/null 2>&1 || { echo "need $(PY) (set PY=...)"; exit 1; }
@@ -15,6 +15,9 @@ $(STAMP): requirements.txt pyproject.toml
 
 solve: $(STAMP)
 	$(BIN)/python scripts/solve.py --year 2022
+
+sweep: $(STAMP)
+	$(BIN)/python scripts/sweep.py --year 2022 --gas-price 2.0:4.0:0.1
 
 report: $(STAMP)
 	$(BIN)/python scripts/report.py results/jinan/2022/base.nc
