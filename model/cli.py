@@ -105,6 +105,18 @@ def solve_parser() -> argparse.ArgumentParser:
     return ap
 
 
+def _checked_sets(args) -> dict[str, str]:
+    """--set values and --out, checked before anything is solved (InputError lists every problem)."""
+    sets = _parse_set(args.set)
+    problems = check_set_values(sets)
+    unwritable = _writable(args.out)
+    if unwritable:
+        problems.append(Problem("--out", None, None, f"results cannot be written: {unwritable}"))
+    if problems:
+        raise InputError(problems)
+    return sets
+
+
 def main(argv: list[str] | None = None) -> int:
     from model.pipeline import solve_region  # heavy imports after argument parsing
 
@@ -115,13 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.from_year is not None:
         return _main_pathway(args, folder, scenarios, options)
     try:
-        sets = _parse_set(args.set)
-        problems = check_set_values(sets)
-        unwritable = _writable(args.out)
-        if unwritable:
-            problems.append(Problem("--out", None, None, f"results cannot be written: {unwritable}"))
-        if problems:
-            raise InputError(problems)
+        sets = _checked_sets(args)
         res = solve_region(folder, args.year, scenarios, sets, options, region=args.region)
     except InputError as exc:
         print(f"error: {exc.message()}", file=sys.stderr)
@@ -203,8 +209,9 @@ def _main_pathway(args, folder, scenarios, options) -> int:
     years = list(range(args.from_year, args.year + 1))
     t0 = time.perf_counter()
     try:
+        sets = _checked_sets(args)
         data = load_region(folder, year=args.year, region=args.region)
-        ov = resolve_overrides(data, scenarios, _parse_set(args.set))
+        ov = resolve_overrides(data, scenarios, sets)
         pw = prepare_pathway(data, years, ov)
         res, _, _ = solve_pathway(pw, options)
     except InputError as exc:
@@ -213,6 +220,12 @@ def _main_pathway(args, folder, scenarios, options) -> int:
     except SolveError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
+    except KeyboardInterrupt:
+        print("interrupted: nothing was written", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    if res.status != "optimal":
+        print(f"warning: HiGHS stopped early ({res.status}): the pathway is feasible and within a relative gap of "
+              f"{res.mip_gap:.2e} of the best possible", file=sys.stderr)
     ds = pathway_dataset(res, {"inputs_hash": data.inputs_hash, "created": now_iso(),
                                "time_total_s": round(time.perf_counter() - t0, 3)})
     path = args.out / args.region / str(args.year) / f"{ds.attrs['scenario']}.from{args.from_year}.nc"

@@ -155,6 +155,27 @@ def elastic(comp: Compiled, inst: Instance, penalty: float = 1e4, target_weight:
     return out
 
 
+def elastic_rows(comp: Compiled) -> str:
+    """Elastic re-solve reported per row label only (models without zone bookkeeping, e.g. pathways)."""
+    h = _copy(comp)
+    lp = comp.highs.getLp()
+    lower, upper = np.asarray(lp.row_lower_), np.asarray(lp.row_upper_)
+    rows = [i for i, (fam, _) in enumerate(comp.row_names) if fam not in (ROUTE_ROWS, "at_most_once")]
+    for i in rows:
+        bound = upper[i] if comp.row_sense[i] == 1 else lower[i]
+        weight = 1e4 / max(1.0, abs(bound)) * (1e3 if comp.row_names[i][0] in TARGETS else 1.0)
+        h.addCol(weight, 0.0, INF, 1, np.array([i], dtype=np.int32), np.array([-1.0 if comp.row_sense[i] == 1 else 1.0]))
+    h.setOptionValue("time_limit", 120.0)
+    h.run()
+    if h.getInfo().primal_solution_status != 2:
+        return ""
+    slack = np.asarray(h.getSolution().col_value)[comp.n_cols:comp.n_cols + len(rows)]
+    lines = [f"\n  - {FAMILIES.get(comp.row_names[i][0], ('', comp.row_names[i][0]))[1]} ({comp.row_names[i][0]}) "
+             f"[{comp.row_names[i][1]}]: short by {s:,.2f} {FAMILIES.get(comp.row_names[i][0], ('', ''))[0]}"
+             for i, s in zip(rows, slack) if s > 1e-6]
+    return "; to find a plan these had to be relaxed:" + "".join(lines) if lines else ""
+
+
 def _row_matrix(comp: Compiled):
     import scipy.sparse as sp
 

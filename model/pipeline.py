@@ -91,7 +91,7 @@ def solve_data(data: RegionData, year: int, ov: Overrides, options: SolveOptions
         sol = run(comp, options)
     except SolveError as exc:
         if exc.exit_code == EXIT_INFEASIBLE:
-            relaxations = diagnose.elastic(comp, inst)
+            relaxations = diagnose.elastic(comp, inst, time_limit=options.time_limit)
             err = Infeasible(relaxations, diagnose.iis(comp) if with_iis else [])
             err.context = {"region": data.region, "year": int(year), "scenario": ov.label,
                            "inputs_hash": data.inputs_hash, "created": now_iso()}

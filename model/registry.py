@@ -358,3 +358,28 @@ OUTPUTS: dict[str, Var] = {
     "cost": Var(("cost_component",), U_MONEY_A, "Annualised cost to society by component"),
     "objective": Var((), U_MONEY_A, "Total annualised cost to society (objective)"),
 }
+
+
+# Pathway runs (--from): the same quantities with a year dimension.
+PATHWAY_OUTPUTS: dict[str, Var] = {
+    "chosen_route": Var(("zone",), "-", "Route at the end of the horizon"),
+    "retrofit": Var(("zone",), "0/1", "Envelope retrofit at the end of the horizon"),
+    "conversion_year": Var(("zone",), "a", "Year the zone converts (0: does not convert in the horizon)"),
+    "households_converted": Var(("county", "route", "year"), "households", "Households converting in the year, by new route"),
+    "floor_area_converted": Var(("county", "route", "year"), U_AREA, "Floor area converting in the year, by new route"),
+    "investment": Var(("year",), U_MONEY, "Investment in the year's conversions"),
+    "subsidy_equipment": Var(("year",), U_MONEY, "Equipment subsidies paid in the year"),
+    "subsidy_running": Var(("year",), U_MONEY, "Running subsidies paid in the year"),
+    "subsidy_budget": Var(("year",), U_MONEY, "Subsidy budget of the year"),
+    "gas_annual": Var(("year",), U_GAS, "Gas use for space heating"),
+    "gas_annual_cap": Var(("year",), U_GAS, "Gas available for space heating"),
+    "gas_peak_day": Var(("year",), U_GAS + "/d", "Design-day gas use for space heating"),
+    "gas_peak_day_cap": Var(("year",), U_GAS + "/d", "Gas available on the design day"),
+    "storage_required": Var(("year",), U_GAS, "Emergency storage required (days x average daily use)"),
+    "storage_existing": Var(("year",), U_GAS, "Emergency storage in place before modules"),
+    "storage_built": Var(("year",), U_GAS, "Storage built by the model up to the year"),
+    "transformer_upgrade_units": Var(("transformer_group", "year"), "units", "Upgrade units bought in the year"),
+    "clean_households": Var(("year",), "households", "Households counted clean in the year"),
+    "discount_factor": Var(("year",), "1", "Discount factor to the base year"),
+    "objective": Var((), U_MONEY, "Discounted cost to society over the horizon (objective incl. constants)"),
+}

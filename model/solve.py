@@ -14,6 +14,7 @@ import numpy as np
 import pyomo.environ as pyo
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
+from model.build import gc_paused
 from model.errors import EXIT_INFEASIBLE, EXIT_NO_SOLUTION, EXIT_SOLVER, SolveError
 
 INF = highspy.kHighsInf
@@ -42,6 +43,7 @@ class Compiled:
     n_rows: int
     n_cols: int
     objective_offset: float
+    columns: list = field(default_factory=list)  # Pyomo VarData per column
 
 
 @dataclass
@@ -58,6 +60,8 @@ class Solution:
 
 
 def _row_key(m, con) -> tuple[str, str]:
+    if hasattr(m, "row_key"):  # models other than create_model's label their own rows
+        return m.row_key(con)
     comp = con.parent_component()
     name = comp.local_name
     idx = con.index()
@@ -75,7 +79,11 @@ def _row_key(m, con) -> tuple[str, str]:
 
 def compile_model(m, options: SolveOptions | None = None) -> Compiled:
     """Standard form -> a live Highs instance holding the model."""
-    options = options or SolveOptions()
+    with gc_paused():  # the compiler allocates one Python object per nonzero; see build.gc_paused
+        return _compile_model(m, options or SolveOptions())
+
+
+def _compile_model(m, options: SolveOptions) -> Compiled:
     std = LinearStandardFormCompiler().write(m, mixed_form=True, set_sense=None)
     col_of = {id(v): j for j, v in enumerate(std.columns)}
     n_cols = len(std.columns)
@@ -109,16 +117,17 @@ def compile_model(m, options: SolveOptions | None = None) -> Compiled:
     status = h.passModel(lp)
     if status == highspy.HighsStatus.kError:
         raise SolveError("HiGHS refused the model (passModel returned an error)", EXIT_SOLVER)
-    x_col = np.array([col_of.get(id(m.x[i]), -1) for i in range(len(m.free_pairs))], dtype=int)
+    xs = getattr(m, "x_list", None) or [m.x[i] for i in range(len(m.free_pairs))]
+    x_col = np.array([col_of.get(id(v), -1) for v in xs], dtype=int)
     upgrade_col = {g: col_of[id(m.upgrade[g])] for g in m.G if id(m.upgrade[g]) in col_of}
     # the compiler moves body constants (fixed zones, existing loads) to the bound; keep them to
     # report activities and bounds in the planner's terms
     orig = np.array([pyo.value(con.ub if sense_ > 0 else con.lb) if (con.ub if sense_ > 0 else con.lb) is not None
                      else np.nan for (con, sense_) in std.rows], dtype=float)
     return Compiled(
-        highs=h, x_col=x_col, row_offset=np.nan_to_num(orig - rhs), upgrade_col=upgrade_col, modules_col=col_of.get(id(m.modules), -1),
+        highs=h, x_col=x_col, row_offset=np.nan_to_num(orig - rhs), upgrade_col=upgrade_col, modules_col=col_of.get(id(getattr(m, "modules", None)), -1),
         row_names=[_row_key(m, r[0]) for r in std.rows], row_sense=sense, n_rows=n_rows, n_cols=n_cols,
-        objective_offset=lp.offset_,
+        objective_offset=lp.offset_, columns=list(std.columns),
     )
 
 
@@ -135,8 +144,10 @@ def run(comp: Compiled, options: SolveOptions | None = None) -> Solution:
     options = options or SolveOptions()
     h = comp.highs
     _set_options(h, options)
+    # solve() runs HiGHS in a thread so Ctrl-C cancels it; the best plan so far is kept
+    h.HandleKeyboardInterrupt = True
     t0 = time.perf_counter()
-    rc = h.run()
+    rc = h.solve()
     solve_s = time.perf_counter() - t0
     ms = h.getModelStatus()
     info = h.getInfo()
@@ -169,24 +180,3 @@ def run(comp: Compiled, options: SolveOptions | None = None) -> Solution:
         modules=int(round(col[comp.modules_col])) if comp.modules_col >= 0 else 0,
         times={"solve": solve_s},
     )
-
-
-def explain_infeasible(comp: Compiled, penalty: float = 1e7) -> list[tuple[str, str, float]]:
-    """Elastic re-solve: a penalised slack on every cap and target row.
-
-    Returns (family, key, relaxation) for rows that had to be relaxed, in the row's units.
-    A first version of the diagnosis; the one-route rows stay hard.
-    """
-    h = comp.highs
-    rows = [i for i, (fam, _) in enumerate(comp.row_names) if fam != "one_route_per_zone"]
-    for i in rows:
-        # a <= row gets -s, a >= row gets +s
-        coef = -1.0 if comp.row_sense[i] == 1 else 1.0
-        h.addCol(penalty, 0.0, INF, 1, np.array([i], dtype=np.int32), np.array([coef]))
-    h.setOptionValue("time_limit", 120.0)
-    h.run()
-    if h.getInfo().primal_solution_status != 2:
-        return []
-    col = np.asarray(h.getSolution().col_value)
-    slack = col[comp.n_cols:comp.n_cols + len(rows)]
-    return [(comp.row_names[i][0], comp.row_names[i][1], float(s)) for i, s in zip(rows, slack) if s > 1e-6]

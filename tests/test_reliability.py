@@ -103,7 +103,7 @@ def test_time_limit_with_incumbent_returns_plan_and_gap(region300, tmp_path, cap
 def test_highs_error_exit_5_in_plain_words(tmp_path, capsys, monkeypatch):
     """A HiGHS run that returns an error with no solution: exit 5, a plain sentence, no traceback."""
     folder = f.write_region(tmp_path / "inp", f.tables(zones=[f.zone("Z1"), f.zone("Z2", gas_network=0)]))
-    monkeypatch.setattr(highspy.Highs, "run", lambda self: highspy.HighsStatus.kError)
+    monkeypatch.setattr(highspy.Highs, "solve", lambda self: highspy.HighsStatus.kError)  # model.solve.run calls solve()
     rc = cli(folder, tmp_path / "res")
     err = capsys.readouterr().err
     assert rc == EXIT_SOLVER

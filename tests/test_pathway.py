@@ -1,0 +1,235 @@
+"""Multi-year pathway: hand-derived timing, brute force, residuals by year, CLI.
+
+Factory numbers: a zone's base route is scattered coal (eff 0.5): 43.2 GJ / 0.5 = 86.4 GJ = 4.32 t;
+gas 2,400 yuan/a; ASHP 6,000 kWh = 3,000 yuan/a. Discount rate 0, so objective values are plain
+sums over the years, in 10^4 yuan, including the base routes' costs.
+"""
+import itertools
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import xarray as xr
+
+import factory as f
+from model.errors import SolveError
+from model.prepare import PAIR_COST_COMPONENTS, Overrides, storage_module_cost
+from model.pathway import pathway_dataset, prepare_pathway, solve_pathway
+from model.solve import SolveOptions
+from model.validate import load_region
+
+REPO = Path(__file__).resolve().parents[1]
+YEARS = [2021, 2022]
+
+
+def two_years(folder, per_year=None, **kw):
+    """Factory tables for 2021 and 2022; per_year[y] updates that year's `years`/`prices`/`coverage`."""
+    per_year = per_year or {}
+    parts = [f.tables(year=y, **{**kw, **per_year.get(y, {})}) for y in YEARS]
+    t = parts[-1]
+    for name in ("years", "prices", "coverage"):
+        t[name] = pd.concat([p[name] for p in parts], ignore_index=True)
+    return f.write_region(folder, t)
+
+
+def solve(folder, **kw):
+    data = load_region(folder, YEARS[-1])
+    pw = prepare_pathway(data, YEARS, Overrides())
+    res, _, _ = solve_pathway(pw, SolveOptions(mip_gap=0.0))
+    return res, pathway_dataset(res)
+
+
+def test_budget_forces_half_the_conversions_into_year_two(tmp_path):
+    """Gas subsidy 1,000 yuan/household, budget 0.1 (10^4 yuan) = one conversion a year. Converting saves
+    4,320 - 2,400 = 1,920 yuan/a, so as early as the budget allows: one zone in 2021, one in 2022
+    (coverage 100 % in 2022 only). Objective: 2021 2,400 + 4,320; 2022 2 x 2,400 -> 11,520 yuan = 1.152."""
+    routes = [f.route("scattered_coal"), f.route("quality_coal"), f.route("gas_wall_boiler", sub_eq=1000.0)]
+    cov0 = [dict(year=2021, area_type="all", terrain="all", min_clean_share=0.0, source=f.SRC)]
+    folder = two_years(tmp_path / "r", zones=[f.zone("Z1"), f.zone("Z2")], routes=routes,
+                       years={"subsidy_budget_10k_yuan": 0.1}, per_year={2021: {"coverage": cov0}})
+    res, ds = solve(folder)
+    assert sorted(ds.conversion_year.values.tolist()) == [2021, 2022]
+    assert ds.households_converted.sum(["county", "route"]).values.tolist() == [1, 1]
+    assert res.objective == pytest.approx(1.152)
+    assert (ds.subsidy_equipment.values <= ds.subsidy_budget.values + 1e-9).all()
+
+
+@pytest.mark.parametrize("coal_2021, year, objective", [(800.0, 2022, 0.7456), (1000.0, 2021, 0.8)])
+def test_price_rise_makes_early_conversion_cheaper(tmp_path, coal_2021, year, objective):
+    """ASHP: 10,000 yuan over 10 years = 1,000 yuan/a + 3,000 fuel = 4,000 yuan/a from its year on.
+    Coal at 800 yuan/t in 2021: 3.456 t-equivalent cost 3,456 < 4,000, so wait: 3,456 + 4,000 = 7,456.
+    Coal at 1,000 in 2021 (a price rise): 4,320 > 4,000, so convert in 2021: 4,000 + 4,000 = 8,000
+    (waiting would cost 8,320). 2022 coverage 100 % forces the conversion by then."""
+    routes = [f.route("scattered_coal"), f.route("quality_coal", selectable=0), f.route("ashp", capex_hh=10000.0)]
+    cov0 = [dict(year=2021, area_type="all", terrain="all", min_clean_share=0.0, source=f.SRC)]
+    folder = two_years(tmp_path / "r", zones=[f.zone("Z1", gas_network=0)], routes=routes,
+                       per_year={2021: {"coverage": cov0, "prices": {"raw_coal": coal_2021}}})
+    res, ds = solve(folder)
+    assert ds.conversion_year.values.tolist() == [year]
+    assert res.objective == pytest.approx(objective)
+
+
+def test_clean_from_season_after_conversion(tmp_path):
+    """先立后破 with lag: 100 % coverage in 2022 needs the zone converted in 2021 (counts clean from the
+    season after). Objective 2 x 2,400 yuan = 0.48, plus the old stove kept in 2021 at 500 yuan: 0.53."""
+    cov0 = [dict(year=2021, area_type="all", terrain="all", min_clean_share=0.0, source=f.SRC)]
+    folder = two_years(tmp_path / "r", zones=[f.zone("Z1")], params={"clean_from_season_after_conversion": 1,
+                                                                    "old_stove_cost_yuan_per_household": 500},
+                       per_year={2021: {"coverage": cov0}})
+    res, ds = solve(folder)
+    assert ds.conversion_year.values.tolist() == [2021]
+    assert ds.clean_households.values.tolist() == [0, 1]
+    assert res.objective == pytest.approx(0.53)
+
+
+def random_pathway(rng, folder):
+    n = int(rng.integers(2, 5))
+    zones = [f.zone(f"Z{i}", households=int(rng.integers(1, 4)), gas_network=int(rng.random() < 0.6),
+                    area_type=str(rng.choice(["urban", "rural"]))) for i in range(n)]
+    routes = [f.route("scattered_coal"), f.route("quality_coal", capex_hh=float(rng.integers(0, 2000))),
+              f.route("gas_wall_boiler", capex_hh=float(rng.integers(0, 8000)), sub_eq=float(rng.integers(0, 2000))),
+              f.route("ashp", capex_hh=float(rng.integers(0, 12000)), sub_eq=float(rng.integers(0, 2000)),
+                      sub_run=float(rng.integers(0, 300)))]
+    per_year = {}
+    for y in YEARS:
+        per_year[y] = {
+            "years": {"gas_annual_cap_10k_m3": float(rng.uniform(0.1, 0.5)), "gas_storage_existing_10k_m3": float(rng.uniform(0, 0.2)),
+                      "storage_module_size_10k_m3": 0.05, "storage_module_capex_10k_yuan": float(rng.uniform(0, 0.3)),
+                      "subsidy_budget_10k_yuan": float(rng.uniform(0.05, 0.8)),
+                      "rural_gas_new_cap_households": float(rng.integers(0, 5)) if rng.random() < 0.4 else ""},
+            "prices": {"raw_coal": float(rng.uniform(600, 1400)), "gas": float(rng.uniform(1.5, 3.5)),
+                       "electricity": float(rng.uniform(0.3, 0.6))},
+            "coverage": [dict(year=y, area_type="all", terrain="all", min_clean_share=float(rng.uniform(0, 1)), source=f.SRC)],
+        }
+    trs = [f.transformer(capacity_kva=float(rng.uniform(0, 15)), upgrade_unit_kva=5.0,
+                         upgrade_unit_capex_yuan=float(rng.integers(0, 3000)), max_upgrade_units=int(rng.integers(0, 3)))]
+    return two_years(folder, zones=zones, routes=routes, transformers=trs, per_year=per_year,
+                     params={"storage_averaging_days": 7, "discount_rate": float(rng.choice([0.0, 0.06]))})
+
+
+def enumerate_pathway(pw):
+    """Every zone: stay on its base route, or convert to one option in one year."""
+    a = pw.first
+    K = len(pw.years)
+    opts = {}
+    for i in pw.free:
+        opts.setdefault(int(a.pair_zone[i]), []).append(i)
+    fixed_cost = [sum(inst.cost[c][pw.fixed].sum() for c in PAIR_COST_COMPONENTS) for inst in pw.insts]
+    ratio = a.params["storage_days_required"] / a.params["storage_averaging_days"]
+    tail = np.cumsum(pw.discount[::-1])[::-1]
+    best = math.inf
+    zones = list(opts)
+    choices = [[None] + [(p, k) for p in opts[z] for k in range(K)] for z in zones]
+    for combo in itertools.product(*choices):
+        ok, total = True, 0.0
+        units_so_far = 0
+        modules_so_far = 0
+        for k, inst in enumerate(pw.insts):
+            gas = inst.q["gas_annual"][pw.fixed].sum()
+            kva = a.group_existing[0] + inst.q["kva"][pw.fixed].sum()
+            subsidy = inst.q["subsidy_running"][pw.fixed].sum() + (inst.q["subsidy_equipment"][pw.fixed].sum() if k == 0 else 0)
+            clean = inst.q["clean_households"][pw.fixed].sum()
+            rural_new = 0.0
+            cost = fixed_cost[k]
+            for z, ch in zip(zones, combo):
+                if ch is not None and ch[1] <= k:
+                    p = ch[0]
+                    gas += inst.q["gas_annual"][p]
+                    kva += inst.q["kva"][p]
+                    subsidy += inst.q["subsidy_running"][p] + (inst.q["subsidy_equipment"][p] if ch[1] == k else 0)
+                    clean += inst.q["clean_households"][p]
+                    rural_new += inst.q["rural_gas_new_households"][p] if ch[1] == k else 0
+                    cost += sum(inst.cost[c][p] for c in PAIR_COST_COMPONENTS)
+                else:
+                    gas += inst.base_q["gas_annual"][z]
+                    clean += inst.base_q["clean_households"][z]
+                    cost += sum(inst.base_cost[c][z] for c in PAIR_COST_COMPONENTS)
+            c = inst.caps
+            if gas > c["gas_annual_cap_10k_m3"] + 1e-9 or subsidy > c["subsidy_budget_10k_yuan"] + 1e-9:
+                ok = False
+            if not np.isnan(c["rural_gas_new_cap_households"]) and rural_new > c["rural_gas_new_cap_households"] + 1e-9:
+                ok = False
+            for label, zmask, share in inst.coverage:
+                if clean < share * inst.zone_households[zmask].sum() - 1e-9:
+                    ok = False
+            need_units = max(0, math.ceil((kva - a.group_capacity[0]) / a.group_unit_kva[0] - 1e-9))
+            new_units = max(0, need_units - units_so_far)
+            units_so_far += new_units
+            need_mod = max(0, math.ceil((ratio * (gas + c["gas_other_use_10k_m3"]) - c["gas_storage_existing_10k_m3"])
+                                        / c["storage_module_size_10k_m3"] - 1e-9))
+            new_mod = max(0, need_mod - modules_so_far)
+            modules_so_far += new_mod
+            total += pw.discount[k] * cost + new_units * a.group_unit_cost[0] * tail[k] + new_mod * storage_module_cost(inst) * tail[k]
+        if ok and units_so_far <= a.group_max_units[0]:
+            best = min(best, total)
+    return best
+
+
+@pytest.mark.parametrize("seed", range(15))
+def test_pathway_equals_enumeration(tmp_path, seed):
+    rng = np.random.default_rng(100 + seed)
+    folder = random_pathway(rng, tmp_path / "r")
+    pw = prepare_pathway(load_region(folder, YEARS[-1]), YEARS, Overrides())
+    best = enumerate_pathway(pw)
+    if math.isinf(best):
+        with pytest.raises(SolveError):
+            solve_pathway(pw, SolveOptions(mip_gap=0.0))
+        return
+    res, _, _ = solve_pathway(pw, SolveOptions(mip_gap=0.0))
+    assert res.objective == pytest.approx(best, rel=1e-7, abs=1e-7)
+
+
+def test_pathway_residuals_by_year(tmp_path):
+    """Each year's gas, subsidy and coverage recomputed from the output's conversion years and the CSVs."""
+    rng = np.random.default_rng(3)
+    zones = [f.zone(f"Z{i}", households=int(rng.integers(5, 50)), floor_area_10k_m2=round(float(rng.uniform(0.05, 0.5)), 3),
+                    gas_network=int(rng.random() < 0.5)) for i in range(12)]
+    routes = [f.route("scattered_coal"), f.route("quality_coal"), f.route("gas_wall_boiler", capex_hh=8000.0, sub_eq=2000.0),
+              f.route("ashp", capex_hh=20000.0, sub_eq=5000.0, sub_run=300.0)]
+    half = [dict(year=2021, area_type="all", terrain="all", min_clean_share=0.5, source=f.SRC)]
+    folder = two_years(tmp_path / "r", zones=zones, routes=routes, params={"discount_rate": 0.05},
+                       years={"subsidy_budget_10k_yuan": 90.0, "gas_annual_cap_10k_m3": 4.0},
+                       per_year={2021: {"coverage": half}})
+    res, ds = solve(folder)
+    z = pd.read_csv(folder / "zones.csv").set_index("zone_id").loc[ds.zone.values]
+    r = pd.read_csv(folder / "routes.csv").set_index("route_id")
+    fu = pd.read_csv(folder / "fuels.csv").set_index("fuel_id")
+    yrs = pd.read_csv(folder / "years.csv").set_index("year")
+    flh = 24 * 100 * (18 - 8) / (18 + 2)
+    for i, y in enumerate(YEARS):
+        done = (ds.conversion_year.values > 0) & (ds.conversion_year.values <= y)
+        route = np.where(done, ds.chosen_route.values, z["existing_route"].to_numpy())
+        rr = r.loc[route]
+        load = z["floor_area_10k_m2"].to_numpy() * 1e4 * 50 / 1000
+        gas = np.where(rr["fuel_id"] == "gas", load * flh * 0.0036 / rr["efficiency"] / fu.at["gas", "energy_gj_per_unit"], 0).sum() / 1e4
+        assert gas == pytest.approx(float(ds.gas_annual[i]))
+        assert gas <= yrs.at[y, "gas_annual_cap_10k_m3"] + 1e-9
+        new = ds.conversion_year.values == y
+        hh = z["households"].to_numpy()
+        sub = ((rr["subsidy_equipment_yuan_per_household"].to_numpy() * new + rr["subsidy_running_yuan_per_household_yr"].to_numpy() * done)
+               * hh).sum() / 1e4
+        assert sub == pytest.approx(float(ds.subsidy_equipment[i] + ds.subsidy_running[i]))
+        assert sub <= yrs.at[y, "subsidy_budget_10k_yuan"] + 1e-9
+    assert (ds.conversion_year.values > 0).all()  # 100 % coverage in 2022
+    assert set(ds.conversion_year.values.tolist()) == {2021, 2022}  # the budget spreads them over both years
+
+
+def test_cli_pathway(tmp_path):
+    routes = [f.route("scattered_coal"), f.route("quality_coal"), f.route("gas_wall_boiler", sub_eq=1000.0)]
+    cov0 = [dict(year=2021, area_type="all", terrain="all", min_clean_share=0.0, source=f.SRC)]
+    folder = two_years(tmp_path / "inp", zones=[f.zone("Z1"), f.zone("Z2")], routes=routes, years={"subsidy_budget_10k_yuan": 0.1},
+                       per_year={2021: {"coverage": cov0}})
+    p = subprocess.run([sys.executable, str(REPO / "scripts" / "solve.py"), "--year", "2022", "--from", "2021", "--region", "tiny",
+                        "--inputs", str(folder), "--out", str(tmp_path / "res")], capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stderr
+    assert "Households converting, by county and year" in p.stdout
+    with xr.open_dataset(tmp_path / "res" / "tiny" / "2022" / "base.from2021.nc") as ds:
+        assert ds.year.values.tolist() == YEARS
+        assert all(ds[v].attrs.get("units") for v in ds.data_vars)
+    p = subprocess.run([sys.executable, str(REPO / "scripts" / "solve.py"), "--year", "2022", "--from", "2019", "--region", "tiny",
+                        "--inputs", str(folder), "--out", str(tmp_path / "res")], capture_output=True, text=True, timeout=300)
+    assert p.returncode == 2 and "years.csv, column 'year': has no row for 2019" in p.stderr
