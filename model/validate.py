@@ -43,6 +43,10 @@ PARAMETER_RANGES: dict[str, tuple[float, float, bool]] = {
     "storage_averaging_days": (0.0, 366.0, False),
     "power_factor": (0.0, 1.0, False),
     "electric_coincidence_factor": (0.0, 1.0, False),
+    "base_year": (1990.0, 2100.0, True),
+    "clean_from_season_after_conversion": (0.0, 1.0, True),
+    "old_stove_cost_yuan_per_household": (0.0, 20000.0, True),
+    "storage_rule_from_year": (0.0, 2100.0, True),
 }
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?%?$")
 _EXCEL_SCI_ID = re.compile(r"^\d(\.\d+)?E\+\d+$", re.IGNORECASE)

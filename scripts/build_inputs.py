@@ -382,6 +382,9 @@ def parameters_table(c: Ctx) -> pd.DataFrame:
         ("power_factor", 0.9, "1", "assumption: heat pumps and heaters with compensation, 0.9"),
         ("electric_coincidence_factor", 0.8, "1", "assumption: 80 % of connected heating load coincides at the design-day peak"),
     ]
+    if c.region == "jinan":
+        rows.append(("storage_rule_from_year", 2020.0, "a",
+                     f"{SRC_JINAN_PLAN} §四(一)3: 7-day emergency storage 'by end 2020' (力争到2020年底)"))
     return pd.DataFrame(rows, columns=["name", "value", "unit", "source"])
 
 
