@@ -255,36 +255,15 @@ CONSTRAINT_FAMILIES = [
 ]
 
 
-def cost_terms(m, inst: Instance) -> dict[str, LinearExpression]:
-    """Registered cost terms (10^4 yuan/a), Switch-style: the objective is their sum.
-
-    Per-option components come from `Instance.cost`; a new component there needs no
-    edit here. Fixed zones' costs are constants and are left out of the solver's
-    objective (they would blur the relative MIP gap); results add them back.
-    """
-    terms = {}
-    for comp in PAIR_COST_COMPONENTS:
-        c, v = _free_terms(m, inst, inst.cost[comp])
-        terms[comp] = _lin(c, v)
-    g = list(m.G)
-    terms["transformer_upgrades"] = _lin(inst.group_unit_cost[g], [m.upgrade[i] for i in g])
-    terms["gas_storage"] = _lin([storage_module_cost(inst)], [m.modules])
-    return terms
-
-
-def add_objective(m, inst: Instance) -> None:
-    """min sum of registered cost terms.  [10^4 yuan/a]"""
-    m.objective = pyo.Objective(expr=objective_expression(m, inst), sense=pyo.minimize, doc=add_objective.__doc__)
-
-
 def objective_expression(m, inst: Instance) -> LinearExpression:
-    """The sum of `cost_terms` as one linear expression, with one term per variable.  [10^4 yuan/a]
+    """sum_p (sum_c cost_c[p]) x[p] + sum_g unit_cost[g] u[g] + module_cost * n.  [10^4 yuan/a]
 
-    Summing the per-component expressions would create one Pyomo term per option and
-    component (4 x binaries). Here each option's components are added in
-    PAIR_COST_COMPONENTS order (the order the compiler would add them in) and options
-    enter in the order they first appear in those terms, so the compiled objective and
-    column order are the same as for `sum(cost_terms(m, inst).values())`.
+    The cost terms are registered, Switch-style: every per-option component in
+    `prepare.PAIR_COST_COMPONENTS` (a new component there needs no edit here), then the
+    transformer upgrades and storage modules. Components are summed per option first, so the
+    expression has one term per variable, not one per option and component. Fixed zones' costs
+    are constants, left out of the solver's objective (they would blur the relative MIP gap);
+    results add them back.
     """
     comps = [inst.cost[c][m.free_pairs] for c in PAIR_COST_COMPONENTS]
     total = np.zeros(len(m.free_pairs))
@@ -299,3 +278,8 @@ def objective_expression(m, inst: Instance) -> LinearExpression:
     g = list(m.G)
     return _lin(np.concatenate([total[idx], inst.group_unit_cost[g], [storage_module_cost(inst)]]),
                 _xvars(m, idx) + [m.upgrade[i] for i in g] + [m.modules])
+
+
+def add_objective(m, inst: Instance) -> None:
+    """min sum of registered cost terms (see objective_expression).  [10^4 yuan/a]"""
+    m.objective = pyo.Objective(expr=objective_expression(m, inst), sense=pyo.minimize, doc=add_objective.__doc__)
