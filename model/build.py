@@ -132,22 +132,22 @@ def one_route_per_zone(m, inst: Instance) -> None:
     m.one_route_per_zone = pyo.Constraint(range(len(slices)), rule=rule, doc=one_route_per_zone.__doc__)
 
 
+def _city_cap(m, inst: Instance, family, quantity: np.ndarray, cap: float, unit: str) -> None:
+    """A city-wide cap `sum_p quantity[p] x[p] + fixed <= cap`, named after its family function."""
+    c, v = _free_terms(m, inst, quantity)
+    con = _cap(m, family.__name__, "city", c, v, _fixed_sum(inst, quantity), upper=cap, unit=unit)
+    if con is not None:
+        setattr(m, family.__name__, pyo.Constraint(expr=con, doc=family.__doc__))
+
+
 def gas_annual_cap(m, inst: Instance) -> None:
     """Annual gas: sum_p gas_annual[p] x[p] + gas_annual_fix <= gas_annual_cap.  [10^4 m^3/a]"""
-    c, v = _free_terms(m, inst, inst.q["gas_annual"])
-    con = _cap(m, "gas_annual_cap", "city", c, v, _fixed_sum(inst, inst.q["gas_annual"]),
-               upper=inst.caps["gas_annual_cap_10k_m3"], unit="10^4 m^3/a")
-    if con is not None:
-        m.gas_annual_cap = pyo.Constraint(expr=con, doc=gas_annual_cap.__doc__)
+    _city_cap(m, inst, gas_annual_cap, inst.q["gas_annual"], inst.caps["gas_annual_cap_10k_m3"], "10^4 m^3/a")
 
 
 def gas_peak_day_cap(m, inst: Instance) -> None:
     """Design-day gas: sum_p gas_peak_day[p] x[p] + fix <= gas_peak_day_cap.  [10^4 m^3/d]"""
-    c, v = _free_terms(m, inst, inst.q["gas_peak_day"])
-    con = _cap(m, "gas_peak_day_cap", "city", c, v, _fixed_sum(inst, inst.q["gas_peak_day"]),
-               upper=inst.caps["gas_peak_day_cap_10k_m3"], unit="10^4 m^3/d")
-    if con is not None:
-        m.gas_peak_day_cap = pyo.Constraint(expr=con, doc=gas_peak_day_cap.__doc__)
+    _city_cap(m, inst, gas_peak_day_cap, inst.q["gas_peak_day"], inst.caps["gas_peak_day_cap_10k_m3"], "10^4 m^3/d")
 
 
 def gas_storage(m, inst: Instance) -> None:
@@ -190,12 +190,8 @@ def transformer_capacity(m, inst: Instance) -> None:
 
 def subsidy_budget(m, inst: Instance) -> None:
     """Budget: sum_p (subsidy_equipment[p] + subsidy_running[p]) x[p] + fix <= budget.  [10^4 yuan]"""
-    s = inst.q["subsidy_equipment"] + inst.q["subsidy_running"]
-    c, v = _free_terms(m, inst, s)
-    con = _cap(m, "subsidy_budget", "city", c, v, _fixed_sum(inst, s),
-               upper=inst.caps["subsidy_budget_10k_yuan"], unit="10^4 yuan")
-    if con is not None:
-        m.subsidy_budget = pyo.Constraint(expr=con, doc=subsidy_budget.__doc__)
+    _city_cap(m, inst, subsidy_budget, inst.q["subsidy_equipment"] + inst.q["subsidy_running"],
+              inst.caps["subsidy_budget_10k_yuan"], "10^4 yuan")
 
 
 def heat_source_capacity(m, inst: Instance) -> None:
@@ -233,13 +229,8 @@ def coverage_target(m, inst: Instance) -> None:
 def rural_gas_control(m, inst: Instance) -> None:
     """Rural gas: sum_p rural_gas_new_hh[p] x[p] <= rural_gas_new_cap.  [households]"""
     cap = inst.caps["rural_gas_new_cap_households"]
-    if np.isnan(cap):
-        return
-    c, v = _free_terms(m, inst, inst.q["rural_gas_new_households"])
-    con = _cap(m, "rural_gas_control", "city", c, v, _fixed_sum(inst, inst.q["rural_gas_new_households"]),
-               upper=cap, unit="households")
-    if con is not None:
-        m.rural_gas_control = pyo.Constraint(expr=con, doc=rural_gas_control.__doc__)
+    if not np.isnan(cap):
+        _city_cap(m, inst, rural_gas_control, inst.q["rural_gas_new_households"], cap, "households")
 
 
 CONSTRAINT_FAMILIES = [
