@@ -76,14 +76,15 @@ def case_pipeline(folder: Path, gap: float, time_limit: float, threads: int) -> 
 
 
 def case_mps(folder: Path, mps: Path) -> dict:
-    """Build the same model and write it as MPS (not timed against anything)."""
+    """Build the same model the pipeline solves (dominated options dropped) and write it as MPS."""
     from model.build import create_model
-    from model.prepare import prepare, resolve_overrides
+    from model.prepare import dominated_options, prepare, resolve_overrides, without_options
     from model.solve import compile_model
     from model.validate import load_region
 
     data = load_region(folder, year=YEAR)
-    comp = compile_model(create_model(prepare(data, YEAR, resolve_overrides(data, [], {}))))
+    inst = prepare(data, YEAR, resolve_overrides(data, [], {}))
+    comp = compile_model(create_model(without_options(inst, dominated_options(inst))))
     comp.highs.writeModel(str(mps))
     return {"mps_mb": mps.stat().st_size / 1e6}
 

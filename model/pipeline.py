@@ -10,7 +10,7 @@ import xarray as xr
 from model import diagnose
 from model.build import create_model
 from model.errors import EXIT_INFEASIBLE, SolveError
-from model.prepare import Instance, Overrides, prepare, resolve_overrides
+from model.prepare import Instance, Overrides, dominated_options, prepare, resolve_overrides, without_options
 from model.results import build_dataset, now_iso
 from model.solve import Compiled, Solution, SolveOptions, compile_model, run
 from model.validate import RegionData, load_region
@@ -67,11 +67,16 @@ def solve_region(folder: Path | str, year: int, scenarios: list[str] | None = No
 
 
 def solve_data(data: RegionData, year: int, ov: Overrides, options: SolveOptions | None = None,
-               times: dict | None = None, duals: bool = True, presolve: bool = True, with_iis: bool = True) -> RunResult:
+               times: dict | None = None, duals: bool = True, presolve: bool = True, with_iis: bool = True,
+               prune: bool = True) -> RunResult:
+    """Prepare, build, solve and extract one region-year. `prune` drops dominated options first
+    (same optimum, fewer binaries); sweeps that compare instances between points turn it off."""
     times = dict(times or {})
     options = options or SolveOptions()
     t = time.perf_counter()
     inst = prepare(data, year, ov)
+    if prune:
+        inst = without_options(inst, dominated_options(inst))
     times["prepare"] = time.perf_counter() - t
     t = time.perf_counter()
     m = create_model(inst)

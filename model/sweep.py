@@ -360,7 +360,7 @@ def _solve_point(data: RegionData, spec: RunSpec, values: dict[str, float]) -> P
     # cold: build and solve from the tables
     _local.state = None
     try:
-        res = solve_data(data, spec.year, ov, spec.options, duals=spec.duals, with_iis=False)
+        res = solve_data(data, spec.year, ov, spec.options, duals=spec.duals, with_iis=False, prune=False)
     except Infeasible as exc:
         return PointResult(dict(values), INFEASIBLE, "cold", None, str(exc), times, worker)
     except SolveError as exc:

@@ -104,3 +104,43 @@ def test_milp_equals_enumeration(tmp_path, seed):
         return
     ds = solve_data(data, 2022, Overrides(), opts).dataset
     assert float(ds.objective) == pytest.approx(best, rel=1e-7, abs=1e-7)
+
+
+def test_dominated_option_is_dropped(tmp_path):
+    """Storage heaters (COP 1, 12 h charging: 20 kVA, 12,000 kWh = 6,000 yuan) cost more than ASHP
+    (5 kVA, 3,000 yuan) and use more of every cap: dropped. Gas (cheaper, but it uses gas) stays."""
+    from model.prepare import dominated_options
+
+    tbl = f.tables(zones=[f.zone("Z1")], routes=[f.route("scattered_coal"), f.route("quality_coal"),
+                                                 f.route("gas_wall_boiler"), f.route("ashp"), f.route("storage_heater")])
+    inst = prepare(load_region(f.write_region(tmp_path / "r", tbl), 2022), 2022, Overrides())
+    drop = dominated_options(inst)
+    assert sorted(inst.route_ids[inst.pair_route[drop]]) == ["storage_heater"]
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_pruning_keeps_the_optimum(tmp_path, seed):
+    """Mid-size random instances: the same optimum with and without dominated options (gap 0)."""
+    rng = np.random.default_rng(50 + seed)
+    zones = []
+    for i in range(25):
+        hh = int(rng.integers(5, 200))
+        zones.append(f.zone(f"Z{i}", households=hh, floor_area_10k_m2=round(hh * float(rng.uniform(60, 130)) / 1e4, 4),
+                            gas_network=int(rng.random() < 0.5), transformer_group=f"T{i % 4}",
+                            area_type=str(rng.choice(["urban", "rural"], p=[0.2, 0.8]))))
+    routes = [f.route("scattered_coal"), f.route("quality_coal"), f.route("gas_wall_boiler", capex_hh=11000.0, sub_eq=3000.0),
+              f.route("ashp", capex_hh=30000.0, sub_eq=8000.0, sub_run=500.0),
+              f.route("storage_heater", capex_hh=8000.0, sub_eq=3000.0)]
+    trs = [f.transformer(f"T{g}", capacity_kva=300.0, existing_peak_kva=150.0, upgrade_unit_kva=100.0,
+                         upgrade_unit_capex_yuan=45000.0, max_upgrade_units=40) for g in range(4)]
+    tbl = f.tables(zones=zones, routes=routes, transformers=trs, params={"discount_rate": 0.06},
+                   years={"gas_annual_cap_10k_m3": 20.0, "subsidy_budget_10k_yuan": 1500.0},
+                   prices={"gas": 2.6, "electricity": 0.35})
+    tbl["building_types"] = tbl["building_types"].assign(retrofit_capex_yuan_per_m2=120.0, retrofit_saving=0.3,
+                                                         retrofit_lifetime_yr=25.0)
+    data = load_region(f.write_region(tmp_path / "r", tbl), 2022)
+    opts = SolveOptions(mip_gap=0.0)
+    pruned = solve_data(data, 2022, Overrides(), opts, prune=True)
+    full = solve_data(data, 2022, Overrides(), opts, prune=False)
+    assert pruned.instance.free.size < full.instance.free.size
+    assert float(pruned.dataset.objective) == pytest.approx(float(full.dataset.objective), rel=1e-9, abs=1e-9)
