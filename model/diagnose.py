@@ -18,22 +18,13 @@ import pandas as pd
 import xarray as xr
 
 from model.prepare import Instance
+from model.registry import CONSTRAINT_FAMILIES
 from model.solve import INF, Compiled, Solution
 
 ROUTE_ROWS = "one_route_per_zone"
 
-# family -> (unit of the row, plain words)
-FAMILIES = {
-    "gas_annual_cap": ("10^4 m^3/a", "annual gas for heating"),
-    "gas_peak_day_cap": ("10^4 m^3/d", "design-day gas"),
-    "gas_storage": ("10^4 m^3", "7-day emergency gas storage"),
-    "transformer_capacity": ("kVA", "transformer group capacity"),
-    "subsidy_budget": ("10^4 yuan", "subsidy budget"),
-    "heat_source_capacity": ("MW", "heat-source spare capacity"),
-    "coverage_target": ("households", "clean-heating coverage target"),
-    "rural_gas_control": ("households", "new rural coal-to-gas households"),
-    ROUTE_ROWS: ("-", "one route per zone"),
-}
+# family -> (unit of the row, plain words), from the registry's one table
+FAMILIES = {fam: (unit, words) for fam, (unit, _zh, _en, words) in CONSTRAINT_FAMILIES.items()}
 
 
 class PresolveInfeasible(Exception):

@@ -278,6 +278,21 @@ GAS, ELECTRICITY = "gas", "electricity"
 QUALITY_COAL = "quality_coal"
 
 
+# Constraint families of the models: unit of the row, Chinese label, English label, plain words
+# (diagnostics, what-binds tables and the report all read this one table).
+CONSTRAINT_FAMILIES: dict[str, tuple[str, str, str, str]] = {
+    "gas_annual_cap": (U_GAS + "/a", "年用气上限", "Annual gas cap", "annual gas for heating"),
+    "gas_peak_day_cap": (U_GAS + "/d", "设计日用气上限", "Design-day gas cap", "design-day gas"),
+    "gas_storage": (U_GAS, "7天应急储气", "7-day gas storage", "7-day emergency gas storage"),
+    "transformer_capacity": ("kVA", "变压器容量", "Transformer capacity", "transformer group capacity"),
+    "subsidy_budget": (U_MONEY, "补贴预算", "Subsidy budget", "subsidy budget"),
+    "heat_source_capacity": ("MW", "热源能力", "Heat-source capacity", "heat-source spare capacity"),
+    "coverage_target": ("households", "清洁取暖率目标", "Coverage target", "clean-heating coverage target"),
+    "rural_gas_control": ("households", "农村煤改气控制", "Rural gas control", "new rural coal-to-gas households"),
+    "one_route_per_zone": ("-", "每村一种路线", "One route per zone", "one route per zone"),
+}
+
+
 @dataclass(frozen=True)
 class Var:
     dims: tuple[str, ...]

@@ -64,7 +64,8 @@ def build_dataset(inst: Instance, sol: Solution, attrs: dict | None = None) -> x
     src = inst.pair_source[idx]
     key_load = _by(src[src >= 0], len(inst.source_keys), q["heat_mw"][src >= 0])
     rows = inst.source_rows
-    key_of_row = [inst.source_keys.index((c, rt)) for c, rt in zip(rows["county_id"], rows["route_id"])]
+    key_index = {k: i for i, k in enumerate(inst.source_keys)}
+    key_of_row = [key_index[(c, rt)] for c, rt in zip(rows["county_id"], rows["route_id"])]
     row_cap = rows["spare_capacity_mw"].to_numpy(dtype=float)
     key_cap = inst.source_capacity[key_of_row]
     row_load = np.where(key_cap > 0, key_load[key_of_row] * row_cap / np.where(key_cap > 0, key_cap, 1), 0.0)

@@ -743,12 +743,7 @@ def run_sweep(data: RegionData, grid: Grid, spec: RunSpec, out: Path, name: str 
                 prog = Progress(len(grid), len(skipped), 1, progress_stream)
                 prog.show()
                 for values in todo:
-                    res = solve_point(data, spec, values)
-                    handle(res)
-                    prog.done, prog.failed = len(report.solved), len(report.failed)
-                    prog.show(final=len(report.solved) + len(report.failed) == len(todo))
-                    if on_point:
-                        on_point(res)
+                    _point_done(solve_point(data, spec, values), handle, prog, report, len(todo), on_point)
             else:
                 _run_dask(data, spec, todo, grid, skipped, handle, report, client, scheduler, workers,
                           progress_stream, on_point)
@@ -802,6 +797,15 @@ def local_cluster(workers: int | None = None):
                         silence_logs=logging.ERROR)
 
 
+def _point_done(res, handle, prog, report, n_todo: int, on_point) -> None:
+    """Record one finished point (file, report), advance the progress line, tell the caller."""
+    handle(res)
+    prog.done, prog.failed = len(report.solved), len(report.failed)
+    prog.show(final=len(report.solved) + len(report.failed) == n_todo)
+    if on_point:
+        on_point(res)
+
+
 def _run_dask(data, spec, todo, grid, skipped, handle, report, client, scheduler, workers, progress_stream, on_point):
     from distributed import Client, as_completed
 
@@ -836,11 +840,7 @@ def _run_dask(data, spec, todo, grid, skipped, handle, report, client, scheduler
             except Exception as exc:  # a worker died too often (KilledWorker) or the task failed
                 values = todo[futures.index(fut)]
                 res = PointResult(dict(values), "error", "cold", None, f"{type(exc).__name__}: {exc}")
-            handle(res)
-            prog.done, prog.failed = len(report.solved), len(report.failed)
-            prog.show(final=len(report.solved) + len(report.failed) == len(todo))
-            if on_point:
-                on_point(res)
+            _point_done(res, handle, prog, report, len(todo), on_point)
     finally:
         pending = [f for f in futures if not f.done()]
         if pending:

@@ -5,6 +5,8 @@ itself so a new dataset variable still shows up, just unlabelled.
 """
 from __future__ import annotations
 
+from model.registry import CONSTRAINT_FAMILIES as _FAMILIES
+
 LANGS = ("zh", "en")
 
 # The plan's own route categories, in the order plans list them.
@@ -181,16 +183,8 @@ ITEMS = {
     "tipping_at": ("其他参数取值", "Other parameters"),
 }
 
-CONSTRAINT_FAMILIES = {
-    "gas_annual_cap": ("年用气上限", "Annual gas cap"),
-    "gas_peak_day_cap": ("设计日用气上限", "Design-day gas cap"),
-    "gas_storage": ("7天应急储气", "7-day gas storage"),
-    "transformer_capacity": ("变压器容量", "Transformer capacity"),
-    "subsidy_budget": ("补贴预算", "Subsidy budget"),
-    "heat_source_capacity": ("热源能力", "Heat-source capacity"),
-    "coverage_target": ("清洁取暖率目标", "Coverage target"),
-    "rural_gas_control": ("农村煤改气控制", "Rural gas control"),
-}
+# (zh, en) per constraint family, from the registry's one table
+CONSTRAINT_FAMILIES = {fam: (zh, en) for fam, (_unit, zh, en, _words) in _FAMILIES.items()}
 
 TABLE_TITLES = {
     "headline": ("主要指标", "Headline numbers"),
