@@ -1,21 +1,29 @@
-"""The Pyomo MILP. `create_model` reads like a table of contents.
+"""The MILP. `constraint_rows` and `create_model` read like a table of contents.
 
 Index domains: P = options (eligible zone x route x retrofit pairs) of zones with a
 choice; Z = those zones; G = transformer groups; K = (county, route) heat-source keys.
 Options of zones without a choice are constants (subscript `fix`).
-Variables are indexed by position (no symbolic labels) to keep the build fast.
+
+Each constraint family is one function that returns its rows as numpy arrays (a `RowBlock`:
+coefficient x variable, a constant from the fixed zones, bounds), over one column layout:
+x[p] by position, then u[g], then n. The same blocks make both
+  - the Pyomo model (`create_model`): the readable, extensible algebraic form; and
+  - the standard form handed to HiGHS (`standard_form`): the blocks stacked into one sparse
+    matrix, without a Python object per nonzero. A test checks that the two are the same model.
 """
 from __future__ import annotations
 
 import gc
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pyomo.environ as pyo
 from pyomo.core.expr.numeric_expr import LinearExpression
 
-from model.prepare import PAIR_COST_COMPONENTS, Instance, storage_module_cost
+from model.prepare import Instance, storage_module_cost
+
+INF = float("inf")
 
 
 @dataclass
@@ -32,7 +40,7 @@ class BrokenCap:
 def gc_paused():
     """Pause Python's cyclic garbage collector.
 
-    Building and compiling the model allocates millions of small expression objects and
+    Building and compiling a Pyomo model allocates millions of small expression objects and
     no reference cycles; every automatic collection would rescan them all (at 20k zones
     that tripled the build time). Memory is still freed by reference counting.
     """
@@ -45,62 +53,110 @@ def gc_paused():
             gc.enable()
 
 
-def _lin(coefs: np.ndarray, vars_: list, constant: float = 0.0) -> LinearExpression:
-    # tolist() gives the same Python floats as float(c), in one C loop
-    return LinearExpression(constant=float(constant), linear_coefs=np.asarray(coefs, dtype=float).tolist(),
-                            linear_vars=vars_)
+# ---------------------------------------------------------------------------------------------
+# sets and columns
+
+@dataclass
+class Layout:
+    """The model's columns: x[p] for the free options (positions into `free`), then u[g] for
+    the transformer groups in `groups`, then the storage modules n."""
+
+    free: np.ndarray  # pair positions of the options with a binary
+    groups: np.ndarray  # transformer groups with an upgrade column (index into inst.group_ids)
+    zone_starts: np.ndarray  # first x of each zone with a choice; the zone's options are contiguous
+
+    @property
+    def n_x(self) -> int:
+        return len(self.free)
+
+    def upgrade(self, g_pos) -> np.ndarray:
+        return self.n_x + np.asarray(g_pos)
+
+    @property
+    def modules(self) -> int:
+        return self.n_x + len(self.groups)
+
+    @property
+    def n_cols(self) -> int:
+        return self.n_x + len(self.groups) + 1
 
 
-def _xvars(m, idx: np.ndarray) -> list:
-    """x[i] for positions idx (a list lookup: much cheaper than indexing the Pyomo Var)."""
-    xs = m.x_list
-    return [xs[i] for i in np.asarray(idx, dtype=np.int64).tolist()]
-
-
-def create_model(inst: Instance) -> pyo.ConcreteModel:
-    """Sets, variables, one function per constraint family, objective."""
-    with gc_paused():
-        m = pyo.ConcreteModel(name=f"clean_heating_{inst.region}_{inst.year}")
-        m.inst = inst
-        m.trivially_infeasible = []
-        add_sets(m, inst)
-        add_variables(m, inst)
-        for family in CONSTRAINT_FAMILIES:
-            family(m, inst)
-        add_objective(m, inst)
-    return m
-
-
-def add_sets(m, inst: Instance) -> None:
+def layout(inst: Instance) -> Layout:
+    """P: options of zones with a choice; G: groups that any option or the existing load can overload."""
     free = inst.free
-    m.free_pairs = free  # positions into the pair arrays
-    m.P = pyo.RangeSet(0, len(free) - 1) if len(free) else pyo.Set(initialize=[])
-    zones, starts = np.unique(inst.pair_zone[free], return_index=True)
-    m.zone_slices = list(zip(zones, starts, list(starts[1:]) + [len(free)]))
-    kva = inst.q["kva"]
+    zone = inst.pair_zone[free]
+    starts = np.flatnonzero(np.r_[True, zone[1:] != zone[:-1]]) if len(free) else np.zeros(0, dtype=np.int64)
     loaded = np.zeros(len(inst.group_ids), dtype=bool)
-    has = inst.pair_group >= 0
-    loaded[np.unique(inst.pair_group[has & (kva > 0)])] = True
+    has = (inst.pair_group >= 0) & (inst.q["kva"] > 0)
+    loaded[np.unique(inst.pair_group[has])] = True
     loaded |= inst.group_existing > inst.group_capacity
-    m.G = pyo.Set(initialize=np.flatnonzero(loaded).tolist(), ordered=True)
-    m.K = pyo.RangeSet(0, len(inst.source_keys) - 1) if inst.source_keys else pyo.Set(initialize=[])
+    return Layout(free=free, groups=np.flatnonzero(loaded), zone_starts=starts)
 
 
-def add_variables(m, inst: Instance) -> None:
-    m.x = pyo.Var(m.P, within=pyo.Binary, doc="1 if the zone takes the option (route, retrofit) [-]")
-    m.x_list = [m.x[i] for i in range(len(m.free_pairs))]  # x by position, for fast lookups
-    m.upgrade = pyo.Var(m.G, within=pyo.NonNegativeIntegers,
-                        bounds=lambda m, g: (0, float(inst.group_max_units[g])),
-                        doc="transformer upgrade units bought per group [units]")
-    m.modules = pyo.Var(within=pyo.NonNegativeIntegers, doc="gas storage modules built [modules]")
+# ---------------------------------------------------------------------------------------------
+# rows
+
+@dataclass
+class RowBlock:
+    """Rows `lower <= constant + sum_j coef_j * col_j <= upper` of one family, in CSR form."""
+
+    family: str
+    unit: str
+    keys: list[str]
+    indptr: np.ndarray  # row r's terms are cols/coefs[indptr[r]:indptr[r+1]]
+    cols: np.ndarray
+    coefs: np.ndarray
+    constant: np.ndarray
+    lower: np.ndarray  # -inf: none
+    upper: np.ndarray  # +inf: none
+    broken: list[BrokenCap] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.keys)
 
 
-def _free_terms(m, inst: Instance, quantity: np.ndarray, mask: np.ndarray | None = None):
-    """(coefficients, variables) of the free options with a non-zero coefficient."""
-    c = quantity[m.free_pairs]
-    keep = c != 0 if mask is None else (c != 0) & mask[m.free_pairs]
-    idx = np.flatnonzero(keep)
-    return c[idx], _xvars(m, idx)
+def _block(family, unit: str, keys: list[str], row: np.ndarray, col: np.ndarray, coef: np.ndarray, constant,
+           lower=None, upper=None) -> RowBlock:
+    """Rows from coordinate triplets (row, column, coefficient; a row's terms keep their order).
+    Zero coefficients are dropped, and so are rows left without a column: their fixed constant
+    alone decides them, and a broken one is recorded in `broken`."""
+    n = len(keys)
+    constant = np.broadcast_to(np.asarray(constant, dtype=float), (n,)).copy()
+    lower = np.full(n, -INF) if lower is None else np.broadcast_to(np.asarray(lower, dtype=float), (n,)).copy()
+    upper = np.full(n, INF) if upper is None else np.broadcast_to(np.asarray(upper, dtype=float), (n,)).copy()
+    row, col, coef = np.asarray(row, dtype=np.int64), np.asarray(col, dtype=np.int64), np.asarray(coef, dtype=float)
+    keep = coef != 0
+    row, col, coef = row[keep], col[keep], coef[keep]
+    order = np.argsort(row, kind="stable")
+    lens = np.bincount(row, minlength=n)
+    name = family.__name__
+    broken = []
+    for r in np.flatnonzero(lens == 0).tolist():
+        if constant[r] > upper[r] + 1e-9:
+            broken.append(BrokenCap(name, keys[r], constant[r] - upper[r], unit))
+        if constant[r] < lower[r] - 1e-9:
+            broken.append(BrokenCap(name, keys[r], lower[r] - constant[r], unit))
+    live = lens > 0
+    return RowBlock(family=name, unit=unit, keys=[k for k, ok in zip(keys, live.tolist()) if ok],
+                    indptr=np.r_[0, np.cumsum(lens[live])].astype(np.int64), cols=col[order], coefs=coef[order],
+                    constant=constant[live], lower=lower[live], upper=upper[live], broken=broken)
+
+
+def _stack(rows: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(row, col, coef) triplets of a few rows given as (columns, coefficients) each."""
+    if not rows:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0)
+    return (np.repeat(np.arange(len(rows)), [len(c) for c, _ in rows]),
+            np.concatenate([c for c, _ in rows]), np.concatenate([v for _, v in rows]))
+
+
+def _free_terms(inst: Instance, lay: Layout, quantity: np.ndarray, mask: np.ndarray | None = None):
+    """(columns, coefficients) of the free options, optionally only those in a pair mask."""
+    c = quantity[lay.free]
+    if mask is None:
+        return np.arange(lay.n_x), c
+    idx = np.flatnonzero(mask[lay.free])
+    return idx, c[idx]
 
 
 def _fixed_sum(inst: Instance, quantity: np.ndarray, mask: np.ndarray | None = None) -> float:
@@ -108,129 +164,112 @@ def _fixed_sum(inst: Instance, quantity: np.ndarray, mask: np.ndarray | None = N
     return float(quantity[f].sum() if mask is None else quantity[f][mask[f]].sum())
 
 
-def _cap(m, name: str, key: str, coefs, vars_, constant: float, lower=None, upper=None, unit: str = ""):
-    """The relation `constant + sum(coefs * vars) <= upper` (or `>= lower`); None, after recording it,
-    when no variable enters and the fixed zones alone break it."""
-    if not vars_:
-        if upper is not None and constant > upper + 1e-9:
-            m.trivially_infeasible.append(BrokenCap(name, key, constant - upper, unit))
-        if lower is not None and constant < lower - 1e-9:
-            m.trivially_infeasible.append(BrokenCap(name, key, lower - constant, unit))
-        return None
-    expr = _lin(coefs, vars_, constant)
-    return expr <= upper if upper is not None else expr >= lower
-
-
-def one_route_per_zone(m, inst: Instance) -> None:
-    """Whole-village conversion: sum_{o in O(z)} x[z,o] = 1 for all z in Z.  [-]"""
-    slices = m.zone_slices
-
-    def rule(m, k):
-        _, a, b = slices[k]
-        return _lin(np.ones(b - a), m.x_list[a:b]) == 1
-
-    m.one_route_per_zone = pyo.Constraint(range(len(slices)), rule=rule, doc=one_route_per_zone.__doc__)
-
-
-def _city_cap(m, inst: Instance, family, quantity: np.ndarray, cap: float, unit: str) -> None:
+def _city_cap(inst: Instance, lay: Layout, family, quantity: np.ndarray, cap: float, unit: str) -> RowBlock:
     """A city-wide cap `sum_p quantity[p] x[p] + fixed <= cap`, named after its family function."""
-    c, v = _free_terms(m, inst, quantity)
-    con = _cap(m, family.__name__, "city", c, v, _fixed_sum(inst, quantity), upper=cap, unit=unit)
-    if con is not None:
-        setattr(m, family.__name__, pyo.Constraint(expr=con, doc=family.__doc__))
+    return _block(family, unit, ["city"], *_stack([_free_terms(inst, lay, quantity)]), _fixed_sum(inst, quantity),
+                  upper=cap)
 
 
-def gas_annual_cap(m, inst: Instance) -> None:
+def one_route_per_zone(inst: Instance, lay: Layout) -> RowBlock:
+    """Whole-village conversion: sum_{o in O(z)} x[z,o] = 1 for all z in Z.  [-]"""
+    counts = np.diff(np.r_[lay.zone_starts, lay.n_x])
+    keys = [str(z) for z in inst.zone_ids[inst.pair_zone[lay.free[lay.zone_starts]]]]
+    return _block(one_route_per_zone, "-", keys, np.repeat(np.arange(len(counts)), counts), np.arange(lay.n_x),
+                  np.ones(lay.n_x), 0.0, lower=1.0, upper=1.0)
+
+
+def gas_annual_cap(inst: Instance, lay: Layout) -> RowBlock:
     """Annual gas: sum_p gas_annual[p] x[p] + gas_annual_fix <= gas_annual_cap.  [10^4 m^3/a]"""
-    _city_cap(m, inst, gas_annual_cap, inst.q["gas_annual"], inst.caps["gas_annual_cap_10k_m3"], "10^4 m^3/a")
+    return _city_cap(inst, lay, gas_annual_cap, inst.q["gas_annual"], inst.caps["gas_annual_cap_10k_m3"], "10^4 m^3/a")
 
 
-def gas_peak_day_cap(m, inst: Instance) -> None:
+def gas_peak_day_cap(inst: Instance, lay: Layout) -> RowBlock:
     """Design-day gas: sum_p gas_peak_day[p] x[p] + fix <= gas_peak_day_cap.  [10^4 m^3/d]"""
-    _city_cap(m, inst, gas_peak_day_cap, inst.q["gas_peak_day"], inst.caps["gas_peak_day_cap_10k_m3"], "10^4 m^3/d")
+    return _city_cap(inst, lay, gas_peak_day_cap, inst.q["gas_peak_day"], inst.caps["gas_peak_day_cap_10k_m3"],
+                     "10^4 m^3/d")
 
 
-def gas_storage(m, inst: Instance) -> None:
+def gas_storage(inst: Instance, lay: Layout) -> RowBlock:
     """7-day rule: S_exist + size * n >= days / D * (sum_p gas_annual[p] x[p] + fix + other_use).  [10^4 m^3]
 
-    n (modules) is a non-negative integer; D = storage_averaging_days.
+    n (modules) is a non-negative integer; D = storage_averaging_days. As a row: the required
+    storage net of the modules built <= the existing storage.
     """
     ratio = inst.params["storage_days_required"] / inst.params["storage_averaging_days"]
-    c, v = _free_terms(m, inst, inst.q["gas_annual"])
+    cols, c = _free_terms(inst, lay, inst.q["gas_annual"])
     const = ratio * (_fixed_sum(inst, inst.q["gas_annual"]) + inst.caps["gas_other_use_10k_m3"])
-    # as a row: required storage net of modules built <= existing storage
-    expr = _lin(np.append(ratio * c, -inst.caps["storage_module_size_10k_m3"]), v + [m.modules], const)
-    m.gas_storage = pyo.Constraint(expr=expr <= inst.caps["gas_storage_existing_10k_m3"], doc=gas_storage.__doc__)
+    return _block(gas_storage, "10^4 m^3", ["city"],
+                  *_stack([(np.append(cols, lay.modules), np.append(ratio * c, -inst.caps["storage_module_size_10k_m3"]))]),
+                  const, upper=inst.caps["gas_storage_existing_10k_m3"])
 
 
-def transformer_capacity(m, inst: Instance) -> None:
+def transformer_capacity(inst: Instance, lay: Layout) -> RowBlock:
     """Per group g: existing_peak[g] + sum_{p in g} kva[p] x[p] <= capacity[g] + unit_kva[g] * u[g].  [kVA]
 
     kva[p] = design load / COP at design temperature * 24 / charge_hours / power factor * coincidence.
     """
-    free = m.free_pairs
-    groups = inst.pair_group[free]
-    kva = inst.q["kva"][free]
-    order = np.argsort(groups, kind="stable")
-    g_sorted = groups[order]
+    row_of_group = np.full(len(inst.group_ids), -1)
+    row_of_group[lay.groups] = np.arange(len(lay.groups))
+    x_row = row_of_group[np.maximum(inst.pair_group[lay.free], 0)]
+    x_row[inst.pair_group[lay.free] < 0] = -1
+    xs = np.flatnonzero(x_row >= 0)
     fixed = inst.fixed
-    fixed_kva = np.bincount(inst.pair_group[fixed][inst.pair_group[fixed] >= 0],
-                            weights=inst.q["kva"][fixed][inst.pair_group[fixed] >= 0], minlength=len(inst.group_ids))
-
-    def rule(m, g):
-        a, b = np.searchsorted(g_sorted, [g, g + 1])
-        idx = order[a:b]
-        idx = idx[kva[idx] != 0]
-        expr = _lin(np.append(kva[idx], -inst.group_unit_kva[g]), _xvars(m, idx) + [m.upgrade[g]],
-                    inst.group_existing[g] + fixed_kva[g])
-        return expr <= inst.group_capacity[g]
-
-    m.transformer_capacity = pyo.Constraint(m.G, rule=rule, doc=transformer_capacity.__doc__)
+    fg = inst.pair_group[fixed]
+    fixed_kva = np.bincount(fg[fg >= 0], weights=inst.q["kva"][fixed][fg >= 0], minlength=len(inst.group_ids))
+    g = lay.groups
+    n = len(g)
+    return _block(transformer_capacity, "kVA", [str(k) for k in inst.group_ids[g]],
+                  np.r_[x_row[xs], np.arange(n)], np.r_[xs, lay.upgrade(np.arange(n))],
+                  np.r_[inst.q["kva"][lay.free][xs], -inst.group_unit_kva[g]],
+                  inst.group_existing[g] + fixed_kva[g], upper=inst.group_capacity[g])
 
 
-def subsidy_budget(m, inst: Instance) -> None:
+def subsidy_budget(inst: Instance, lay: Layout) -> RowBlock:
     """Budget: sum_p (subsidy_equipment[p] + subsidy_running[p]) x[p] + fix <= budget.  [10^4 yuan]"""
-    _city_cap(m, inst, subsidy_budget, inst.q["subsidy_equipment"] + inst.q["subsidy_running"],
-              inst.caps["subsidy_budget_10k_yuan"], "10^4 yuan")
+    return _city_cap(inst, lay, subsidy_budget, inst.q["subsidy_equipment"] + inst.q["subsidy_running"],
+                     inst.caps["subsidy_budget_10k_yuan"], "10^4 yuan")
 
 
-def heat_source_capacity(m, inst: Instance) -> None:
+def heat_source_capacity(inst: Instance, lay: Layout) -> RowBlock:
     """Per (county, route) key k: sum_{p in k} heat_mw[p] x[p] + fix <= spare_capacity[k].  [MW]"""
-    m.heat_source_capacity = pyo.ConstraintList(doc=heat_source_capacity.__doc__)
-    m.heat_source_rows = []
-    for k in range(len(inst.source_keys)):
-        mask = inst.pair_source == k
-        c, v = _free_terms(m, inst, inst.q["heat_mw"], mask)
-        con = _cap(m, "heat_source_capacity", "/".join(inst.source_keys[k]), c, v,
-                   _fixed_sum(inst, inst.q["heat_mw"], mask), upper=float(inst.source_capacity[k]), unit="MW")
-        if con is not None:
-            m.heat_source_capacity.add(con)
-            m.heat_source_rows.append(k)
+    n = len(inst.source_keys)
+    key = inst.pair_source[lay.free]
+    xs = np.flatnonzero(key >= 0)
+    fixed = inst.fixed
+    fk = inst.pair_source[fixed]
+    const = np.bincount(fk[fk >= 0], weights=inst.q["heat_mw"][fixed][fk >= 0], minlength=n)
+    return _block(heat_source_capacity, "MW", ["/".join(k) for k in inst.source_keys], key[xs], xs,
+                  inst.q["heat_mw"][lay.free][xs], const, upper=np.asarray(inst.source_capacity, dtype=float))
 
 
-def coverage_target(m, inst: Instance) -> None:
+def coverage_target(inst: Instance, lay: Layout) -> RowBlock:
     """Per target t: sum_{p in t} clean_hh[p] x[p] + fix >= share[t] * households[t].  [households]
 
     Households of demolition zones are left out of the target's base.
     """
-    m.coverage_target = pyo.ConstraintList(doc=coverage_target.__doc__)
-    m.coverage_rows = []
-    for label, zmask, share in inst.coverage:
-        pmask = zmask[inst.pair_zone]
-        need = share * inst.zone_households[zmask].sum()
-        c, v = _free_terms(m, inst, inst.q["clean_households"], pmask)
-        con = _cap(m, "coverage_target", label, c, v, _fixed_sum(inst, inst.q["clean_households"], pmask),
-                   lower=need, unit="households")
-        if con is not None:
-            m.coverage_target.add(con)
-            m.coverage_rows.append(label)
+    clean = inst.q["clean_households"]
+    x_zone = inst.pair_zone[lay.free]
+    fixed = inst.fixed
+    fixed_by_zone = np.bincount(inst.pair_zone[fixed], weights=clean[fixed], minlength=len(inst.zone_ids))
+    rows, const, need = [], [], []
+    for _, zmask, share in inst.coverage:
+        idx = np.flatnonzero(zmask[x_zone])
+        rows.append((idx, clean[lay.free][idx]))
+        const.append(float(fixed_by_zone[zmask].sum()))
+        need.append(share * inst.zone_households[zmask].sum())
+    return _block(coverage_target, "households", [label for label, _, _ in inst.coverage], *_stack(rows), const,
+                  lower=need)
 
 
-def rural_gas_control(m, inst: Instance) -> None:
-    """Rural gas: sum_p rural_gas_new_hh[p] x[p] <= rural_gas_new_cap.  [households]"""
+def rural_gas_control(inst: Instance, lay: Layout) -> RowBlock:
+    """Rural gas: sum_p rural_gas_new_hh[p] x[p] <= rural_gas_new_cap.  [households]
+
+    No row when the region sets no cap (NaN).
+    """
     cap = inst.caps["rural_gas_new_cap_households"]
-    if not np.isnan(cap):
-        _city_cap(m, inst, rural_gas_control, inst.q["rural_gas_new_households"], cap, "households")
+    if np.isnan(cap):
+        return _block(rural_gas_control, "households", [], *_stack([]), 0.0)
+    return _city_cap(inst, lay, rural_gas_control, inst.q["rural_gas_new_households"], cap, "households")
 
 
 CONSTRAINT_FAMILIES = [
@@ -246,31 +285,181 @@ CONSTRAINT_FAMILIES = [
 ]
 
 
-def objective_expression(m, inst: Instance) -> LinearExpression:
-    """sum_p (sum_c cost_c[p]) x[p] + sum_g unit_cost[g] u[g] + module_cost * n.  [10^4 yuan/a]
+def constraint_rows(inst: Instance, lay: Layout) -> list[RowBlock]:
+    """Every family's rows, in the order of CONSTRAINT_FAMILIES."""
+    return [family(inst, lay) for family in CONSTRAINT_FAMILIES]
+
+
+def objective_coefficients(inst: Instance, lay: Layout) -> np.ndarray:
+    """Per column: sum_c cost_c[p] for x[p], unit_cost[g] for u[g], module_cost for n.  [10^4 yuan/a]
 
     The cost terms are registered, Switch-style: every per-option component in
     `prepare.PAIR_COST_COMPONENTS` (a new component there needs no edit here), then the
-    transformer upgrades and storage modules. Components are summed per option first, so the
-    expression has one term per variable, not one per option and component. Fixed zones' costs
-    are constants, left out of the solver's objective (they would blur the relative MIP gap);
-    results add them back.
+    transformer upgrades and storage modules. Fixed zones' costs are constants, left out of
+    the solver's objective (they would blur the relative MIP gap); results add them back.
     """
-    comps = [inst.cost[c][m.free_pairs] for c in PAIR_COST_COMPONENTS]
-    total = np.zeros(len(m.free_pairs))
-    seen = np.zeros(len(m.free_pairs), dtype=bool)
-    order = []
-    for c in comps:
-        total = total + c
-        new = (c != 0) & ~seen
-        order.append(np.flatnonzero(new))
-        seen |= new
-    idx = np.concatenate(order) if order else np.zeros(0, dtype=np.int64)
-    g = list(m.G)
-    return _lin(np.concatenate([total[idx], inst.group_unit_cost[g], [storage_module_cost(inst)]]),
-                _xvars(m, idx) + [m.upgrade[i] for i in g] + [m.modules])
+    return np.concatenate([inst.total_cost()[lay.free], inst.group_unit_cost[lay.groups],
+                           [storage_module_cost(inst)]]).astype(float)
 
 
-def add_objective(m, inst: Instance) -> None:
-    """min sum of registered cost terms (see objective_expression).  [10^4 yuan/a]"""
-    m.objective = pyo.Objective(expr=objective_expression(m, inst), sense=pyo.minimize, doc=add_objective.__doc__)
+def column_bounds(inst: Instance, lay: Layout) -> tuple[np.ndarray, np.ndarray]:
+    """x in {0, 1}; u[g] in {0..max_units[g]}; n in {0, 1, ...}. All columns are integer."""
+    lower = np.zeros(lay.n_cols)
+    upper = np.concatenate([np.ones(lay.n_x), inst.group_max_units[lay.groups].astype(float), [INF]])
+    return lower, upper
+
+
+# ---------------------------------------------------------------------------------------------
+# the standard form handed to HiGHS
+
+@dataclass
+class StandardForm:
+    """min c'x  s.t.  row_lower <= A x <= row_upper, col_lower <= x <= col_upper, x integer.
+
+    A is column-wise (CSC: start, index, value). Row bounds are the planner's bounds minus each
+    row's constant (`row_offset`); every number is rounded to 15 significant digits, so the
+    model written as MPS (15 digits) reads back bit for bit and a solver given the file
+    follows the same path as ours.
+    """
+
+    layout: Layout
+    c: np.ndarray
+    col_lower: np.ndarray
+    col_upper: np.ndarray
+    start: np.ndarray
+    index: np.ndarray
+    value: np.ndarray
+    row_lower: np.ndarray
+    row_upper: np.ndarray
+    row_names: list[tuple[str, str]]  # (family, key) per row
+    row_sense: np.ndarray  # -1 (>=), 0 (=), 1 (<=)
+    row_offset: np.ndarray  # planner's bound = matrix bound + offset
+    broken: list[BrokenCap]
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.row_lower)
+
+    @property
+    def n_cols(self) -> int:
+        return len(self.c)
+
+
+def decimal15(v) -> np.ndarray:
+    """The doubles nearest to `v` rounded to (at most) 15 significant decimal digits.
+
+    rint(v * 10^d) / 10^d with 10^d exact (0 <= d <= 22) and an integer below 2^53 is the correctly
+    rounded quotient, i.e. the double nearest that decimal, which '%.15g' prints and parses back
+    exactly. Other magnitudes go through the string route.
+    """
+    v = np.asarray(v, dtype=float)
+    out = v.copy()
+    ok = np.flatnonzero(np.isfinite(v) & (v != 0))
+    if not len(ok):
+        return out
+    a = v[ok]
+    d = 14 - np.floor(np.log10(np.abs(a))).astype(np.int64)
+    d = np.where(np.abs(np.rint(a * 10.0 ** np.clip(d, -22, 22))) >= 1e15, d - 1, d)  # log10 rounded up
+    fast = (d >= 0) & (d <= 22)
+    p = 10.0 ** d[fast]
+    out[ok[fast]] = np.rint(a[fast] * p) / p
+    slow = ok[~fast]
+    if len(slow):
+        out[slow] = [float(f"{x:.15g}") for x in v[slow].tolist()]
+    return out
+
+
+def standard_form(inst: Instance, lay: Layout | None = None) -> StandardForm:
+    """Stack the families' rows into one sparse matrix; constants move into the row bounds."""
+    lay = lay or layout(inst)
+    blocks = constraint_rows(inst, lay)
+    lens = [np.diff(b.indptr) for b in blocks]
+    row_of_nz = np.repeat(np.arange(sum(len(b) for b in blocks)), np.concatenate(lens) if lens else [])
+    cols = np.concatenate([b.cols for b in blocks])
+    vals = np.concatenate([b.coefs for b in blocks])
+    order = np.argsort(cols, kind="stable")  # column-wise, rows ascending within a column
+    start = np.r_[0, np.cumsum(np.bincount(cols, minlength=lay.n_cols))].astype(np.int32)
+    const = np.concatenate([b.constant for b in blocks])
+    lower = np.concatenate([b.lower for b in blocks])
+    upper = np.concatenate([b.upper for b in blocks])
+    sense = np.where(lower == upper, 0, np.where(np.isfinite(upper), 1, -1)).astype(int)
+    col_lower, col_upper = column_bounds(inst, lay)
+    return StandardForm(
+        layout=lay, c=decimal15(objective_coefficients(inst, lay)), col_lower=col_lower, col_upper=decimal15(col_upper),
+        start=start, index=row_of_nz[order].astype(np.int32), value=decimal15(vals[order]),
+        row_lower=decimal15(lower - const), row_upper=decimal15(upper - const),
+        row_names=[(b.family, k) for b in blocks for k in b.keys], row_sense=sense, row_offset=const,
+        broken=[x for b in blocks for x in b.broken],
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# the Pyomo model
+
+def _lin(coefs: np.ndarray, vars_: list, constant: float = 0.0) -> LinearExpression:
+    # tolist() gives the same Python floats as float(c), in one C loop
+    return LinearExpression(constant=float(constant), linear_coefs=np.asarray(coefs, dtype=float).tolist(),
+                            linear_vars=vars_)
+
+
+def create_model(inst: Instance) -> pyo.ConcreteModel:
+    """Sets, variables, one constraint per family row block, objective (the same model as
+    `standard_form`, as Pyomo components: for reading, extending and other solvers)."""
+    with gc_paused():
+        lay = layout(inst)
+        m = pyo.ConcreteModel(name=f"clean_heating_{inst.region}_{inst.year}")
+        m.inst = inst
+        m.layout = lay
+        add_sets(m, inst, lay)
+        add_variables(m, inst, lay)
+        m.row_keys = {}
+        m.trivially_infeasible = []
+        for block in constraint_rows(inst, lay):
+            add_rows(m, block)
+        add_objective(m, inst, lay)
+    return m
+
+
+def add_sets(m, inst: Instance, lay: Layout) -> None:
+    m.free_pairs = lay.free  # positions into the pair arrays
+    m.P = pyo.RangeSet(0, lay.n_x - 1) if lay.n_x else pyo.Set(initialize=[])
+    m.G = pyo.Set(initialize=lay.groups.tolist(), ordered=True)
+    m.K = pyo.RangeSet(0, len(inst.source_keys) - 1) if inst.source_keys else pyo.Set(initialize=[])
+
+
+def add_variables(m, inst: Instance, lay: Layout) -> None:
+    m.x = pyo.Var(m.P, within=pyo.Binary, doc="1 if the zone takes the option (route, retrofit) [-]")
+    m.x_list = [m.x[i] for i in range(lay.n_x)]  # x by position, for fast lookups
+    m.upgrade = pyo.Var(m.G, within=pyo.NonNegativeIntegers,
+                        bounds=lambda m, g: (0, float(inst.group_max_units[g])),
+                        doc="transformer upgrade units bought per group [units]")
+    m.modules = pyo.Var(within=pyo.NonNegativeIntegers, doc="gas storage modules built [modules]")
+    m.columns = m.x_list + [m.upgrade[g] for g in lay.groups.tolist()] + [m.modules]  # in layout order
+
+
+def add_rows(m, block: RowBlock) -> None:
+    """One indexed Constraint per family, row r = the block's r-th row (named by block.keys[r])."""
+    m.trivially_infeasible.extend(block.broken)
+    m.row_keys[block.family] = block.keys
+    if not len(block):
+        return
+    cols = m.columns
+    doc = globals()[block.family].__doc__
+
+    def rule(m, r):
+        a, b = block.indptr[r], block.indptr[r + 1]
+        expr = _lin(block.coefs[a:b], [cols[j] for j in block.cols[a:b].tolist()], block.constant[r])
+        lo, up = block.lower[r], block.upper[r]
+        if lo == up:
+            return expr == up
+        return expr <= up if np.isfinite(up) else expr >= lo
+
+    m.add_component(block.family, pyo.Constraint(range(len(block)), rule=rule, doc=doc))
+
+
+def add_objective(m, inst: Instance, lay: Layout) -> None:
+    """min sum of registered cost terms (see objective_coefficients).  [10^4 yuan/a]"""
+    c = objective_coefficients(inst, lay)
+    nz = np.flatnonzero(c)
+    m.objective = pyo.Objective(expr=_lin(c[nz], [m.columns[j] for j in nz.tolist()]), sense=pyo.minimize,
+                                doc=add_objective.__doc__)

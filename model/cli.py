@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 from model.errors import EXIT_INPUT, EXIT_INTERRUPTED, EXIT_OK, EXIT_SOLVER, EXIT_WRITE, InputError, Problem, SolveError
-from model.results import format_plan_table, write_results
+from model.results import format_plan_table, to_netcdf, write_results
 from model.solve import SolveOptions
 from model.validate import check_set_values
 
@@ -36,7 +36,7 @@ def _write_diagnosis(exc: SolveError, args) -> None:
         return
     ds = diagnose.diagnosis_dataset(exc.relaxations, exc.iis, exc.context)
     path = args.out / args.region / str(args.year) / f"{exc.context['scenario']}.diagnosis.nc"
-    _atomic(path, lambda tmp: ds.to_netcdf(tmp, engine="netcdf4"))
+    _atomic(path, lambda tmp: to_netcdf(ds, tmp))
     print(f"wrote the diagnosis to {path}", file=sys.stderr)
 
 
@@ -102,6 +102,9 @@ def solve_parser() -> argparse.ArgumentParser:
     ap.add_argument("--from", dest="from_year", type=int, default=None,
                     help="solve the pathway from this year to --year in one model (when each zone converts)")
     ap.add_argument("--verbose", action="store_true", help="show the HiGHS log")
+    ap.add_argument("--handoff", choices=("direct", "pyomo"), default="direct",
+                    help="how the model reaches HiGHS: the numpy standard form (default) or Pyomo's compiler "
+                         "on the Pyomo model (the same model, slower; for checking)")
     return ap
 
 
@@ -123,7 +126,8 @@ def main(argv: list[str] | None = None) -> int:
     args = solve_parser().parse_args(argv)
     folder = args.inputs or (REPO / "inputs" / args.region)
     scenarios = [s.strip() for s in args.scenario.split(",") if s.strip()]
-    options = SolveOptions(mip_gap=args.gap, time_limit=args.time_limit, threads=args.threads, verbose=args.verbose)
+    options = SolveOptions(mip_gap=args.gap, time_limit=args.time_limit, threads=args.threads, verbose=args.verbose,
+                           handoff=args.handoff)
     if args.from_year is not None:
         return _main_pathway(args, folder, scenarios, options)
     try:
@@ -229,7 +233,7 @@ def _main_pathway(args, folder, scenarios, options) -> int:
     ds = pathway_dataset(res, {"inputs_hash": data.inputs_hash, "created": now_iso(),
                                "time_total_s": round(time.perf_counter() - t0, 3)})
     path = args.out / args.region / str(args.year) / f"{ds.attrs['scenario']}.from{args.from_year}.nc"
-    _atomic(path, lambda tmp: ds.to_netcdf(tmp, engine="netcdf4"))
+    _atomic(path, lambda tmp: to_netcdf(ds, tmp))
     print(format_pathway(ds))
     print(f"\npathway {years[0]}-{years[-1]}: status {res.status}, discounted cost {res.objective:,.1f} 10^4 yuan "
           f"(base year {pw.base_year}), MIP gap {res.mip_gap:.2e}, {time.perf_counter() - t0:.1f} s")

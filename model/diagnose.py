@@ -107,8 +107,8 @@ def elastic(comp: Compiled, inst: Instance, penalty: float = 1e4, target_weight:
     h = _copy(comp)
     lp = comp.highs.getLp()
     lower, upper = np.asarray(lp.row_lower_), np.asarray(lp.row_upper_)
-    A = _row_matrix(comp)
-    row_size = np.asarray(abs(A).sum(axis=1)).ravel()
+    nz_row, nz_col, nz_val = _nonzeros(comp)
+    row_size = np.bincount(nz_row, weights=np.abs(nz_val), minlength=comp.n_rows)
     rows = [i for i, (fam, _) in enumerate(comp.row_names) if fam != ROUTE_ROWS]
     for i in rows:
         bound = upper[i] if comp.row_sense[i] == 1 else lower[i]
@@ -131,7 +131,7 @@ def elastic(comp: Compiled, inst: Instance, penalty: float = 1e4, target_weight:
         if s <= 1e-6:
             continue
         fam, key = comp.row_names[i]
-        cols_in_row = set(A[i].indices.tolist())
+        cols_in_row = set(nz_col[nz_row == i].tolist())
         if fam == "coverage_target":
             # zones of the target that stay unclean
             free_zone_cols = {c: z for c, z in zip(comp.x_col, inst.pair_zone[inst.free])}
@@ -167,13 +167,11 @@ def elastic_rows(comp: Compiled) -> str:
     return "; to find a plan these had to be relaxed:" + "".join(lines) if lines else ""
 
 
-def _row_matrix(comp: Compiled):
-    import scipy.sparse as sp
-
+def _nonzeros(comp: Compiled) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(row, column, value) of every nonzero of the live model's matrix."""
     a = comp.highs.getLp().a_matrix_
-    csc = sp.csc_matrix((np.asarray(a.value_), np.asarray(a.index_), np.asarray(a.start_)),
-                        shape=(comp.n_rows, comp.n_cols))
-    return csc.tocsr()
+    start = np.asarray(a.start_)
+    return np.asarray(a.index_), np.repeat(np.arange(comp.n_cols), np.diff(start)), np.asarray(a.value_)
 
 
 def iis(comp: Compiled, time_limit: float = 60.0) -> list[str]:
@@ -234,13 +232,12 @@ def shadow_prices(comp: Compiled, sol: Solution, inst: Instance, rel_tol: float 
         return df
     # in the integer sense a cap binds when no further option fits in what is left: slack below
     # the smallest coefficient of a route choice in the row
-    A = _row_matrix(comp)
+    nz_row, nz_col, nz_val = _nonzeros(comp)
     is_x = np.zeros(comp.n_cols, dtype=bool)
     is_x[comp.x_col[comp.x_col >= 0]] = True
     smallest = np.full(comp.n_rows, np.inf)
-    coo = A.tocoo()
-    keep = is_x[coo.col] & (coo.data != 0)
-    np.minimum.at(smallest, coo.row[keep], np.abs(coo.data[keep]))
+    keep = is_x[nz_col] & (nz_val != 0)
+    np.minimum.at(smallest, nz_row[keep], np.abs(nz_val[keep]))
     kept = [i for i, (fam, _) in enumerate(comp.row_names) if fam != ROUTE_ROWS]
     tol = rel_tol * np.maximum(1.0, df["bound"].abs())
     df["binding"] = (df["slack"].abs() <= tol) | (df["shadow_price"].abs() > 1e-9) | (df["slack"] < smallest[kept])

@@ -8,11 +8,11 @@ from pathlib import Path
 import xarray as xr
 
 from model import diagnose
-from model.build import create_model
+from model.build import create_model, standard_form
 from model.errors import EXIT_INFEASIBLE, SolveError
 from model.prepare import Instance, Overrides, dominated_options, prepare, resolve_overrides, without_options
 from model.results import build_dataset, now_iso
-from model.solve import Compiled, Solution, SolveOptions, compile_model, run
+from model.solve import Compiled, Solution, SolveOptions, compile_model, compile_standard, run
 from model.validate import RegionData, load_region
 
 
@@ -79,10 +79,15 @@ def solve_data(data: RegionData, year: int, ov: Overrides, options: SolveOptions
         inst = without_options(inst, dominated_options(inst))
     times["prepare"] = time.perf_counter() - t
     t = time.perf_counter()
-    m = create_model(inst)
+    if options.handoff == "pyomo":
+        m = create_model(inst)
+        broken = m.trivially_infeasible
+    else:
+        sf = standard_form(inst)
+        broken = sf.broken
     times["build"] = time.perf_counter() - t
-    if m.trivially_infeasible:
-        raise Infeasible([diagnose.Relaxation(i.family, i.key, i.excess, [], []) for i in m.trivially_infeasible],
+    if broken:
+        raise Infeasible([diagnose.Relaxation(i.family, i.key, i.excess, [], []) for i in broken],
                          note="already broken by zones that have no choice")
     if presolve:
         try:
@@ -90,7 +95,7 @@ def solve_data(data: RegionData, year: int, ov: Overrides, options: SolveOptions
         except diagnose.PresolveInfeasible as exc:
             raise SolveError(str(exc), EXIT_INFEASIBLE) from None
     t = time.perf_counter()
-    comp = compile_model(m, options)
+    comp = compile_model(m, options) if options.handoff == "pyomo" else compile_standard(sf, options)
     times["handoff"] = time.perf_counter() - t
     try:
         sol = run(comp, options)
@@ -110,6 +115,7 @@ def solve_data(data: RegionData, year: int, ov: Overrides, options: SolveOptions
     t = time.perf_counter()
     ds = build_dataset(inst, sol, attrs={
         "inputs_hash": data.inputs_hash, "inputs_folder": str(data.folder), "created": now_iso(),
+        "handoff": options.handoff,
         **{f"time_{k}_s": round(v, 4) for k, v in times.items()},
     })
     if duals:

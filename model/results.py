@@ -281,6 +281,27 @@ def _write_temp(path: Path, write) -> str:
     return tmp
 
 
+def to_netcdf(ds: xr.Dataset, path) -> None:
+    """Write `ds` as a NetCDF-4 file (the same file `ds.to_netcdf(path, engine="netcdf4")` writes).
+
+    `Dataset.to_netcdf` first asks dask which scheduler is active (for its per-file write lock),
+    and that imports dask.distributed (about 0.5 s in a fresh process) even for in-memory data.
+    Ours is in memory and goes to a temp file no one else writes, so it goes to the netCDF4 store
+    directly, under xarray's netCDF/HDF5 library lock only.
+    """
+    from xarray.backends import NetCDF4DataStore
+    from xarray.backends.netCDF4_ import NETCDF4_PYTHON_LOCK
+
+    if any(v.chunks is not None for v in ds.variables.values()):
+        ds.to_netcdf(path, engine="netcdf4")
+        return
+    store = NetCDF4DataStore.open(str(path), mode="w", format="NETCDF4", lock=NETCDF4_PYTHON_LOCK)
+    try:
+        ds.dump_to_store(store)
+    finally:
+        store.close()
+
+
 def _atomic(path: Path, write) -> None:
     """write(tmp) then rename onto `path`: readers see the old file or the new one, never a part."""
     path = Path(path)
@@ -306,7 +327,7 @@ def write_results(ds: xr.Dataset, path: Path) -> dict[str, Path]:
     csv = path.with_suffix(".plan.csv")
     for p in (path, csv):
         clean_stale_temps(p)
-    tmp_nc = _write_temp(path, lambda tmp: ds.to_netcdf(tmp, engine="netcdf4"))
+    tmp_nc = _write_temp(path, lambda tmp: to_netcdf(ds, tmp))
     try:
         tmp_csv = _write_temp(csv, lambda tmp: plan_table(ds).to_csv(tmp, index=False, encoding="utf-8",
                                                                     lineterminator="\n"))

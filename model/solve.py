@@ -1,8 +1,10 @@
-"""Hand the Pyomo model to HiGHS and read the plan back.
+"""Hand the model to HiGHS and read the plan back.
 
-Pyomo's LinearStandardFormCompiler turns the model into sparse matrices that go to
-`highspy.Highs.passModel` in one call; the live `Highs` object stays available for
-re-solves (price sweeps, the LP with integers fixed).
+The single-year model goes to HiGHS as `build.standard_form` (numpy arrays stacked from the
+constraint families' row blocks) in one `highspy.Highs.passModel` call. Other Pyomo models (the
+multi-year pathway, or a user's extension of `create_model`) go through Pyomo's
+LinearStandardFormCompiler (`compile_model`). Either way the live `Highs` object stays available
+for re-solves (price sweeps, the LP with integers fixed).
 """
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ import numpy as np
 import pyomo.environ as pyo
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
-from model.build import gc_paused
+from model.build import StandardForm, gc_paused
 from model.errors import EXIT_INFEASIBLE, EXIT_NO_SOLUTION, EXIT_SOLVER, SolveError
 
 INF = highspy.kHighsInf
@@ -27,6 +29,9 @@ class SolveOptions:
     threads: int = 1
     random_seed: int = 0
     verbose: bool = False
+    # "direct": the numpy standard form straight to HiGHS; "pyomo": build the Pyomo model and
+    # compile it with Pyomo (the same model, slower; for checking and for extended models)
+    handoff: str = "direct"
 
 
 @dataclass
@@ -62,25 +67,51 @@ class Solution:
 def _row_key(m, con) -> tuple[str, str]:
     if hasattr(m, "row_key"):  # models other than create_model's label their own rows
         return m.row_key(con)
-    comp = con.parent_component()
-    name = comp.local_name
-    idx = con.index()
-    inst = m.inst
-    if name == "transformer_capacity":
-        return name, str(inst.group_ids[idx])
-    if name == "heat_source_capacity":
-        return name, "/".join(inst.source_keys[m.heat_source_rows[idx - 1]])
-    if name == "coverage_target":
-        return name, m.coverage_rows[idx - 1]
-    if name == "one_route_per_zone":
-        return name, str(inst.zone_ids[m.zone_slices[idx][0]])
-    return name, "city"
+    name = con.parent_component().local_name
+    return name, m.row_keys[name][con.index()]
 
 
 def compile_model(m, options: SolveOptions | None = None) -> Compiled:
     """Standard form -> a live Highs instance holding the model."""
     with gc_paused():  # the compiler allocates one Python object per nonzero; see build.gc_paused
         return _compile_model(m, options or SolveOptions())
+
+
+def _pass(options: SolveOptions, n_cols, n_rows, c, offset, col_lower, col_upper, row_lower, row_upper,
+          start, index, value, integer) -> highspy.Highs:
+    lp = highspy.HighsLp()
+    lp.num_col_ = n_cols
+    lp.num_row_ = n_rows
+    lp.col_cost_ = np.asarray(c, dtype=float)
+    lp.offset_ = float(offset)
+    lp.col_lower_ = np.asarray(col_lower, dtype=float)
+    lp.col_upper_ = np.asarray(col_upper, dtype=float)
+    lp.row_lower_ = np.asarray(row_lower, dtype=float)
+    lp.row_upper_ = np.asarray(row_upper, dtype=float)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = np.asarray(start, dtype=np.int32)
+    lp.a_matrix_.index_ = np.asarray(index, dtype=np.int32)
+    lp.a_matrix_.value_ = np.asarray(value, dtype=float)
+    kinds = (highspy.HighsVarType.kContinuous, highspy.HighsVarType.kInteger)
+    lp.integrality_ = [kinds[1]] * n_cols if all(integer) else [kinds[bool(i)] for i in integer]
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", bool(options.verbose))
+    if h.passModel(lp) == highspy.HighsStatus.kError:
+        raise SolveError("HiGHS refused the model (passModel returned an error)", EXIT_SOLVER)
+    return h
+
+
+def compile_standard(sf: StandardForm, options: SolveOptions | None = None) -> Compiled:
+    """The numpy standard form -> a live Highs instance holding the model."""
+    options = options or SolveOptions()
+    lay = sf.layout
+    h = _pass(options, sf.n_cols, sf.n_rows, sf.c, 0.0, sf.col_lower, sf.col_upper, sf.row_lower, sf.row_upper,
+              sf.start, sf.index, sf.value, np.ones(sf.n_cols, dtype=bool))
+    return Compiled(
+        highs=h, x_col=np.arange(lay.n_x), upgrade_col={int(g): int(j) for g, j in zip(lay.groups, lay.upgrade(np.arange(len(lay.groups))))},
+        modules_col=lay.modules, row_names=sf.row_names, row_sense=sf.row_sense, row_offset=sf.row_offset,
+        n_rows=sf.n_rows, n_cols=sf.n_cols, objective_offset=0.0,
+    )
 
 
 def _compile_model(m, options: SolveOptions) -> Compiled:
@@ -94,29 +125,12 @@ def _compile_model(m, options: SolveOptions) -> Compiled:
     lower = np.where((sense == -1) | (sense == 0), rhs, -INF)
     upper = np.where((sense == 1) | (sense == 0), rhs, INF)
 
-    lp = highspy.HighsLp()
-    lp.num_col_ = n_cols
-    lp.num_row_ = n_rows
     c = np.asarray(std.c.toarray()).ravel() if n_cols else np.zeros(0)
-    lp.col_cost_ = c
-    lp.offset_ = float(std.c_offset[0]) if len(std.c_offset) else 0.0
+    offset = float(std.c_offset[0]) if len(std.c_offset) else 0.0
     lb = np.array([-INF if v.lb is None else v.lb for v in std.columns], dtype=float)
     ub = np.array([INF if v.ub is None else v.ub for v in std.columns], dtype=float)
-    lp.col_lower_ = lb
-    lp.col_upper_ = ub
-    lp.row_lower_ = lower
-    lp.row_upper_ = upper
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = A.indptr.astype(np.int32)
-    lp.a_matrix_.index_ = A.indices.astype(np.int32)
-    lp.a_matrix_.value_ = A.data.astype(float)
-    lp.integrality_ = [highspy.HighsVarType.kInteger if v.is_integer() else highspy.HighsVarType.kContinuous
-                       for v in std.columns]
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", bool(options.verbose))
-    status = h.passModel(lp)
-    if status == highspy.HighsStatus.kError:
-        raise SolveError("HiGHS refused the model (passModel returned an error)", EXIT_SOLVER)
+    h = _pass(options, n_cols, n_rows, c, offset, lb, ub, lower, upper, A.indptr, A.indices, A.data,
+              [v.is_integer() for v in std.columns])
     xs = getattr(m, "x_list", None) or [m.x[i] for i in range(len(m.free_pairs))]
     x_col = np.array([col_of.get(id(v), -1) for v in xs], dtype=int)
     upgrade_col = {g: col_of[id(m.upgrade[g])] for g in m.G if id(m.upgrade[g]) in col_of}
@@ -127,7 +141,7 @@ def _compile_model(m, options: SolveOptions) -> Compiled:
     return Compiled(
         highs=h, x_col=x_col, row_offset=np.nan_to_num(orig - rhs), upgrade_col=upgrade_col, modules_col=col_of.get(id(getattr(m, "modules", None)), -1),
         row_names=[_row_key(m, r[0]) for r in std.rows], row_sense=sense, n_rows=n_rows, n_cols=n_cols,
-        objective_offset=lp.offset_, columns=list(std.columns),
+        objective_offset=offset, columns=list(std.columns),
     )
 
 

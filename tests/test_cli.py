@@ -35,6 +35,22 @@ def test_cli_writes_dataset_and_plan_table(tmp_path):
     assert "county_name_zh" in plan.splitlines()[0] and "县一" in plan
 
 
+def test_cli_handoff_pyomo_solves_the_same_model(tmp_path):
+    zones = [f.zone(f"Z{i}", households=2 + i, gas_network=i % 2) for i in range(4)]
+    folder = f.write_region(tmp_path / "inp", f.tables(zones=zones, years={"gas_annual_cap_10k_m3": 0.2}))
+    got = {}
+    for handoff in ("direct", "pyomo"):
+        out = tmp_path / handoff
+        p = run("--year", "2022", "--region", "tiny", "--inputs", str(folder), "--out", str(out), "--handoff", handoff)
+        assert p.returncode == 0, p.stderr
+        with xr.open_dataset(out / "tiny" / "2022" / "base.nc") as ds:
+            assert ds.attrs["handoff"] == handoff
+            got[handoff] = (float(ds.objective), ds.chosen_route.values.tolist())
+    assert got["direct"][0] == pytest.approx(got["pyomo"][0], rel=1e-12)
+    assert got["direct"][1] == got["pyomo"][1]
+    assert got["direct"][1].count("gas_wall_boiler") == 1  # the cap admits one gas zone
+
+
 def test_cli_scenario_and_set_name_the_result(tmp_path):
     folder = f.write_region(tmp_path / "inp", f.tables(zones=[f.zone("Z1")]),
                             {"dear_gas": {"description": "x", "set": {"gas_price": 3.0}}})

@@ -177,10 +177,10 @@ def test_write_failure_exit_6_keeps_earlier_result(tmp_path, capsys, monkeypatch
     d, before = _earlier_result(tmp_path)
     folder = f.write_region(tmp_path / "inp", f.tables(zones=[f.zone("Z1"), f.zone("Z2", gas_network=0)]))
 
-    def disk_full(self, path, *a, **k):
+    def disk_full(ds, path):
         Path(path).write_bytes(b"\x89HDF partial")
         raise OSError(28, "No space left on device")
-    monkeypatch.setattr(xr.Dataset, "to_netcdf", disk_full)
+    monkeypatch.setattr(results, "to_netcdf", disk_full)
     capsys.readouterr()
     assert cli(folder, tmp_path / "res") == EXIT_WRITE
     err = capsys.readouterr().err
@@ -205,13 +205,13 @@ def test_kill_during_solve_leaves_no_partial_file(region300, tmp_path):
 SLOW_WRITER = textwrap.dedent("""
     import sys, time
     sys.path.insert(0, {repo!r})
-    import xarray as xr
-    real = xr.Dataset.to_netcdf
-    def slow(self, path, *a, **k):
-        real(self, path, *a, **k)
+    import model.results
+    real = model.results.to_netcdf
+    def slow(ds, path):
+        real(ds, path)
         print("WRITTEN", path, flush=True)
         time.sleep(120)  # killed here: the temp file is complete, the rename has not happened
-    xr.Dataset.to_netcdf = slow
+    model.results.to_netcdf = slow
     from model.cli import main
     sys.exit(main(sys.argv[1:]))
 """)
