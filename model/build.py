@@ -150,23 +150,19 @@ def _stack(rows: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.nd
             np.concatenate([c for c, _ in rows]), np.concatenate([v for _, v in rows]))
 
 
-def _free_terms(inst: Instance, lay: Layout, quantity: np.ndarray, mask: np.ndarray | None = None):
-    """(columns, coefficients) of the free options, optionally only those in a pair mask."""
-    c = quantity[lay.free]
-    if mask is None:
-        return np.arange(lay.n_x), c
-    idx = np.flatnonzero(mask[lay.free])
-    return idx, c[idx]
+def _free_terms(lay: Layout, quantity: np.ndarray):
+    """(columns, coefficients) of every free option."""
+    return np.arange(lay.n_x), quantity[lay.free]
 
 
-def _fixed_sum(inst: Instance, quantity: np.ndarray, mask: np.ndarray | None = None) -> float:
-    f = inst.fixed
-    return float(quantity[f].sum() if mask is None else quantity[f][mask[f]].sum())
+def _fixed_sum(inst: Instance, quantity: np.ndarray) -> float:
+    """What the zones without a choice add to a city-wide row."""
+    return float(quantity[inst.fixed].sum())
 
 
 def _city_cap(inst: Instance, lay: Layout, family, quantity: np.ndarray, cap: float, unit: str) -> RowBlock:
     """A city-wide cap `sum_p quantity[p] x[p] + fixed <= cap`, named after its family function."""
-    return _block(family, unit, ["city"], *_stack([_free_terms(inst, lay, quantity)]), _fixed_sum(inst, quantity),
+    return _block(family, unit, ["city"], *_stack([_free_terms(lay, quantity)]), _fixed_sum(inst, quantity),
                   upper=cap)
 
 
@@ -196,7 +192,7 @@ def gas_storage(inst: Instance, lay: Layout) -> RowBlock:
     storage net of the modules built <= the existing storage.
     """
     ratio = inst.params["storage_days_required"] / inst.params["storage_averaging_days"]
-    cols, c = _free_terms(inst, lay, inst.q["gas_annual"])
+    cols, c = _free_terms(lay, inst.q["gas_annual"])
     const = ratio * (_fixed_sum(inst, inst.q["gas_annual"]) + inst.caps["gas_other_use_10k_m3"])
     return _block(gas_storage, "10^4 m^3", ["city"],
                   *_stack([(np.append(cols, lay.modules), np.append(ratio * c, -inst.caps["storage_module_size_10k_m3"]))]),
