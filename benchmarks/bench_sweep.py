@@ -1,15 +1,19 @@
 """Gas-price sweep timing: re-use of the live model vs cold solves.
 
-    python benchmarks/bench_sweep.py [--points 21] [--no-cold-sweep] [--no-dask]
+    python benchmarks/bench_sweep.py [--points 21] [--no-cold-sweep] [--no-dask] [--no-prune-sweep]
 
 Case: Jinan 2022 (inputs/jinan) when present, else a synthetic factory region of a few
 thousand zones. Prints the wall time of
-  - one cold solve (prepare, build, hand-off, solve, duals, extract, write),
-  - N points with re-use, serial (one process, one HiGHS thread),
-  - N cold solves, serial,
+  - one cold solve: the single-run pipeline (`model.pipeline.solve_data`: prepare, drop dominated
+    options, build, hand-off, solve, duals, extract) and the write of its NetCDF;
+  - N points with re-use, serial (one process, one HiGHS thread), and where the time goes;
   - N points with re-use on a LocalCluster of 2 single-threaded workers (including its start),
-and, for the re-used points, the overhead (cost update + extract + write) as a share of the re-solve.
-Gas price 2.0 .. 2.0 + 0.1 (N - 1) yuan/m3, MIP gap 1e-4 (the CLI default).
+    right after the serial run, so both see the same machine;
+  - the same serial run without fixing dominated options out of the live model;
+  - N cold solves, serial;
+and, for the re-used points, the overhead (update + extract + write; prepare shown apart) as a
+share of the re-solve. Gas price 2.0 .. 2.0 + 0.1 (N - 1) yuan/m3, MIP gap 1e-4 (the CLI default).
+Each timing is one run; the machine is shared, so the load average is printed with it.
 """
 from __future__ import annotations
 
@@ -27,7 +31,7 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "tests"))
 
 from model.solve import SolveOptions  # noqa: E402
-from model.sweep import Grid, RunSpec, forget_live_model, run_sweep, solve_point, write_point  # noqa: E402
+from model.sweep import Grid, RunSpec, forget_live_model, run_sweep, write_point  # noqa: E402
 from model.validate import load_region  # noqa: E402
 
 
@@ -54,12 +58,48 @@ def synthetic_region(folder: Path, n: int = 3000, seed: int = 1) -> Path:
                                            params={"discount_rate": 0.05, "storage_averaging_days": 120}))
 
 
+def load() -> str:
+    return f"load {os.getloadavg()[0]:.1f}"
+
+
+def serial_sweep(data, grid, spec, out, one: float, label: str):
+    forget_live_model()
+    t = time.perf_counter()
+    rep = run_sweep(data, grid, spec, out, serial=True, progress_stream=io.StringIO())
+    total = time.perf_counter() - t
+    n = len(grid)
+    reused = [r for r in rep.results if r.mode == "reused"]
+    print(f"{n} points {label}, serial: {total:.1f} s = {total / one:.2f} x one cold solve "
+          f"({len(reused)} re-used, {n - len(reused)} cold; {load()})")
+    if reused:
+        solve = [r.times["solve"] for r in reused]
+        over = [r.times.get("update", 0) + r.times.get("extract", 0) + r.times.get("write", 0) for r in reused]
+        prep = [r.times.get("prepare", 0) for r in reused]
+        print(f"  per re-used point: re-solve median {statistics.median(solve):.3f} s (min {min(solve):.2f}, "
+              f"max {max(solve):.2f}, sum {sum(solve):.1f}); overhead (update + extract + write) median "
+              f"{statistics.median(over) * 1000:.1f} ms = {statistics.median(o / s for o, s in zip(over, solve)):.1%} "
+              f"of the re-solve; with prepare {statistics.median(o + p for o, p in zip(over, prep)) * 1000:.1f} ms = "
+              f"{statistics.median((o + p) / s for o, p, s in zip(over, prep, solve)):.1%}")
+        print("    " + ", ".join(f"{k} {statistics.median(r.times.get(k, 0.0) for r in reused) * 1000:.1f} ms"
+                                 for k in ("prepare", "update", "extract", "write")) + " (medians)")
+    cold = [r for r in rep.results if r.mode == "cold"]
+    if cold:
+        print("  cold point(s): " + "; ".join(", ".join(f"{k} {v:.2f}" for k, v in r.times.items()) for r in cold))
+    print(f"  combine (rebuild every point's variables) + tipping points + write of the sweep dataset: "
+          f"{total - sum(sum(r.times.values()) for r in rep.results):.2f} s (with the loop's own overhead)")
+    return rep, total
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--points", type=int, default=21)
     ap.add_argument("--no-cold-sweep", action="store_true", help="skip the N cold solves (the slowest part)")
+    ap.add_argument("--no-prune-sweep", action="store_true", help="skip the re-use run without fixing dominated options out")
     ap.add_argument("--no-dask", action="store_true", help="skip the LocalCluster run")
     args = ap.parse_args()
+
+    from model.pipeline import solve_data
+    from model.prepare import resolve_overrides
 
     tmp = Path(tempfile.mkdtemp(prefix="bench_sweep_"))
     folder = REPO / "inputs" / "jinan"
@@ -73,57 +113,22 @@ def main() -> int:
     opts = SolveOptions(mip_gap=1e-4, threads=1)
     prices = tuple(round(2.0 + 0.1 * k, 10) for k in range(args.points))
     grid = Grid(("gas_price",), (prices,))
-    quiet = io.StringIO()
     print(f"case: {case}, {n_zones} zones; {args.points} points, gas price {prices[0]}..{prices[-1]} yuan/m3, "
-          f"gap {opts.mip_gap:g}, 1 HiGHS thread per process")
+          f"gap {opts.mip_gap:g}, 1 HiGHS thread per process; {os.cpu_count()} CPUs")
 
-    # warm the imports so the first measurement is not an import measurement
-    forget_live_model()
-    solve_point(data, RunSpec(2022, (), opts, reuse=False), {"gas_price": 2.0})
+    def cold_single():
+        res = solve_data(data, 2022, resolve_overrides(data, [], {"gas_price": 2.0}), opts)
+        write_point(res.dataset, tmp / "one.nc")
+        return res
 
+    cold_single()  # warm the imports so the first measurement is not an import measurement
     t = time.perf_counter()
-    res = solve_point(data, RunSpec(2022, (), opts, reuse=False), {"gas_price": 2.0})
-    write_point(res.dataset, tmp / "one.nc")
+    res = cold_single()
     one = time.perf_counter() - t
-    print(f"one cold solve: {one:.1f} s  ({', '.join(f'{k} {v:.2f}' for k, v in res.times.items())})")
+    print(f"one cold solve (single-run pipeline + write): {one:.2f} s  "
+          f"({', '.join(f'{k} {v:.2f}' for k, v in res.times.items())}; {load()})")
 
-    forget_live_model()
-    t = time.perf_counter()
-    warm = run_sweep(data, grid, RunSpec(2022, (), opts, reuse=True), tmp / "warm", serial=True, progress_stream=quiet)
-    t_warm = time.perf_counter() - t
-    reused = [r for r in warm.results if r.mode == "reused"]
-    print(f"{args.points} points with re-use, serial: {t_warm:.1f} s = {t_warm / one:.2f} x one cold solve "
-          f"({len(reused)} re-used, {args.points - len(reused)} cold)")
-    if reused:
-        solve = [r.times["solve"] for r in reused]
-        over = [r.times.get("prepare", 0) + r.times.get("update", 0) + r.times.get("extract", 0) + r.times.get("write", 0)
-                for r in reused]
-        print(f"  per re-used point: re-solve median {statistics.median(solve):.2f} s (min {min(solve):.2f}, max {max(solve):.2f}); "
-              f"overhead median {statistics.median(over):.3f} s = {statistics.median(o / s for o, s in zip(over, solve)):.1%} "
-              f"of the re-solve")
-        for k in ("prepare", "update", "extract", "write"):
-            print(f"    {k:8s} median {statistics.median(r.times.get(k, 0.0) for r in reused):.3f} s")
-        print(f"  combine + tipping + write of the sweep dataset: "
-              f"{t_warm - sum(sum(r.times.values()) for r in warm.results):.2f} s (with the loop's own overhead)")
-
-    if not args.no_cold_sweep:
-        t = time.perf_counter()
-        cold = run_sweep(data, grid, RunSpec(2022, (), opts, reuse=False), tmp / "cold", serial=True, progress_stream=quiet)
-        t_cold = time.perf_counter() - t
-        print(f"{args.points} cold solves, serial: {t_cold:.1f} s = {t_cold / one:.2f} x one cold solve; "
-              f"re-use saves {1 - t_warm / t_cold:.0%}")
-        d = abs(warm.dataset.objective - cold.dataset.objective) / cold.dataset.objective
-        print(f"  objective difference re-use vs cold: max {float(d.max()):.1e} (relative; both within the gap)")
-        mean_cold = t_cold / args.points
-        print(f"  mean cold solve over the sweep: {mean_cold:.1f} s; {args.points} points with re-use = "
-              f"{t_warm / mean_cold:.2f} x the mean cold solve")
-        w = {r.values["gas_price"]: r for r in warm.results}
-        c = {r.values["gas_price"]: r for r in cold.results}
-        print("  gas price | cold: total s (solve s) | re-use: total s (solve s), mode")
-        for p in prices:
-            print(f"  {p:9.2f} | {sum(c[p].times.values()):6.2f} ({c[p].times['solve']:5.2f}) | "
-                  f"{sum(w[p].times.values()):6.2f} ({w[p].times['solve']:5.2f}), {w[p].mode}")
-
+    warm, t_warm = serial_sweep(data, grid, RunSpec(2022, (), opts, reuse=True), tmp / "warm", one, "with re-use")
     if not args.no_dask:
         from distributed import Client
 
@@ -135,7 +140,7 @@ def main() -> int:
         t_start = time.perf_counter() - t
         try:
             par = run_sweep(data, grid, RunSpec(2022, (), opts, reuse=True), tmp / "dask", client=client,
-                            progress_stream=quiet)
+                            progress_stream=io.StringIO())
         finally:
             client.close()
             cluster.close()
@@ -145,9 +150,35 @@ def main() -> int:
         for r in par.results:
             busy[r.worker] = busy.get(r.worker, 0.0) + sum(v for k, v in r.times.items() if k != "write")
         print(f"{args.points} points with re-use, LocalCluster 2 workers: {t_par:.1f} s incl. {t_start:.1f} s cluster "
-              f"start = {t_par / one:.2f} x one cold solve ({modes.count('reused')} re-used)")
-        print("  busy per worker (prepare..extract, s): " + ", ".join(f"{v:.1f}" for v in busy.values())
-              + f"; load average at the end {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+              f"start = {t_par / one:.2f} x one cold solve ({modes.count('reused')} re-used; {load()})")
+        print("  busy per worker (prepare..extract, s): " + ", ".join(f"{v:.1f}" for v in busy.values()))
+        print("  cold point per worker (its first: imports and first calls included): " + "; ".join(
+            ", ".join(f"{k} {v:.2f}" for k, v in r.times.items()) for r in par.results if r.mode == "cold"))
+        reused_par = [r.times["solve"] for r in par.results if r.mode == "reused"]
+        if reused_par:
+            print(f"  re-solve median {statistics.median(reused_par):.3f} s on each of 2 busy CPUs")
+        d = abs(warm.dataset.objective - par.dataset.objective) / warm.dataset.objective
+        print(f"  objective difference LocalCluster vs serial: max {float(d.max()):.1e} (relative)")
+    if not args.no_prune_sweep:
+        serial_sweep(data, grid, RunSpec(2022, (), opts, reuse=True, prune=False), tmp / "noprune", one,
+                     "with re-use, dominated options not fixed out")
+
+    if not args.no_cold_sweep:
+        t = time.perf_counter()
+        cold = run_sweep(data, grid, RunSpec(2022, (), opts, reuse=False), tmp / "cold", serial=True,
+                         progress_stream=io.StringIO())
+        t_cold = time.perf_counter() - t
+        print(f"{args.points} cold solves, serial: {t_cold:.1f} s = {t_cold / one:.2f} x one cold solve; "
+              f"re-use saves {1 - t_warm / t_cold:.0%} ({load()})")
+        d = abs(warm.dataset.objective - cold.dataset.objective) / cold.dataset.objective
+        print(f"  objective difference re-use vs cold: max {float(d.max()):.1e} (relative; both within the gap)")
+        w = {r.values["gas_price"]: r for r in warm.results}
+        c = {r.values["gas_price"]: r for r in cold.results}
+        print("  gas price | cold: total s (solve s) | re-use: total s (solve s), mode")
+        for p in prices:
+            print(f"  {p:9.2f} | {sum(c[p].times.values()):6.2f} ({c[p].times['solve']:5.2f}) | "
+                  f"{sum(w[p].times.values()):6.2f} ({w[p].times['solve']:5.2f}), {w[p].mode}")
+
     print(f"target: {args.points} points < 4 x one cold solve = {4 * one:.1f} s")
     return 0
 

@@ -462,3 +462,111 @@ def without_options(inst: Instance, drop: np.ndarray) -> Instance:
                 if f.name.startswith("pair_") and f.name != "pair_free"}
     return dataclasses.replace(inst, **per_pair, pair_free=n_opts[pz] > 1,
                                q={k: v[keep] for k, v in inst.q.items()}, cost={k: v[keep] for k, v in inst.cost.items()})
+
+
+class CostDominance:
+    """`dominated_options` for instances that differ only in option costs (a price sweep).
+
+    Comparing the quantities of two options of a zone does not depend on prices, so it is done
+    once: (`a`, `b`) are the pairs of options of one zone where a is no worse than b in every
+    quantity (`strict`: better in one, or a comes first). For a cost vector, a dominates b when it
+    also costs no more, and is strictly better somewhere or comes first (ties keep the first),
+    exactly as in `dominated_options`.
+    """
+
+    def __init__(self, inst: Instance, chunk: int = 4096):
+        self.n_pairs = len(inst.pair_zone)
+        free = inst.free
+        a_all, b_all, strict_all = [], [], []
+        if len(free):
+            zone = inst.pair_zone[free]
+            starts = np.flatnonzero(np.r_[True, zone[1:] != zone[:-1]])
+            counts = np.diff(np.r_[starts, len(zone)])
+            K = int(counts.max())
+            slot = np.arange(len(zone)) - np.repeat(starts, counts)
+            row = np.repeat(np.arange(len(starts)), counts)
+            # the features of dominated_options but the cost (first there, last here is heat)
+            feats = [inst.q[k] for k in _LESS_IS_BETTER] + [
+                inst.q["subsidy_equipment"] + inst.q["subsidy_running"], -inst.q["clean_households"], inst.q["heat_mw"]]
+            F = np.full((len(starts), K, len(feats)), np.inf)
+            for j, v in enumerate(feats):
+                F[row, slot, j] = v[free]
+            src = np.full((len(starts), K), -2)
+            src[row, slot] = inst.pair_source[free]
+            pos = np.full((len(starts), K), -1)
+            pos[row, slot] = free
+            idx = np.arange(K)
+            for s in range(0, len(starts), chunk):
+                f = F[s:s + chunk]
+                le = (f[:, :, None, :-1] <= f[:, None, :, :-1]).all(axis=3)
+                lt = (f[:, :, None, :-1] < f[:, None, :, :-1]).any(axis=3)
+                heat_a, heat_b = f[:, :, None, -1], f[:, None, :, -1]
+                sc = src[s:s + chunk]
+                le &= (heat_a == 0) | ((sc[:, :, None] == sc[:, None, :]) & (heat_a <= heat_b))
+                lt |= heat_a < heat_b
+                p = pos[s:s + chunk]
+                le &= (p[:, :, None] >= 0) & (p[:, None, :] >= 0)
+                le[:, idx, idx] = False
+                z, ia, ib = np.nonzero(le)
+                a_all.append(p[z, ia])
+                b_all.append(p[z, ib])
+                strict_all.append(lt[z, ia, ib])
+        cat = (lambda parts, dt: np.concatenate(parts).astype(dt) if parts else np.zeros(0, dtype=dt))
+        self.a = cat(a_all, np.int64)
+        self.b = cat(b_all, np.int64)
+        self.strict = cat(strict_all, bool) | (self.a < self.b)  # a quantity strictly smaller, or a first
+
+    def dominators(self, cost: np.ndarray) -> np.ndarray:
+        """Per pair: -1 when no option of its zone dominates it at these option costs, else one
+        dominating option that is itself not dominated (dominance is transitive, so one exists)."""
+        ca, cb = cost[self.a], cost[self.b]
+        dom = (ca <= cb) & (self.strict | (ca < cb))
+        dominated = np.zeros(self.n_pairs, dtype=bool)
+        dominated[self.b[dom]] = True
+        keep = dom & ~dominated[self.a]
+        out = np.full(self.n_pairs, -1, dtype=np.int64)
+        out[self.b[keep]] = self.a[keep]
+        return out
+
+
+def reprice(inst: Instance, data: RegionData, year: int, ov: Overrides) -> Instance | None:
+    """`prepare(data, year, ov)` from `inst`, prepared from the same data and year with other
+    overrides, when the two differ only in fuel prices and `years` columns (caps, budgets): those
+    enter only the fuel costs and the caps. The same arrays as `prepare`, in a fraction of its
+    time; None for any other change (then call `prepare`)."""
+    old = inst.overrides
+    if inst.year != year or old.fix_plan_routes != ov.fix_plan_routes:
+        return None
+    t = data.tables
+    fuels = set(t["fuels"]["fuel_id"])
+    params = set(t["parameters"]["name"]) | set(PARAMETER_DEFAULTS)
+    prices_set, years_set = {}, {}
+    for name in set(old.set) | set(ov.set):
+        if name.endswith("_price") and name[: -len("_price")] in fuels:
+            if name in ov.set:
+                prices_set[name[: -len("_price")]] = ov.set[name]
+        elif name in params:
+            if old.set.get(name, np.nan) != ov.set.get(name, np.nan):
+                return None  # a parameter may change quantities, eligibility, annuities
+        elif name in ov.set:
+            years_set[name] = ov.set[name]
+    # what apply_overrides and prepare do with the two small tables involved, on numpy
+    pr = t["prices"]
+    in_year = pr["year"].to_numpy() == year
+    price = dict(zip(pr["fuel_id"].to_numpy()[in_year], pr["price_yuan_per_unit"].to_numpy(dtype=float)[in_year]))
+    price.update({f: float(v) for f, v in prices_set.items() if f in price})  # no row, no price
+    route_fuel = t["routes"]["fuel_id"].to_numpy()
+    route_price = np.array([price.get(f, np.nan) for f in route_fuel], dtype=float)
+    fuel_cost = inst.q["fuel_units"] * route_price[inst.pair_route] * YUAN_TO_10K
+    base_fuel_cost = inst.base_q["fuel_units"] * route_price[inst.zone_existing] * YUAN_TO_10K
+    y = t["years"]
+    row = np.flatnonzero(y["year"].to_numpy() == year)
+    if len(row) != 1:
+        return None
+    caps = {c.name: float(years_set[c.name]) if c.name in years_set else float(y[c.name].to_numpy()[row[0]])
+            for c in TABLES["years"].columns if c.name not in ("year", "source")}
+    caps["rural_gas_new_cap_households"] = caps.get("rural_gas_new_cap_households", np.nan)
+    import dataclasses
+
+    return dataclasses.replace(inst, cost={**inst.cost, "fuel": fuel_cost},
+                               base_cost={**inst.base_cost, "fuel": base_fuel_cost}, caps=caps, overrides=ov)

@@ -7,16 +7,21 @@ Each grid point is one plan. Layout under the results folder:
     <out>/<region>/<year>/sweep_<name>/point_<p1>=<v1>_<p2>=<v2>.nc   one per point
     <out>/<region>/<year>/sweep_<name>.nc                            the combined dataset
 
-A point is *done* when its file exists and its attributes carry the same parameter
-values, year, scenarios and inputs hash; the same command then only solves the missing
-points, so a stopped sweep (Ctrl-C, a killed worker) resumes where it stopped.
+A point file holds the plan (each zone's route and retrofit, the upgrade units and storage
+modules) and the caps' shadow prices, written in a few milliseconds; the combined dataset
+rebuilds every per-run variable of every point from its plan and the inputs. A point is *done*
+when its file exists and its attributes carry the same parameter values, year, scenarios and
+inputs hash; the same command then only solves the missing points, so a stopped sweep
+(Ctrl-C, a killed worker) resumes where it stopped.
 
 Workers never receive or send Pyomo models: each builds its own model from the input
-tables (scattered once per worker) and returns an xarray Dataset. A worker keeps its last
-model and live HiGHS instance (per thread), and a following point that only moves prices,
-the discount rate or a cap re-uses it: new objective coefficients (`changeColsCost`), new
-row bounds (`changeRowsBounds`), the previous plan as a MIP start (`setSolution`). Any
-other change (eligibility, loads, coefficients) rebuilds the model.
+tables (scattered once per worker) and returns the plan. A worker keeps its last model and
+live HiGHS instance (per thread), and a following point that only moves prices, the discount
+rate or a cap re-uses it: new objective coefficients (`changeColsCost`), new row bounds
+(`changeRowsBounds`), the options dominated at the new costs fixed to 0 (`changeColsBounds`;
+the same optimum as dropping them, the columns stay for later points), and the previous plan as
+a MIP start (`setSolution`). The shadow-price LP is kept alive beside it and re-solved from its
+last basis. Any other change (eligibility, loads, coefficients) rebuilds the model.
 """
 from __future__ import annotations
 
@@ -27,6 +32,7 @@ import socket
 import sys
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
@@ -36,7 +42,7 @@ import pandas as pd
 import xarray as xr
 
 from model.errors import EXIT_INFEASIBLE, InputError, Problem, SolveError
-from model.prepare import Instance, prepare, resolve_overrides, storage_module_cost
+from model.prepare import CostDominance, Instance, prepare, reprice, resolve_overrides, storage_module_cost
 from model.registry import TABLES
 from model.solve import Compiled, Solution, SolveOptions, run
 from model.validate import RegionData
@@ -124,6 +130,86 @@ class RunSpec:
     duals: bool = True
     # HiGHS presolve on re-solves of a live model: auto | off | on (see _resolve_live)
     resolve_presolve: str = "auto"
+    # re-solves fix the options dominated at the point's costs out of the live model
+    prune: bool = True
+
+
+@dataclass
+class PointPlan:
+    """A solved point as it travels from the worker and is stored: each zone's option, the integer
+    purchases and the caps' duals. The full per-point variables are rebuilt from it and the inputs
+    when the sweep is combined (`point_dataset`), so a point costs little beyond its solve."""
+
+    route: np.ndarray  # per zone: index into the region's routes (inputs order)
+    retrofit: np.ndarray  # per zone: 0/1
+    upgrade: np.ndarray  # per transformer group: upgrade units bought
+    modules: int
+    status: str
+    mip_gap: float
+    bound: float
+    objective: float  # HiGHS's objective (free zones, upgrades, storage)
+    solver: str
+    constraints: pd.DataFrame | None = None  # the table of diagnose.shadow_prices; None without duals
+
+    @classmethod
+    def of(cls, inst: Instance, sol: Solution, constraints: pd.DataFrame | None) -> "PointPlan":
+        from model.results import selected
+
+        idx = np.flatnonzero(selected(inst, sol))
+        idx = idx[np.argsort(inst.pair_zone[idx], kind="stable")]
+        upgrade = np.zeros(len(inst.group_ids), dtype=np.int32)
+        for g, units in sol.upgrade.items():
+            upgrade[g] = units
+        return cls(inst.pair_route[idx].astype(np.int16), inst.pair_retrofit[idx].astype(np.int8), upgrade,
+                   int(sol.modules), sol.status, float(sol.mip_gap), float(sol.bound), float(sol.objective),
+                   sol.solver, constraints)
+
+    def solution(self, inst: Instance) -> Solution:
+        """The plan as a Solution of `inst` (the instance of the same point)."""
+        nz = len(inst.zone_ids)
+        pz = inst.pair_zone
+        if len(self.route) != nz or len(self.upgrade) != len(inst.group_ids):
+            raise ValueError(f"the plan has {len(self.route)} zones, the inputs {nz}")
+        match = (inst.pair_route == self.route[pz]) & (inst.pair_retrofit == self.retrofit[pz].astype(bool))
+        if not np.array_equal(np.bincount(pz[match], minlength=nz), np.ones(nz, dtype=np.int64)):
+            raise ValueError("the plan gives some zone a route that is not one of its options in these inputs")
+        return Solution(status=self.status, objective=self.objective, mip_gap=self.mip_gap, bound=self.bound,
+                        x=match[inst.free].astype(np.int8), upgrade={g: int(u) for g, u in enumerate(self.upgrade)},
+                        modules=self.modules, solver=self.solver)
+
+
+def point_dataset(inst: Instance, plan: PointPlan) -> xr.Dataset:
+    """Every per-run variable of a point (what `solve.py` writes for one run), from its plan."""
+    return _merged(_point_parts(inst, plan))
+
+
+def _point_parts(inst: Instance, plan: PointPlan) -> list[xr.Dataset]:
+    """The plan's variables and, with duals, the constraint table's: point_dataset unmerged."""
+    from model import diagnose
+    from model.results import build_dataset
+
+    parts = [build_dataset(inst, plan.solution(inst))]
+    if plan.constraints is not None:
+        parts.append(diagnose.shadow_dataset(plan.constraints))
+    return parts
+
+
+def _merged(parts: list[xr.Dataset]) -> xr.Dataset:
+    ds = parts[0]
+    for part in parts[1:]:
+        ds = ds.merge(part, combine_attrs="override")
+    return ds
+
+
+def _constraints_of(ds: xr.Dataset) -> pd.DataFrame | None:
+    """The shadow-price table back from a dataset's constraint variables."""
+    if "shadow_price" not in ds:
+        return None
+    return pd.DataFrame({
+        "family": ds["constraint_family"].values.astype(str), "key": ds["constraint_key"].values.astype(str),
+        "unit": ds["constraint_unit"].values.astype(str), "activity": ds["constraint_activity"].values.astype(float),
+        "bound": ds["constraint_bound"].values.astype(float), "slack": ds["constraint_slack"].values.astype(float),
+        "shadow_price": ds["shadow_price"].values.astype(float), "binding": ds["constraint_binding"].values.astype(bool)})
 
 
 @dataclass
@@ -131,10 +217,80 @@ class PointResult:
     values: dict[str, float]
     status: str  # optimal | time_limit | infeasible | error ...
     mode: str  # cold | reused
-    dataset: xr.Dataset | None
+    plan: PointPlan | None
     message: str = ""
     times: dict[str, float] = field(default_factory=dict)
     worker: str = ""
+    attrs: dict = field(default_factory=dict)  # the point file's attributes
+
+
+class _LiveDuals:
+    """The LP of `diagnose.shadow_prices` (route choices fixed, integers relaxed) kept alive next
+    to a live model: each point changes its costs and bounds and re-solves from the last basis
+    (about 1 ms instead of copying the model and solving from scratch)."""
+
+    def __init__(self, comp: Compiled):
+        import highspy
+
+        from model.diagnose import FAMILIES, ROUTE_ROWS
+
+        h = highspy.Highs()
+        h.setOptionValue("output_flag", False)
+        h.passModel(comp.highs.getModel())
+        n = comp.n_cols
+        h.changeColsIntegrality(n, np.arange(n, dtype=np.int32), np.array([highspy.HighsVarType.kContinuous] * n))
+        self.h = h
+        lp = h.getLp()
+        self.lower, self.upper = np.array(lp.row_lower_, dtype=float), np.array(lp.row_upper_, dtype=float)
+        self.has_col = comp.x_col >= 0
+        self.x_cols = comp.x_col[self.has_col].astype(np.int32)
+        self.rows = np.array([i for i, (fam, _) in enumerate(comp.row_names) if fam != ROUTE_ROWS], dtype=int)
+        self.family = np.array([comp.row_names[i][0] for i in self.rows], dtype=object)
+        self.key = np.array([comp.row_names[i][1] for i in self.rows], dtype=object)
+        self.unit = np.array([FAMILIES[f][0] for f in self.family], dtype=object)
+        self.upper_row = comp.row_sense[self.rows] == 1
+        self.offset = comp.row_offset[self.rows]
+        # a cap binds in the integer sense when its slack is below the smallest route-choice coefficient
+        a = lp.a_matrix_
+        start = np.asarray(a.start_)
+        nz_row, nz_val = np.asarray(a.index_), np.asarray(a.value_)
+        nz_col = np.repeat(np.arange(n), np.diff(start))
+        is_x = np.zeros(n, dtype=bool)
+        is_x[self.x_cols] = True
+        keep = is_x[nz_col] & (nz_val != 0)
+        smallest = np.full(comp.n_rows, np.inf)
+        np.minimum.at(smallest, nz_row[keep], np.abs(nz_val[keep]))
+        self.smallest = smallest[self.rows]
+
+    def apply(self, upd: Update) -> None:
+        if len(upd.cols):
+            self.h.changeColsCost(len(upd.cols), upd.cols, upd.costs)
+        if len(upd.rows):
+            self.upper[upd.rows] = upd.upper
+            self.h.changeRowsBounds(len(upd.rows), upd.rows, self.lower[upd.rows], upd.upper)
+
+    def prices(self, sol: Solution, rel_tol: float = 1e-6) -> pd.DataFrame:
+        """The same table as `diagnose.shadow_prices` for this plan."""
+        import highspy
+
+        vals = sol.x[self.has_col].astype(float)
+        if len(self.x_cols):
+            self.h.changeColsBounds(len(self.x_cols), self.x_cols, vals, vals)
+        self.h.run()
+        if self.h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            return pd.DataFrame(columns=["family", "key", "unit", "activity", "bound", "slack", "shadow_price"])
+        s = self.h.getSolution()
+        act = np.asarray(s.row_value)[self.rows]
+        dual = np.asarray(s.row_dual)[self.rows]
+        bound = np.where(self.upper_row, self.upper[self.rows], self.lower[self.rows])
+        slack = np.where(self.upper_row, bound - act, act - bound)
+        df = pd.DataFrame({"family": self.family, "key": self.key, "unit": self.unit, "activity": act + self.offset,
+                           "bound": bound + self.offset, "slack": slack, "shadow_price": dual})
+        if df.empty:
+            return df
+        tol = rel_tol * np.maximum(1.0, np.abs(bound + self.offset))
+        df["binding"] = (np.abs(slack) <= tol) | (np.abs(dual) > 1e-9) | (slack < self.smallest)
+        return df
 
 
 @dataclass
@@ -146,6 +302,9 @@ class _State:
     comp: Compiled
     col_value: np.ndarray
     budget: float = 1.0  # s: the cold solve's time, the no-presolve re-solve's budget
+    dominance: CostDominance | None = None  # made at the first re-use
+    duals: _LiveDuals | None = None  # made at the first re-use with duals
+    fixed_out: np.ndarray | None = None  # per free option: fixed out at the last re-solve (dominated then)
 
 
 _local = threading.local()
@@ -154,7 +313,7 @@ _local = threading.local()
 def _state_key(data: RegionData, spec: RunSpec) -> tuple:
     o = spec.options
     return (data.inputs_hash, data.region, str(data.folder), spec.year, spec.scenarios, spec.duals,
-            o.mip_gap, o.time_limit, o.threads, o.random_seed)
+            o.mip_gap, o.time_limit, o.threads, o.random_seed, getattr(o, "handoff", None), spec.prune)
 
 
 def forget_live_model() -> None:
@@ -173,6 +332,8 @@ class Update:
 
 
 def _same(a, b) -> bool:
+    if a is b:  # reprice shares the arrays it does not change
+        return True
     a, b = np.asarray(a), np.asarray(b)
     if a.shape != b.shape:
         return False
@@ -252,15 +413,50 @@ def plan_update(old: Instance, new: Instance, comp: Compiled) -> Update | None:
 
 # time budget of a re-solve without presolve: max(seconds, factor x the cold solve's time)
 RESOLVE_BUDGET = (0.5, 1.0)
+# HiGHS options of re-solves on a live model (the gap, time limit and threads stay the user's):
+# feasibility jump looks for a first plan, and the MIP start is one
+RESOLVE_OPTIONS = {"mip_heuristic_run_feasibility_jump": False}
 
 
-def _resolve_live(st: _State, upd: Update, options: SolveOptions, presolve: str = "auto") -> Solution:
+def _fix_dominated_out(st: _State, inst: Instance, start: np.ndarray) -> np.ndarray:
+    """Fix the options dominated at this point's costs out of the live model (upper bound 0, the
+    others back to 1): the same optimum as dropping them (`prepare.dominated_options`), and the
+    columns stay. A start on a fixed-out option moves to an option of its zone that dominates it,
+    which keeps the start feasible and costs no more."""
+    if st.dominance is None:
+        st.dominance = CostDominance(st.inst)  # quantities are the same for every re-used point
+    dominator = st.dominance.dominators(inst.total_cost())[inst.free]  # -1, or the pair replacing it
+    cols = st.comp.x_col
+    has = cols >= 0
+    out = dominator >= 0
+    change = has & (out != st.fixed_out) if st.fixed_out is not None else has
+    if change.any():
+        st.comp.highs.changeColsBounds(int(change.sum()), cols[change].astype(np.int32), np.zeros(int(change.sum())),
+                                       np.where(out[change], 0.0, 1.0))
+    st.fixed_out = out
+    on = np.zeros(len(cols), dtype=bool)
+    on[has] = start[cols[has]] > 0.5
+    moved = np.flatnonzero(on & out)
+    if len(moved):
+        free_pos = np.full(len(inst.pair_zone), -1)
+        free_pos[inst.free] = np.arange(len(inst.free))
+        target = cols[free_pos[dominator[moved]]]
+        ok = target >= 0
+        start = start.copy()
+        start[cols[moved[ok]]] = 0.0
+        start[target[ok]] = 1.0
+    return start
+
+
+def _resolve_live(st: _State, upd: Update, inst: Instance, options: SolveOptions, presolve: str = "auto",
+                  prune: bool = True) -> Solution:
     """Apply the update to the live HiGHS, start from the previous plan, re-solve.
 
-    presolve "auto": first without HiGHS presolve (about 3x faster on most Jinan 2022 points, the MIP
-    start gives a near-optimal incumbent), within a budget of the cold solve's time; a point that
-    does not close its gap in that budget goes on with presolve from the best plan found (without
-    presolve one Jinan point took 15 s against 2-3 s with it).
+    `prune`: fix the options dominated at these costs out first (`_fix_dominated_out`); it about
+    halves the binaries HiGHS works on without presolve. presolve "auto": first without HiGHS
+    presolve (its presolve costs about a re-solve; the MIP start gives a near-optimal incumbent),
+    within a budget of the cold solve's time; a point that does not close its gap in that budget
+    goes on with presolve from the best plan found.
     """
     h = st.comp.highs
     if len(upd.cols):
@@ -268,10 +464,14 @@ def _resolve_live(st: _State, upd: Update, options: SolveOptions, presolve: str 
     if len(upd.rows):
         lower = np.asarray(h.getLp().row_lower_)[upd.rows]
         h.changeRowsBounds(len(upd.rows), upd.rows, lower, upd.upper)
+    if st.duals is not None:
+        st.duals.apply(upd)
     # HiGHS drops its incumbent when the model changes; hand the last plan back as a start
     # (it checks feasibility itself and ignores a start a tighter cap made infeasible)
-    start = st.col_value
+    start = _fix_dominated_out(st, inst, st.col_value) if prune else st.col_value
     n = len(start)
+    for name, value in RESOLVE_OPTIONS.items():
+        h.setOptionValue(name, value)
     if presolve != "auto":
         h.setOptionValue("presolve", {"on": "on", "off": "off"}.get(presolve, "choose"))
         h.setSolution(n, np.arange(n, dtype=np.int32), start)
@@ -305,6 +505,15 @@ def _point_attrs(values: dict[str, float], data: RegionData, spec: RunSpec) -> d
     return a
 
 
+def _plan_attrs(values: dict[str, float], data: RegionData, spec: RunSpec, plan: PointPlan, mode: str,
+                times: dict[str, float]) -> dict:
+    from model.results import now_iso
+
+    return {**_point_attrs(values, data, spec), "point_format": PLAN_FORMAT, "status": plan.status,
+            "mip_gap": plan.mip_gap, "point_mode": mode, "created": now_iso(), "solver": plan.solver,
+            **{f"time_{k}_s": round(v, 4) for k, v in times.items()}}
+
+
 def solve_point(data: RegionData, spec: RunSpec, values: dict[str, float]) -> PointResult:
     """Solve one grid point (runs on a Dask worker or in-process); never raises for a point
     that has no plan or fails: the result's status and message say why."""
@@ -317,28 +526,27 @@ def solve_point(data: RegionData, spec: RunSpec, values: dict[str, float]) -> Po
 
 
 def _solve_point(data: RegionData, spec: RunSpec, values: dict[str, float]) -> PointResult:
-    from model import diagnose
     from model.pipeline import Infeasible, solve_data
-    from model.results import build_dataset, now_iso
 
     worker = f"{socket.gethostname()}:{os.getpid()}"
     times: dict[str, float] = {}
-    t = time.perf_counter()
-    try:
-        ov = resolve_overrides(data, list(spec.scenarios), dict(values))
-        inst = prepare(data, spec.year, ov)
-    except InputError as exc:
-        return PointResult(dict(values), "error", "cold", None, exc.message(), times, worker)
-    times["prepare"] = time.perf_counter() - t
-    key = _state_key(data, spec)
     st: _State | None = getattr(_local, "state", None)
-    if spec.reuse and st is not None and st.key == key:
+    if spec.reuse and st is not None and st.key == _state_key(data, spec):
+        t = time.perf_counter()
+        try:
+            ov = resolve_overrides(data, list(spec.scenarios), dict(values))
+            # a change of prices or caps only: new costs and caps from the live instance
+            inst = reprice(st.inst, data, spec.year, ov) or prepare(data, spec.year, ov)
+        except InputError as exc:
+            return PointResult(dict(values), "error", "cold", None, exc.message(), times, worker)
+        times["prepare"] = time.perf_counter() - t
         t = time.perf_counter()
         upd = plan_update(st.inst, inst, st.comp)
         times["update"] = time.perf_counter() - t
         if upd is not None:
+            t = time.perf_counter()
             try:
-                sol = _resolve_live(st, upd, spec.options, spec.resolve_presolve)
+                sol = _resolve_live(st, upd, inst, spec.options, spec.resolve_presolve, spec.prune)
             except SolveError as exc:
                 _local.state = None
                 if exc.exit_code != EXIT_INFEASIBLE:
@@ -346,53 +554,163 @@ def _solve_point(data: RegionData, spec: RunSpec, values: dict[str, float]) -> P
                 # infeasible: the cold path below diagnoses it
             else:
                 times["solve"] = sol.times["solve"]
+                # changing costs, bounds and the start around the solve
+                times["update"] += time.perf_counter() - t - sol.times["solve"]
                 t = time.perf_counter()
-                attrs = {**_point_attrs(values, data, spec), "created": now_iso(), "point_mode": "reused"}
-                ds = build_dataset(inst, sol, attrs=attrs)
-                if spec.duals:
-                    ds = ds.merge(diagnose.shadow_dataset(diagnose.shadow_prices(st.comp, sol, inst)),
-                                  combine_attrs="override")
-                times["extract"] = time.perf_counter() - t
-                ds.attrs.update({f"time_{k}_s": round(v, 4) for k, v in times.items()})
                 st.inst = inst
                 st.col_value = np.asarray(st.comp.highs.getSolution().col_value, dtype=float).copy()
-                return PointResult(dict(values), sol.status, "reused", ds, "", times, worker)
+                constraints = None
+                if spec.duals:
+                    if st.duals is None:
+                        st.duals = _LiveDuals(st.comp)  # a copy of the live model as it is now
+                    constraints = st.duals.prices(sol)
+                plan = PointPlan.of(inst, sol, constraints)
+                times["extract"] = time.perf_counter() - t
+                return PointResult(dict(values), sol.status, "reused", plan, "", times, worker,
+                                   _plan_attrs(values, data, spec, plan, "reused", times))
     # cold: build and solve from the tables
     _local.state = None
     try:
+        ov = resolve_overrides(data, list(spec.scenarios), dict(values))
         res = solve_data(data, spec.year, ov, spec.options, duals=spec.duals, with_iis=False, prune=False)
+    except InputError as exc:
+        return PointResult(dict(values), "error", "cold", None, exc.message(), times, worker)
     except Infeasible as exc:
         return PointResult(dict(values), INFEASIBLE, "cold", None, str(exc), times, worker)
     except SolveError as exc:
         status = INFEASIBLE if exc.exit_code == EXIT_INFEASIBLE else "error"
         return PointResult(dict(values), status, "cold", None, str(exc), times, worker)
-    # solve_data prepares again (it takes Overrides, not an Instance): count both
-    times.update({k: v + (times["prepare"] if k == "prepare" else 0.0) for k, v in res.times.items()})
-    ds = res.dataset
-    ds.attrs.update({**_point_attrs(values, data, spec), "point_mode": "cold"})
+    times.update(res.times)
+    plan = PointPlan.of(res.instance, res.solution, _constraints_of(res.dataset) if spec.duals else None)
     if spec.reuse:
-        _local.state = _State(key, res.instance, res.compiled,
+        _local.state = _State(_state_key(data, spec), res.instance, res.compiled,
                               np.asarray(res.compiled.highs.getSolution().col_value, dtype=float).copy(),
                               budget=res.times.get("solve", 1.0))
-    return PointResult(dict(values), res.solution.status, "cold", ds, "", times, worker)
+    return PointResult(dict(values), res.solution.status, "cold", plan, "", times, worker,
+                       _plan_attrs(values, data, spec, plan, "cold", times))
 
 
 # ---------------------------------------------------------------------------------------------
 # point files
 
-def _empty_point(res: PointResult, data: RegionData, spec: RunSpec) -> xr.Dataset:
+# A point file holds the plan (PointPlan), not the full dataset; files without this attribute
+# (written before it) hold the full dataset and are read as such.
+PLAN_FORMAT = "plan-1"
+
+
+def _infeasible_attrs(res: PointResult, data: RegionData, spec: RunSpec) -> dict:
     """The file of a point without a plan (infeasible): attributes only."""
     from model.results import now_iso
 
-    return xr.Dataset(attrs={**_point_attrs(res.values, data, spec), "status": res.status,
-                             "point_message": res.message[:4000], "created": now_iso(), "point_mode": res.mode})
+    return {**_point_attrs(res.values, data, spec), "point_format": PLAN_FORMAT, "status": res.status,
+            "point_message": res.message[:4000], "created": now_iso(), "point_mode": res.mode}
+
+
+_CONSTRAINT_COLUMNS = ("activity", "bound", "slack", "shadow_price")
+
+
+def write_point_file(path: Path, attrs: dict, plan: PointPlan | None) -> None:
+    """Atomic write of a point (attributes, and the plan when there is one): a stopped sweep
+    never leaves a half-written point behind. netCDF4 directly, five variables: about 2 ms."""
+    import netCDF4
+
+    from model.results import _atomic
+
+    def write(tmp):
+        # classic 64-bit-offset NetCDF: no HDF5 layer, half the time of NetCDF-4 for these few variables
+        with netCDF4.Dataset(tmp, "w", format="NETCDF3_64BIT_OFFSET") as nc:
+            nc.setncatts({k: v for k, v in attrs.items() if v is not None})
+            if plan is None:
+                return
+
+            def var(name, dtype, dims, values, long_name):
+                v = nc.createVariable(name, dtype, dims)
+                v[:] = values
+                v.long_name = long_name
+
+            nc.createDimension("zone", len(plan.route))
+            nc.createDimension("transformer_group", len(plan.upgrade))
+            nc.createDimension("pair", 2)
+            var("plan_option", "i2", ("zone", "pair"), np.column_stack([plan.route, plan.retrofit]),
+                "chosen route (a row of routes.csv, 0-based) and envelope retrofit (0/1) per zone")
+            var("plan_upgrade_units", "i4", ("transformer_group",), plan.upgrade,
+                "transformer upgrade units bought, per row of transformers.csv")
+            meta = {"plan_storage_modules": int(plan.modules), "plan_bound": float(plan.bound),
+                    "plan_solver_objective": float(plan.objective), "plan_solver": plan.solver}
+            c = plan.constraints
+            if c is not None:
+                family = np.asarray(c["family"], dtype=object)
+                families, first, code = np.unique(family.astype(str), return_index=True, return_inverse=True)
+                units = np.asarray(c["unit"], dtype=object)[first] if len(c) else []
+                binding = np.asarray(c["binding"], dtype=np.int8) if "binding" in c else np.full(len(c), -1, np.int8)
+                nc.createDimension("constraint", len(c))
+                nc.createDimension("quantity", len(_CONSTRAINT_COLUMNS))
+                var("constraint_code", "i1", ("constraint", "pair"), np.column_stack([code, binding]).astype(np.int8),
+                    "constraint family (index into the plan_constraint_families attribute) and binding (0/1; -1 unknown)")
+                # NetCDF-3 text is characters: the keys' UTF-8 bytes, one row per constraint
+                key = np.array([str(k).encode("utf-8") for k in c["key"]] or [b""], dtype="S")
+                key = key.astype(f"S{max(1, key.dtype.itemsize)}")
+                nc.createDimension("key_bytes", key.dtype.itemsize)
+                var("constraint_key", "S1", ("constraint", "key_bytes"),
+                    key[:len(c)].view("S1").reshape(len(c), key.dtype.itemsize), "constraint key (UTF-8)")
+                values = np.column_stack([np.asarray(c[k], dtype=float) for k in _CONSTRAINT_COLUMNS]) if len(c) \
+                    else np.zeros((0, len(_CONSTRAINT_COLUMNS)))
+                var("constraint_value", "f8", ("constraint", "quantity"), values, ",".join(_CONSTRAINT_COLUMNS))
+                # newline-separated: names of families and their units (neither holds a newline)
+                meta.update(plan_constraint_families="\n".join(families), plan_constraint_units="\n".join(units))
+            nc.setncatts(meta)
+
+    _atomic(Path(path), write)
+
+
+def _char_rows(chars: np.ndarray, n: int) -> np.ndarray:
+    """A NetCDF-3 char variable [n, width] -> n byte strings (trailing NULs dropped)."""
+    if n == 0:
+        return np.array([], dtype="S1")
+    chars = np.ascontiguousarray(np.asarray(chars, dtype="S1").reshape(n, -1))
+    return chars.view(f"S{chars.shape[1]}").ravel()
+
+
+def read_point_file(path: Path) -> tuple[dict | None, PointPlan | None]:
+    """(attributes, plan) of a point file; (None, None) when it is missing or unreadable, and no
+    plan for an infeasible point or a file that holds the full dataset."""
+    import netCDF4
+
+    try:
+        with netCDF4.Dataset(str(path)) as nc:
+            nc.set_auto_mask(False)
+            nc.set_auto_chartostring(False)
+            a = {k: nc.getncattr(k) for k in nc.ncattrs()}
+            v = nc.variables
+            if a.get("point_format") != PLAN_FORMAT or "plan_option" not in v:
+                return a, None
+            constraints = None
+            if "constraint_key" in v:
+                families = np.array(str(a["plan_constraint_families"]).split("\n"), dtype=object)
+                units = np.array(str(a["plan_constraint_units"]).split("\n"), dtype=object)
+                code = np.asarray(v["constraint_code"][:], dtype=int).reshape(-1, 2)
+                values = np.asarray(v["constraint_value"][:], dtype=float).reshape(len(code), len(_CONSTRAINT_COLUMNS))
+                constraints = pd.DataFrame({"family": families[code[:, 0]].astype(str),
+                                            "key": [k.decode("utf-8") for k in _char_rows(v["constraint_key"][:], len(code))],
+                                            "unit": units[code[:, 0]].astype(str),
+                                            **{k: values[:, j] for j, k in enumerate(_CONSTRAINT_COLUMNS)}})
+                if (code[:, 1] >= 0).all():
+                    constraints["binding"] = code[:, 1].astype(bool)
+            option = np.asarray(v["plan_option"][:]).reshape(-1, 2)
+            plan = PointPlan(option[:, 0].astype(np.int16), option[:, 1].astype(np.int8),
+                             np.asarray(v["plan_upgrade_units"][:], dtype=np.int32), int(a["plan_storage_modules"]),
+                             str(a["status"]), float(a["mip_gap"]), float(a["plan_bound"]),
+                             float(a["plan_solver_objective"]), str(a["plan_solver"]), constraints)
+            return a, plan
+    except (OSError, RuntimeError, KeyError, IndexError, ValueError):
+        return None, None
 
 
 def write_point(ds: xr.Dataset, path: Path) -> None:
-    """Atomic NetCDF write: a stopped sweep never leaves a half-written point behind."""
-    from model.results import _atomic
+    """Atomic NetCDF write of a dataset (the combined sweep)."""
+    from model.results import _atomic, to_netcdf
 
-    _atomic(Path(path), lambda tmp: ds.to_netcdf(tmp, engine="netcdf4"))
+    _atomic(Path(path), lambda tmp: to_netcdf(ds, tmp))
 
 
 def read_attrs(path: Path) -> dict | None:
@@ -464,54 +782,139 @@ def param_unit(data: RegionData, name: str) -> str:
         return "-"
 
 
+class _PointInstances:
+    """The instance of each grid point, for rebuilding point datasets: re-priced from the previous
+    point when only prices or caps differ (grid order makes that the common case)."""
+
+    def __init__(self, data: RegionData, spec: RunSpec):
+        self.data, self.spec, self.last = data, spec, None
+
+    def get(self, values: dict[str, float]) -> Instance:
+        ov = resolve_overrides(self.data, list(self.spec.scenarios), dict(values))
+        inst = reprice(self.last, self.data, self.spec.year, ov) if self.last is not None else None
+        self.last = inst or prepare(self.data, self.spec.year, ov)
+        return self.last
+
+
+def _stack_aligned(plans: list[tuple[int, list[xr.Dataset]]], grid: Grid) -> xr.Dataset:
+    """Points (grid position, datasets) -> one dataset on the grid, coordinates aligned by xarray
+    (points may differ in their constraint rows when the model was rebuilt between them)."""
+    points = grid.points()
+    parts = []
+    for pos, pieces in plans:
+        ds = _merged(pieces).copy()
+        ds.attrs = {}
+        for v in ds.variables.values():
+            v.encoding = {}  # an int8 file encoding would turn the NaN of a missing point into garbage
+        parts.append(ds.expand_dims({"point": [pos]}))
+    first = parts[0]
+    stacked = xr.concat(parts, dim="point", data_vars="all", coords="minimal", compat="override",
+                        join="outer", combine_attrs="drop")
+    # every (stacked) point -> its position on the grid, then reshape to the grid's dims
+    full = stacked.reindex(point=np.arange(len(points)))
+    idx = pd.MultiIndex.from_tuples([tuple(p.values()) for p in points], names=list(grid.names))
+    full = full.assign_coords(xr.Coordinates.from_pandas_multiindex(idx, "point")).unstack("point")
+    full = full.reindex({n: np.array(v, dtype=float) for n, v in zip(grid.names, grid.values)})
+    for name in list(full.data_vars):
+        v = full[name]
+        if v.dtype == object:  # strings of points without a plan: '' rather than NaN
+            full[name] = v.fillna("").astype(str)
+        keep = list(grid.names) + [d for d in v.dims if d not in grid.names]
+        full[name] = full[name].transpose(*keep)
+        full[name].attrs = dict(first[name].attrs) if name in first else v.attrs
+    return full
+
+
+def _stack_same_coords(plans: list[tuple[int, list[xr.Dataset]]], grid: Grid) -> xr.Dataset | None:
+    """What `_stack_aligned` gives, with numpy, when every point has the same variables and
+    coordinates (one model structure for the whole sweep: the common case); None otherwise."""
+    from xarray.core import dtypes
+
+    def split(pieces):  # data variables and coordinates of a point, as Variables
+        data, coords = {}, {}
+        for ds in pieces:
+            names = set(ds.coords)
+            for name, var in ds.variables.items():
+                (coords if name in names else data)[name] = var
+        return data, coords
+
+    points = [split(pieces) for _, pieces in plans]
+    data0, coords0 = points[0]
+    for data, coords in points[1:]:
+        if data.keys() != data0.keys() or coords.keys() != coords0.keys():
+            return None
+        if any(data[n].dims != data0[n].dims for n in data0):
+            return None
+        if any(not np.array_equal(coords[c].values, coords0[c].values) for c in coords0):
+            return None
+    shape = tuple(len(v) for v in grid.values)
+    n_points = int(np.prod(shape))
+    where = np.array([pos for pos, _ in plans])
+    variables = {}
+    for name, var in data0.items():
+        stacked = np.stack([data[name].values for data, _ in points])
+        if stacked.dtype.kind == "O":  # strings read back from a file
+            stacked = stacked.astype(str)
+        if len(plans) == n_points:
+            full = stacked[np.argsort(where)]
+        elif stacked.dtype.kind in "US":  # strings of points without a plan: ''
+            full = np.full((n_points,) + stacked.shape[1:], "", dtype=stacked.dtype)
+            full[where] = stacked
+        else:  # numbers: NaN, in the dtype xarray promotes to (int8 -> float32 ...)
+            dtype, fill = dtypes.maybe_promote(stacked.dtype)
+            full = np.full((n_points,) + stacked.shape[1:], fill, dtype=dtype)
+            full[where] = stacked
+        variables[name] = xr.Variable(tuple(grid.names) + var.dims, full.reshape(shape + stacked.shape[1:]),
+                                      attrs=dict(var.attrs))
+    coords = {}
+    for name, var in coords0.items():
+        coords[name] = var.copy(deep=False)
+        coords[name].encoding = {}
+    coords.update({n: np.array(v, dtype=float) for n, v in zip(grid.names, grid.values)})
+    return xr.Dataset(variables, coords=coords)
+
+
 def combine(paths: dict[str, Path], grid: Grid, attrs: dict, units: dict[str, str] | None = None,
-            fresh: dict[str, xr.Dataset] | None = None) -> xr.Dataset:
-    """Stack the point files on the grid: swept parameters become dimensions; points without a
+            fresh: dict[str, tuple[dict, PointPlan]] | None = None, data: RegionData | None = None,
+            spec: RunSpec | None = None, fast: bool = True) -> xr.Dataset:
+    """Stack the points on the grid: swept parameters become dimensions; points without a
     plan (infeasible, missing) are NaN / '' with their status in `point_status`.
 
-    `fresh`: datasets of points just written (stem -> dataset), used instead of reading them back.
+    Each point's variables are rebuilt from its plan and the inputs (`data`, `spec`): the same
+    variables a single run writes. `fresh`: (attributes, plan) of points just solved (stem ->),
+    used instead of reading them back. `fast`: stack with numpy when every point has the same
+    coordinates (the same result as aligning them with xarray, which is kept for the other case).
     """
     points = grid.points()
     plans, meta = [], []
     fresh = fresh or {}
+    instances = _PointInstances(data, spec) if data is not None else None
     for values in points:
         stem = point_stem(values)
         path = paths[stem]
-        a = dict(fresh[stem].attrs) if stem in fresh else read_attrs(path)
+        a, plan = fresh[stem] if stem in fresh else read_point_file(path)
         status = MISSING if a is None else str(a.get("status", MISSING))
         meta.append((status, "" if a is None else str(a.get("point_mode", "")),
                      float(a.get("mip_gap", np.nan)) if a else np.nan,
                      float(a.get("time_solve_s", np.nan)) if a else np.nan))
         if a is not None and status in FEASIBLE:
-            if stem in fresh:
-                ds = fresh[stem].copy()
-            else:
+            if plan is not None:
+                if instances is None:
+                    raise ValueError("combine needs the inputs (data, spec) to rebuild points from their plans")
+                parts = _point_parts(instances.get(values), plan)
+            else:  # a file holding the full dataset
                 with xr.open_dataset(path, engine="netcdf4") as ds:
-                    ds = ds.load()
-            ds.attrs = {}
-            for v in ds.variables.values():
-                v.encoding = {}  # an int8 file encoding would turn the NaN of a missing point into garbage
-            plans.append(ds.expand_dims({"point": [len(meta) - 1]}))
-    shape = [len(v) for v in grid.values]
+                    parts = [ds.load()]
+            plans.append((len(meta) - 1, parts))
     coords = {n: np.array(v, dtype=float) for n, v in zip(grid.names, grid.values)}
-    if plans:
-        stacked = xr.concat(plans, dim="point", data_vars="all", coords="minimal", compat="override",
-                            join="outer", combine_attrs="drop")
-        # every (stacked) point -> its position on the grid, then reshape to the grid's dims
-        full = stacked.reindex(point=np.arange(len(points)))
-        idx = pd.MultiIndex.from_tuples([tuple(p.values()) for p in points], names=list(grid.names))
-        full = full.assign_coords(xr.Coordinates.from_pandas_multiindex(idx, "point")).unstack("point")
-        full = full.reindex(coords)
-        for name in list(full.data_vars):
-            v = full[name]
-            if v.dtype == object:  # strings of points without a plan: '' rather than NaN
-                full[name] = v.fillna("").astype(str)
-            keep = list(grid.names) + [d for d in v.dims if d not in grid.names]
-            full[name] = full[name].transpose(*keep)
-            full[name].attrs = dict(plans[0][name].attrs) if name in plans[0] else v.attrs
-    else:
+    if not plans:
         full = xr.Dataset(coords=coords)
+    else:
+        full = _stack_same_coords(plans, grid) if fast else None
+        if full is None:
+            full = _stack_aligned(plans, grid)
     meta_arr = list(zip(*meta))
+    shape = [len(v) for v in grid.values]
     for (name, (unit, long)), values in zip(SWEEP_VARS.items(), meta_arr):
         arr = np.array(values).reshape(shape)
         full[name] = xr.Variable(tuple(grid.names), arr.astype(str) if arr.dtype.kind in "US" else arr.astype(float),
@@ -725,11 +1128,11 @@ def run_sweep(data: RegionData, grid: Grid, spec: RunSpec, out: Path, name: str 
 
     def handle(res: PointResult) -> None:
         stem = point_stem(res.values)
-        if res.dataset is not None or res.status == INFEASIBLE:
+        if res.plan is not None or res.status == INFEASIBLE:
             t = time.perf_counter()
-            ds = res.dataset if res.dataset is not None else _empty_point(res, data, spec)
-            ds.attrs["sweep_name"] = name
-            write_point(ds, folder / f"{stem}.nc")
+            attrs = res.attrs if res.plan is not None else _infeasible_attrs(res, data, spec)
+            attrs["sweep_name"] = name
+            write_point_file(folder / f"{stem}.nc", attrs, res.plan)
             res.times["write"] = time.perf_counter() - t
             report.solved.append(stem)
         else:
@@ -738,6 +1141,7 @@ def run_sweep(data: RegionData, grid: Grid, spec: RunSpec, out: Path, name: str 
 
     if todo:
         folder.mkdir(parents=True, exist_ok=True)
+        threading.Thread(target=_warm_up_combine, name="sweep-warm-up", daemon=True).start()
         try:
             if serial:
                 prog = Progress(len(grid), len(skipped), 1, progress_stream)
@@ -767,14 +1171,23 @@ def run_sweep(data: RegionData, grid: Grid, spec: RunSpec, out: Path, name: str 
         "note": "tipping_*: route changes between consecutive swept values with a plan; exact only with mip gap 0",
     }
     paths = {point_stem(v): folder / f"{point_stem(v)}.nc" for v in grid.points()}
-    fresh = {point_stem(r.values): r.dataset for r in report.results if r.dataset is not None}
-    ds = combine(paths, grid, attrs, units, fresh)
+    fresh = {point_stem(r.values): (r.attrs, r.plan) for r in report.results if r.plan is not None}
+    ds = combine(paths, grid, attrs, units, fresh, data, spec)
     tip = tipping_points(ds, grid.names)
     ds = ds.merge(tipping_dataset(tip, units), combine_attrs="override")
     write_point(ds, combined_path)
     report.combined_path, report.dataset, report.tipping = combined_path, ds, tip
     report.seconds = time.perf_counter() - t0
     return report
+
+
+def _warm_up_combine() -> None:
+    """Pay the first-use costs of building datasets while the points solve (HiGHS releases the
+    GIL): xarray's first variable probes for dask.array, an import of about 1 s."""
+    try:
+        xr.Dataset({"a": ("x", np.zeros(1))}).merge(xr.Dataset({"b": ("x", np.zeros(1))}))
+    except Exception:  # only a head start; combine pays it otherwise
+        pass
 
 
 def _ensure_importable_on_workers() -> None:
@@ -786,15 +1199,24 @@ def _ensure_importable_on_workers() -> None:
 
 
 def local_cluster(workers: int | None = None):
-    """A LocalCluster of single-threaded worker processes (HiGHS is the parallelism)."""
+    """A LocalCluster of single-threaded worker processes (HiGHS is the parallelism).
+
+    Dask's nanny starts workers with MALLOC_TRIM_THRESHOLD_=65536: glibc then hands freed heap
+    back to the kernel at once, and HiGHS, which allocates and frees large buffers all the time,
+    faults it back in. On Jinan 2022 that made re-solves 1.3-1.9x slower (a quarter of their CPU time
+    in the kernel), so our workers start with this process's setting (glibc's defaults unless the
+    user set one). Workers of a cluster given with --scheduler keep theirs.
+    """
     import logging
 
+    import dask
     from distributed import LocalCluster
 
     _ensure_importable_on_workers()
     n = workers or max(1, (os.cpu_count() or 1))
-    return LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
-                        silence_logs=logging.ERROR)
+    with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}):
+        return LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
+                            silence_logs=logging.ERROR)
 
 
 def _point_done(res, handle, prog, report, n_todo: int, on_point) -> None:
@@ -804,6 +1226,47 @@ def _point_done(res, handle, prog, report, n_todo: int, on_point) -> None:
     prog.show(final=len(report.solved) + len(report.failed) == n_todo)
     if on_point:
         on_point(res)
+
+
+class _Dispatcher:
+    """Which point each worker slot (one per worker thread) solves next.
+
+    Each slot owns a contiguous run of the grid, so consecutive points re-use its live model.
+    The client hands a slot its next point only when the last one is back, so Dask never has
+    queued points to steal: a stolen point lands on a model built for a distant price, and that
+    re-solve can cost more than a cold solve (5.7 s against 0.5 s on Jinan). A slot whose run is
+    done helps the longest run left from its far end, walking back (its points stay contiguous),
+    but only when that run is long enough to repay the first, distant point: more points left
+    than a cold solve takes re-solves (`help_after`).
+    """
+
+    def __init__(self, todo: list[dict], slots: list):
+        per = math.ceil(len(todo) / max(1, len(slots)))
+        self.runs = {slot: deque(todo[i * per:(i + 1) * per]) for i, slot in enumerate(slots)}
+        self.helping: dict = {}
+
+    def next(self, slot, help_after: float = math.inf) -> dict | None:
+        own = self.runs[slot]
+        if own:
+            return own.popleft()
+        donor = self.helping.get(slot)
+        if donor is not None and self.runs[donor]:  # already helping: the next point down that run
+            return self.runs[donor].pop()
+        donor = max(self.runs, key=lambda s: len(self.runs[s]))
+        if len(self.runs[donor]) <= help_after:
+            return None
+        self.helping[slot] = donor
+        return self.runs[donor].pop()
+
+
+def _help_after(results: list[PointResult]) -> float:
+    """Points a run must still have for an idle slot to help it: a cold solve in re-solves (none
+    while either time is unknown)."""
+    cold = [r.times["solve"] for r in results if r.mode == "cold" and "solve" in r.times]
+    reused = [r.times["solve"] for r in results if r.mode == "reused" and "solve" in r.times]
+    if not cold or not reused:
+        return math.inf
+    return float(np.median(cold) / max(np.median(reused), 1e-3))
 
 
 def _run_dask(data, spec, todo, grid, skipped, handle, report, client, scheduler, workers, progress_stream, on_point):
@@ -819,30 +1282,40 @@ def _run_dask(data, spec, todo, grid, skipped, handle, report, client, scheduler
         else:
             own_cluster = local_cluster(workers and min(workers, len(todo)) or min(len(todo), os.cpu_count() or 1))
             client = own_client = Client(own_cluster)
-    futures = []
+    running: dict = {}  # future -> (slot, values)
     try:
-        addrs = sorted(client.scheduler_info()["workers"])
-        slots = sum(w.get("nthreads", 1) for w in client.scheduler_info()["workers"].values())
+        if not client.scheduler_info()["workers"]:
+            client.wait_for_workers(1)
+        info = client.scheduler_info()["workers"]
+        slots = [(addr, i) for addr in sorted(info) for i in range(max(1, int(info[addr].get("nthreads", 1))))]
         data_f = client.scatter(data, broadcast=True)
-        # contiguous runs of points per worker, in grid order, so consecutive points re-use one model;
-        # other workers may still take them (a worker dies, or finishes early)
-        per = math.ceil(len(todo) / max(1, len(addrs)))
-        for i, values in enumerate(todo):
-            w = addrs[min(i // per, len(addrs) - 1)] if addrs else None
-            futures.append(client.submit(solve_point, data_f, spec, values, pure=False, priority=len(todo) - i,
-                                         workers=[w] if w else None, allow_other_workers=True,
-                                         key=f"sweep-{report.name}-{point_stem(values)}-{time.time_ns()}"))
-        prog = Progress(len(grid), len(skipped), slots, progress_stream)
+        dispatch = _Dispatcher(todo, slots)
+        finished = as_completed()
+
+        def submit(slot) -> None:
+            values = dispatch.next(slot, _help_after(report.results))
+            if values is None:
+                return
+            # allow_other_workers: a point whose worker died runs elsewhere
+            fut = client.submit(solve_point, data_f, spec, values, pure=False, workers=[slot[0]],
+                                allow_other_workers=True, key=f"sweep-{report.name}-{point_stem(values)}-{time.time_ns()}")
+            running[fut] = (slot, values)
+            finished.add(fut)
+
+        prog = Progress(len(grid), len(skipped), len(slots), progress_stream)
         prog.show()
-        for fut in as_completed(futures):
+        for slot in slots:
+            submit(slot)
+        for fut in finished:
+            slot, values = running.pop(fut)
             try:
                 res = fut.result()
             except Exception as exc:  # a worker died too often (KilledWorker) or the task failed
-                values = todo[futures.index(fut)]
                 res = PointResult(dict(values), "error", "cold", None, f"{type(exc).__name__}: {exc}")
+            submit(slot)  # before the bookkeeping: the worker is not kept waiting for our write
             _point_done(res, handle, prog, report, len(todo), on_point)
     finally:
-        pending = [f for f in futures if not f.done()]
+        pending = [f for f in running if not f.done()]
         if pending:
             client.cancel(pending)
         if own_client is not None:
@@ -880,7 +1353,8 @@ def sweep_parser():
     ap.add_argument("--threads", type=int, default=1, help="HiGHS threads per worker (default 1)")
     ap.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT",
                     help="an existing Dask scheduler (its workers must be able to import this repository's "
-                         "model package; points are written here, by this process)")
+                         "model package; points are written here, by this process; start the workers with "
+                         "MALLOC_TRIM_THRESHOLD_=1073741824 set: Dask's 65536 slows HiGHS 1.3-1.9x)")
     ap.add_argument("--workers", type=int, default=None, help="LocalCluster worker processes (default: CPU count)")
     ap.add_argument("--serial", action="store_true", help="solve in this process, without Dask")
     ap.add_argument("--no-reuse", action="store_true", help="build every point from scratch (for comparison)")

@@ -100,8 +100,10 @@ def test_known_tipping_points_and_combined_dataset(tmp_path):
     assert {r.mode for r in rep.results} == {"cold", "reused"}
 
 
-def random_region(rng, folder, n=12):
-    """Random zones with binding gas, transformer and budget caps; continuous data (no ties)."""
+def random_region(rng, folder, n=12, retrofit=False):
+    """Random zones with binding gas, transformer and budget caps; continuous data (no ties).
+    `retrofit`: the building type can be retrofitted (every route then has a second option whose
+    dominance over the first depends on the fuel prices)."""
     zones = [f.zone(f"Z{i}", households=int(rng.integers(1, 8)), floor_area_10k_m2=round(float(rng.uniform(0.01, 0.06)), 5),
                     gas_network=int(rng.random() < 0.8), area_type=str(rng.choice(["urban", "rural"])),
                     transformer_group=str(rng.choice(["T1", "T2"]))) for i in range(n)]
@@ -116,8 +118,11 @@ def random_region(rng, folder, n=12):
              "subsidy_budget_10k_yuan": float(rng.uniform(2.0, 4.0))}
     coverage = [dict(year=2022, area_type="all", terrain="all", min_clean_share=float(rng.uniform(0.5, 0.9)), source=f.SRC)]
     prices = {"clean_coal": float(rng.uniform(300, 900)), "gas": 2.5, "electricity": float(rng.uniform(0.3, 0.6))}
+    bt = dict(retrofit_capex_yuan_per_m2=float(rng.uniform(10, 60)), retrofit_saving=float(rng.uniform(0.2, 0.5)),
+              retrofit_lifetime_yr=20.0) if retrofit else None
     return f.write_region(folder, f.tables(zones=zones, routes=routes, transformers=trs, years=years, coverage=coverage,
-                                           prices=prices, params={"storage_averaging_days": 30, "discount_rate": 0.05}))
+                                           prices=prices, params={"storage_averaging_days": 30, "discount_rate": 0.05},
+                                           building_types=bt))
 
 
 def assert_same_plans(a, b, rel=1e-9):
@@ -255,6 +260,260 @@ def test_failed_point_is_missing_and_retried(tmp_path, monkeypatch):
 
 
 # ---------------------------------------------------------------------------------------------
+# re-use internals: re-pricing, dominated options fixed out, live duals, plan files, stacking
+
+def assert_same_instance(a, b):
+    import dataclasses
+
+    import pandas as pd
+
+    for fld in dataclasses.fields(a):
+        x, y = getattr(a, fld.name), getattr(b, fld.name)
+        if isinstance(x, dict):
+            assert x.keys() == y.keys(), fld.name
+            for k in x:
+                np.testing.assert_array_equal(x[k], y[k], err_msg=f"{fld.name}[{k}]")
+        elif isinstance(x, pd.DataFrame):
+            pd.testing.assert_frame_equal(x, y)
+        elif fld.name == "coverage":
+            assert [(l, s) for l, _, s in x] == [(l, s) for l, _, s in y]
+            for (_, m, _), (_, n, _) in zip(x, y):
+                np.testing.assert_array_equal(m, n)
+        else:
+            np.testing.assert_array_equal(x, y, err_msg=fld.name)
+
+
+def test_reprice_gives_the_instance_prepare_gives(tmp_path):
+    """Prices and caps from the live instance: bit for bit what prepare computes; anything else
+    (a parameter, a scenario's parameter) is left to prepare."""
+    from model.prepare import prepare, reprice, resolve_overrides
+
+    data = load_region(random_region(np.random.default_rng(5), tmp_path / "inp", retrofit=True), 2022)
+
+    def ov(**sets):
+        return resolve_overrides(data, [], sets)
+
+    base = prepare(data, 2022, ov(gas_price=2.0))
+    for sets in ({"gas_price": 3.7}, {"electricity_price": 0.41, "clean_coal_price": 512.5}, {},
+                 {"gas_price": 2.0, "gas_annual_cap_10k_m3": 0.33, "subsidy_budget_10k_yuan": 1.5},
+                 {"rural_gas_new_cap_households": 3.0}):
+        assert_same_instance(reprice(base, data, 2022, ov(**sets)), prepare(data, 2022, ov(**sets)))
+    assert reprice(base, data, 2022, ov(gas_price=2.0, discount_rate=0.07)) is None
+    assert reprice(base, data, 2022, ov(power_factor=0.9)) is None
+    with_rate = prepare(data, 2022, ov(discount_rate=0.07))
+    assert_same_instance(reprice(with_rate, data, 2022, ov(discount_rate=0.07, gas_price=3.1)),
+                         prepare(data, 2022, ov(discount_rate=0.07, gas_price=3.1)))
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_cost_dominance_is_dominated_options_at_each_price(tmp_path, seed):
+    """The quantities compared once, the costs per price: the same options as dominated_options,
+    and each has a dominator in its zone that is itself kept and no worse in anything."""
+    from model.prepare import CostDominance, dominated_options, prepare, resolve_overrides
+
+    data = load_region(random_region(np.random.default_rng(seed), tmp_path / "inp", n=30, retrofit=True), 2022)
+    first = prepare(data, 2022, resolve_overrides(data, [], {"gas_price": 0.2}))
+    dom = CostDominance(first)
+    seen = set()
+    for price in (0.2, 1.0, 2.0, 3.5, 6.0):  # retrofitted gas dominates from 0.27..4 yuan/m3 on
+        inst = prepare(data, 2022, resolve_overrides(data, [], {"gas_price": price}))
+        by = dom.dominators(inst.total_cost())
+        dropped = dominated_options(inst)
+        np.testing.assert_array_equal(by >= 0, dropped)
+        seen.add(tuple(np.flatnonzero(dropped)))
+        b, a = np.flatnonzero(by >= 0), by[by >= 0]
+        assert (inst.pair_zone[a] == inst.pair_zone[b]).all() and not dropped[a].any()
+        for k in ("gas_annual", "gas_peak_day", "kva", "rural_gas_new_households", "heat_mw"):
+            assert (inst.q[k][a] <= inst.q[k][b]).all(), k
+        assert (inst.total_cost()[a] <= inst.total_cost()[b]).all()
+        assert (inst.q["clean_households"][a] >= inst.q["clean_households"][b]).all()
+    assert len(seen) > 1  # the prices move options in and out of the dominated set
+
+
+def retrofit_zones(folder):
+    """Gas (boiler 100 yuan/hh over 10 years) or ASHP, each with or without retrofit (30 yuan/m2 over
+    10 years: 600 yuan/a for a default zone, halving its heat). Retrofitted gas saves 600 m3 a season: it costs less than plain gas from
+    1.0 yuan/m3 on and then dominates it (less gas, the rest equal); below, neither dominates. Z3 has
+    no gas: ASHP with retrofit (1,500 + 600 yuan/a) dominates plain ASHP (3,000) at every price."""
+    zones = [f.zone(f"Z{i}", households=i, gas_network=int(i != 3)) for i in (1, 2, 3)]
+    routes = [f.route("scattered_coal"), f.route("quality_coal"), f.route("gas_wall_boiler", capex_hh=100.0), f.route("ashp")]
+    bt = dict(retrofit_capex_yuan_per_m2=30.0, retrofit_saving=0.5, retrofit_lifetime_yr=10.0)
+    return f.write_region(folder, f.tables(zones=zones, routes=routes, building_types=bt))
+
+
+def test_dominated_set_changes_between_points(tmp_path, monkeypatch):
+    """0.5 and 0.8 yuan/m3: plain gas is cheapest, and kept. 1.5: plain gas is dominated and fixed
+    out, so the start (the 0.8 plan) moves to retrofitted gas; 2.0: same. At 1.5 Z_i pays 10 i
+    (boiler) + 600 (retrofit) + 900 (600 m3) yuan a year, Z3 1,500 + 600. Re-use = cold solves."""
+    import model.sweep as sw
+    from model.prepare import dominated_options, prepare, resolve_overrides
+
+    data = load_region(retrofit_zones(tmp_path / "inp"), 2022)
+    dropped = {p: dominated_options(prepare(data, 2022, resolve_overrides(data, [], {"gas_price": p})))
+               for p in (0.8, 1.5)}
+    assert dropped[1.5].sum() > dropped[0.8].sum()
+    moved = []
+    real = sw._fix_dominated_out
+
+    def spy(st, inst, start):
+        out = real(st, inst, start)
+        moved.append(int((out != start).sum()) // 2)  # one option off, one on per moved zone
+        return out
+
+    monkeypatch.setattr(sw, "_fix_dominated_out", spy)
+    g = grid(gas_price=[0.5, 0.8, 1.5, 2.0])
+    forget_live_model()
+    warm = sweep(data, g, tmp_path / "warm")
+    assert moved == [0, 2, 0]  # Z1 and Z2 leave plain gas when it is fixed out at 1.5
+    ds = warm.dataset
+    assert ds.chosen_route.sel(zone="Z1").values.tolist() == ["gas_wall_boiler"] * 4
+    assert ds.retrofit.sel(zone="Z1").values.tolist() == [0, 0, 1, 1]
+    assert ds.chosen_route.sel(zone="Z3").values.tolist() == ["ashp"] * 4
+    assert float(ds.objective.sel(gas_price=1.5)) == pytest.approx(
+        (10 + 600 + 900) * 1e-4 + (20 + 600 + 900) * 1e-4 + (1500 + 600) * 1e-4)
+    _compare_with_cold(data, g, warm, tmp_path)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_reuse_with_retrofits_equals_cold_solves(tmp_path, seed):
+    """Random instances whose dominated options change with the gas price; gap 1e-4 as on the
+    command line: objectives within the gap of the cold solves."""
+    rng = np.random.default_rng(20 + seed)
+    data = load_region(random_region(rng, tmp_path / "inp", n=25, retrofit=True), 2022)
+    g = grid(gas_price=parse_values("1.0:5.0:1.0", "x"))
+    gap = SolveOptions(mip_gap=1e-4)
+    forget_live_model()
+    warm = run_sweep(data, g, RunSpec(2022, (), gap), tmp_path / "warm", serial=True, progress_stream=io.StringIO())
+    cold = run_sweep(data, g, RunSpec(2022, (), gap, reuse=False), tmp_path / "cold", serial=True,
+                     progress_stream=io.StringIO())
+    np.testing.assert_array_equal(warm.dataset.point_status.values, cold.dataset.point_status.values)
+    ok = warm.dataset.point_status.values == "optimal"
+    assert ok.sum() >= 4 and "reused" in {r.mode for r in warm.results}
+    w, c = warm.dataset.objective.values[ok], cold.dataset.objective.values[ok]
+    np.testing.assert_array_less(np.abs(w - c), 2e-4 * np.abs(c) + 1e-9)
+
+
+def test_live_duals_equal_shadow_prices_of_a_cold_solve(tmp_path):
+    """The shadow-price LP kept alive and re-solved from its last basis gives the table
+    diagnose.shadow_prices gives on a freshly built model: the same rows, activities, slacks,
+    binding flags and duals (storage and transformer units price at cost / size)."""
+    data = load_region(random_region(np.random.default_rng(8), tmp_path / "inp", n=20, retrofit=True), 2022)
+    g = grid(gas_price=[1.5, 2.5, 3.5], gas_annual_cap_10k_m3=[0.5, 0.9])
+    forget_live_model()
+    runs = {reuse: run_sweep(data, g, spec(reuse, duals=True), tmp_path / str(reuse), serial=True,
+                             progress_stream=io.StringIO()) for reuse in (True, False)}
+    warm, cold = runs[True].dataset, runs[False].dataset
+    assert "reused" in {r.mode for r in runs[True].results}
+    assert (warm.constraint == cold.constraint).all() and warm.sizes["constraint"] > 3
+    for name in ("constraint_activity", "constraint_bound", "constraint_slack", "shadow_price"):
+        np.testing.assert_allclose(warm[name].values, cold[name].values, rtol=1e-7, atol=1e-9, err_msg=name)
+    np.testing.assert_array_equal(warm.constraint_binding.values, cold.constraint_binding.values)
+    assert (np.abs(warm.shadow_price.values) > 1e-9).any()
+
+
+def test_point_file_holds_what_a_single_run_writes(tmp_path):
+    """A point file keeps the plan and the constraint table; rebuilt with the inputs it is the
+    dataset of a single run of the same point (every variable, same values)."""
+    import model.sweep as sw
+    from model.pipeline import solve_data
+    from model.prepare import prepare, resolve_overrides
+
+    data = load_region(random_region(np.random.default_rng(9), tmp_path / "inp", n=15, retrofit=True), 2022)
+    ov = resolve_overrides(data, [], {"gas_price": 3.0})
+    res = solve_data(data, 2022, ov, EXACT, prune=False)
+    plan = sw.PointPlan.of(res.instance, res.solution, sw._constraints_of(res.dataset))
+    sw.write_point_file(tmp_path / "p.nc", {"status": plan.status, "mip_gap": plan.mip_gap,
+                                            "point_format": sw.PLAN_FORMAT}, plan)
+    attrs, back = sw.read_point_file(tmp_path / "p.nc")
+    assert attrs["status"] == "optimal" and back.modules == plan.modules
+    np.testing.assert_array_equal(back.route, plan.route)
+    rebuilt = sw.point_dataset(prepare(data, 2022, ov), back)
+    single = res.dataset.copy()
+    single.attrs = rebuilt.attrs = {}
+    xr.testing.assert_identical(rebuilt, single)
+    assert sw.read_point_file(tmp_path / "missing.nc") == (None, None)
+
+
+def test_point_file_round_trip(tmp_path):
+    """Keys and units in any script (county or group ids may be Chinese), no constraint rows, no
+    binding column (an LP that failed), no duals at all: read back as written."""
+    import pandas as pd
+
+    import model.sweep as sw
+
+    table = pd.DataFrame({"family": ["transformer_capacity", "gas_annual_cap", "transformer_capacity"],
+                          "key": ["变压器-甲", "city", "T2"], "unit": ["kVA", "万m³/a", "kVA"], "activity": [1.0, 2.0, 3.0],
+                          "bound": [3.0, 4.0, 5.0], "slack": [2.0, 2.0, 2.0], "shadow_price": [0.0, 0.5, 0.25],
+                          "binding": [False, True, True]})
+    for constraints in (table, table.iloc[:0], table.drop(columns="binding"), None):
+        plan = sw.PointPlan(np.array([1, 12, 0], np.int16), np.array([0, 1, 0], np.int8), np.array([3, 0], np.int32), 2,
+                            "time_limit", 3e-4, 1.5, 2.5, "HiGHS 9", constraints)
+        sw.write_point_file(tmp_path / "p.nc", {"status": "time_limit", "mip_gap": 3e-4, "inputs_folder": "/数据/济南",
+                                                "point_format": sw.PLAN_FORMAT}, plan)
+        attrs, back = sw.read_point_file(tmp_path / "p.nc")
+        assert attrs["inputs_folder"] == "/数据/济南"
+        for name in ("route", "retrofit", "upgrade"):
+            np.testing.assert_array_equal(getattr(back, name), getattr(plan, name))
+        assert (back.modules, back.status, back.mip_gap, back.bound, back.objective, back.solver) == \
+            (2, "time_limit", 3e-4, 1.5, 2.5, "HiGHS 9")
+        if constraints is None:
+            assert back.constraints is None
+        else:
+            pd.testing.assert_frame_equal(back.constraints, constraints.reset_index(drop=True), check_dtype=False)
+
+
+def test_numpy_stacking_equals_xarray_alignment(tmp_path):
+    """Points with a plan, infeasible and missing, one of them in the full-dataset file of
+    earlier versions: the fast stacking gives the dataset xarray's alignment gives."""
+    import model.sweep as sw
+
+    folder = f.write_region(tmp_path / "inp", f.tables(zones=[f.zone("Z1", transformer_group=""),
+                                                              f.zone("Z2", transformer_group="")]))
+    data = load_region(folder, 2022)
+    g = grid(gas_price=[2.0, 3.0], gas_annual_cap_10k_m3=[0.12, 0.24, 0.36])
+    s = spec(duals=True)
+    rep = run_sweep(data, g, s, tmp_path / "res", serial=True, progress_stream=io.StringIO())
+    paths = {point_stem(v): rep.folder / f"{point_stem(v)}.nc" for v in g.points()}
+    legacy = paths[point_stem({"gas_price": 3.0, "gas_annual_cap_10k_m3": 0.36})]
+    full = rep.dataset.sel(gas_price=3.0, gas_annual_cap_10k_m3=0.36).drop_vars(
+        ["gas_price", "gas_annual_cap_10k_m3"] + [v for v in rep.dataset.data_vars if v.startswith(("point_", "tipping_"))])
+    full = full.drop_dims("tipping")
+    full.attrs = dict(sw.read_attrs(legacy))
+    del full.attrs["point_format"]
+    sw.write_point(full, legacy)
+    paths[point_stem({"gas_price": 2.0, "gas_annual_cap_10k_m3": 0.24})].unlink()  # missing
+    fast = sw.combine(paths, g, {}, {}, None, data, s, fast=True)
+    slow = sw.combine(paths, g, {}, {}, None, data, s, fast=False)
+    xr.testing.assert_identical(fast, slow)
+    assert fast.point_status.values.tolist() == [["infeasible", "missing", "optimal"], ["infeasible", "optimal", "optimal"]]
+    assert fast.retrofit.dtype == np.float32 and np.isnan(fast.retrofit.sel(gas_annual_cap_10k_m3=0.12)).all()
+    assert (fast.chosen_route.sel(gas_price=3.0, gas_annual_cap_10k_m3=0.36) == "gas_wall_boiler").all()
+
+
+def test_dispatcher_keeps_runs_contiguous_and_helps_only_long_runs():
+    """Slots own contiguous runs; an idle slot helps the longest run from its far end, walking
+    back, and only when more points are left than a cold solve takes re-solves."""
+    from model.sweep import PointResult, _Dispatcher, _help_after
+
+    todo = [{"p": float(i)} for i in range(10)]
+    d = _Dispatcher(todo, ["a", "b"])
+    assert [d.next("a")["p"] for _ in range(3)] == [0.0, 1.0, 2.0]
+    assert [d.next("b")["p"] for _ in range(5)] == [5.0, 6.0, 7.0, 8.0, 9.0]
+    assert d.next("b", help_after=2) is None  # a has 3, 4 left: not worth a distant start
+    assert d.next("b", help_after=1)["p"] == 4.0  # from the far end of a's run
+    assert d.next("b", help_after=99)["p"] == 3.0  # and on down, once helping
+    assert d.next("a") is None and d.next("b", help_after=0) is None
+    more = _Dispatcher([{"p": 0.0}], ["a", "b", "c"])  # more slots than points
+    assert more.next("b") is None and more.next("a") == {"p": 0.0}
+
+    def res(mode, solve):
+        return PointResult({}, "optimal", mode, None, times={"solve": solve})
+
+    assert _help_after([res("cold", 3.0)]) == np.inf  # no re-solve timed yet
+    assert _help_after([res("cold", 3.0), res("reused", 0.5), res("reused", 0.7), res("reused", 0.4)]) == 6.0
+
+
+# ---------------------------------------------------------------------------------------------
 # Dask: one LocalCluster of 2 single-threaded worker processes for the module
 
 @pytest.fixture(scope="module")
@@ -268,6 +527,14 @@ def client():
     yield c
     c.close()
     cluster.close()
+
+
+def test_local_cluster_workers_keep_the_malloc_settings(client):
+    """Dask's nanny would start workers with MALLOC_TRIM_THRESHOLD_=65536 (HiGHS then spends a
+    quarter of its time in the kernel); ours inherit this process's setting."""
+    import os
+
+    assert set(client.run(os.environ.get, "MALLOC_TRIM_THRESHOLD_").values()) == {os.environ.get("MALLOC_TRIM_THRESHOLD_")}
 
 
 def test_local_cluster_equals_serial(tmp_path, client):
