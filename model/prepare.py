@@ -409,46 +409,14 @@ def option_quantities(ctx: dict, pz: np.ndarray, pr: np.ndarray, pe: np.ndarray)
 _LESS_IS_BETTER = ("gas_annual", "gas_peak_day", "kva", "rural_gas_new_households")
 
 
-def dominated_options(inst: Instance, chunk: int = 4096) -> np.ndarray:
+def dominated_options(inst: Instance) -> np.ndarray:
     """Boolean over pairs: options of a zone with a choice that another option of the same zone
     dominates — it costs no more, uses no more gas (annual, design day), transformer capacity,
     subsidy, new rural gas households or heat-source capacity (of the same source), and heats
     at least as many households clean. Replacing a dominated option by its dominator keeps every
     plan feasible and costs no more, so dropping them keeps the optimum. Ties keep the first.
     """
-    free = inst.free
-    if len(free) == 0:
-        return np.zeros(len(inst.pair_zone), dtype=bool)
-    zone = inst.pair_zone[free]
-    starts = np.flatnonzero(np.r_[True, zone[1:] != zone[:-1]])
-    counts = np.diff(np.r_[starts, len(zone)])
-    K = int(counts.max())
-    slot = np.arange(len(zone)) - np.repeat(starts, counts)
-    row = np.repeat(np.arange(len(starts)), counts)
-    feats = [inst.total_cost()] + [inst.q[k] for k in _LESS_IS_BETTER] + [
-        inst.q["subsidy_equipment"] + inst.q["subsidy_running"], -inst.q["clean_households"], inst.q["heat_mw"]]
-    F = np.full((len(starts), K, len(feats)), np.inf)
-    for j, v in enumerate(feats):
-        F[row, slot, j] = v[free]
-    src = np.full((len(starts), K), -2)
-    src[row, slot] = inst.pair_source[free]
-    out = np.zeros((len(starts), K), dtype=bool)
-    idx = np.arange(K)
-    for a in range(0, len(starts), chunk):
-        f = F[a:a + chunk]  # [z, K, F]
-        le = (f[:, :, None, :-1] <= f[:, None, :, :-1]).all(axis=3)  # le[z, o, o2]: o no worse than o2
-        lt = (f[:, :, None, :-1] < f[:, None, :, :-1]).any(axis=3)
-        heat_o, heat_o2 = f[:, :, None, -1], f[:, None, :, -1]
-        s = src[a:a + chunk]
-        le &= (heat_o == 0) | ((s[:, :, None] == s[:, None, :]) & (heat_o <= heat_o2))
-        lt |= heat_o < heat_o2
-        real = np.isfinite(f[:, :, 0])
-        dom = le & (lt | (idx[None, :, None] < idx[None, None, :])) & real[:, :, None] & real[:, None, :]
-        dom[:, idx, idx] = False
-        out[a:a + chunk] = dom.any(axis=1)  # o2 is dominated by some o
-    drop = np.zeros(len(inst.pair_zone), dtype=bool)
-    drop[free] = out[row, slot]
-    return drop
+    return CostDominance(inst).dominators(inst.total_cost()) >= 0
 
 
 def without_options(inst: Instance, drop: np.ndarray) -> Instance:

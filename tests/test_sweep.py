@@ -305,6 +305,27 @@ def test_reprice_gives_the_instance_prepare_gives(tmp_path):
                          prepare(data, 2022, ov(discount_rate=0.07, gas_price=3.1)))
 
 
+def _dominated_by_rule(inst) -> np.ndarray:
+    """dominated_options' rule, option pair by option pair (the reference for the vectorised one)."""
+    cost, q = inst.total_cost(), inst.q
+    less = [cost, q["gas_annual"], q["gas_peak_day"], q["kva"], q["rural_gas_new_households"],
+            q["subsidy_equipment"] + q["subsidy_running"], -q["clean_households"]]
+    out = np.zeros(len(inst.pair_zone), dtype=bool)
+    free = inst.free.tolist()
+    for b in free:
+        for a in free:
+            if a == b or inst.pair_zone[a] != inst.pair_zone[b]:
+                continue
+            heat_ok = q["heat_mw"][a] == 0 or (inst.pair_source[a] == inst.pair_source[b]
+                                                and q["heat_mw"][a] <= q["heat_mw"][b])
+            if not heat_ok or any(v[a] > v[b] for v in less):
+                continue
+            strictly = any(v[a] < v[b] for v in less) or q["heat_mw"][a] < q["heat_mw"][b]
+            if strictly or a < b:  # ties keep the first
+                out[b] = True
+    return out
+
+
 @pytest.mark.parametrize("seed", range(3))
 def test_cost_dominance_is_dominated_options_at_each_price(tmp_path, seed):
     """The quantities compared once, the costs per price: the same options as dominated_options,
@@ -320,6 +341,7 @@ def test_cost_dominance_is_dominated_options_at_each_price(tmp_path, seed):
         by = dom.dominators(inst.total_cost())
         dropped = dominated_options(inst)
         np.testing.assert_array_equal(by >= 0, dropped)
+        np.testing.assert_array_equal(dropped, _dominated_by_rule(inst))
         seen.add(tuple(np.flatnonzero(dropped)))
         b, a = np.flatnonzero(by >= 0), by[by >= 0]
         assert (inst.pair_zone[a] == inst.pair_zone[b]).all() and not dropped[a].any()
