@@ -144,7 +144,6 @@ def at_most_once(m, pw: Pathway) -> None:
 
 
 def _yearly_cap(m, pw, name, quantity, cap_key, doc):
-    a = pw.first
     delta = _free_delta(pw, quantity)
     f = np.flatnonzero(delta != 0)
     const = _constant(pw, quantity)

@@ -6,7 +6,7 @@ written by `scripts/schema_doc.py`), Pyomo `doc=` strings and the `units` /
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 # Units are written once here; "10^4" is the planner's 万.
 U_AREA = "10^4 m^2"

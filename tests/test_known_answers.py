@@ -5,7 +5,6 @@ gas wall boiler (eff 1, 2 yuan/m3): 1,200 m3 = 0.12 (10^4 m3), 2,400 yuan/a, des
 ASHP (COP 2, 0.5 yuan/kWh): 6,000 kWh, 3,000 yuan/a, 5 kVA at the design temperature.
 Objective values are in 10^4 yuan/a.
 """
-import numpy as np
 import pytest
 
 import factory as f

@@ -232,7 +232,7 @@ def test_kill_during_write_then_next_run_cleans_up(tmp_path):
     p.communicate(timeout=30)
     assert {q.name: q.read_bytes() for q in d.iterdir() if not q.name.endswith(".tmp")} == before
     leftovers = [q for q in d.iterdir() if q.name.endswith(".tmp")]
-    assert len(leftovers) == 1 and leftovers[0].name.startswith(f".base.nc.") and str(p.pid) in leftovers[0].name
+    assert len(leftovers) == 1 and leftovers[0].name.startswith(".base.nc.") and str(p.pid) in leftovers[0].name
     assert sorted(q.name for q in d.glob("*.nc")) == ["base.nc"]
     assert cli(folder, tmp_path / "res") == 0
     assert sorted(q.name for q in d.iterdir()) == ["base.nc", "base.plan.csv"]

@@ -1,6 +1,5 @@
 """Caps recomputed from the output dataset and the input CSVs hold (tests/residuals.py)."""
 import numpy as np
-import pytest
 
 import factory as f
 import residuals
