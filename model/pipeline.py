@@ -5,6 +5,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pandas as pd
 import xarray as xr
 
 from model import diagnose
@@ -21,9 +22,10 @@ class RunResult:
     data: RegionData
     instance: Instance
     solution: Solution
-    dataset: xr.Dataset
+    dataset: xr.Dataset | None  # None when solve_data(..., extract=False)
     compiled: Compiled
     times: dict[str, float] = field(default_factory=dict)
+    constraints: pd.DataFrame | None = None  # the what-binds table (diagnose.shadow_prices), with duals
 
 
 class Infeasible(SolveError):
@@ -68,9 +70,11 @@ def solve_region(folder: Path | str, year: int, scenarios: list[str] | None = No
 
 def solve_data(data: RegionData, year: int, ov: Overrides, options: SolveOptions | None = None,
                times: dict | None = None, duals: bool = True, presolve: bool = True, with_iis: bool = True,
-               prune: bool = True) -> RunResult:
+               prune: bool = True, extract: bool = True) -> RunResult:
     """Prepare, build, solve and extract one region-year. `prune` drops dominated options first
-    (same optimum, fewer binaries); sweeps that compare instances between points turn it off."""
+    (same optimum, fewer binaries); sweeps that compare instances between points turn it off.
+    `extract=False` leaves out the dataset (sweeps keep only the plan; in a fresh process the
+    first dataset costs about 1 s of imports)."""
     times = dict(times or {})
     options = options or SolveOptions()
     t = time.perf_counter()
@@ -108,10 +112,13 @@ def solve_data(data: RegionData, year: int, ov: Overrides, options: SolveOptions
             raise err from None
         raise
     times["solve"] = sol.times["solve"]
+    shadow = None
     if duals:
         t = time.perf_counter()
         shadow = diagnose.shadow_prices(comp, sol, inst)
         times["duals"] = time.perf_counter() - t
+    if not extract:
+        return RunResult(data, inst, sol, None, comp, times, shadow)
     t = time.perf_counter()
     ds = build_dataset(inst, sol, attrs={
         "inputs_hash": data.inputs_hash, "inputs_folder": str(data.folder), "created": now_iso(),
@@ -122,4 +129,4 @@ def solve_data(data: RegionData, year: int, ov: Overrides, options: SolveOptions
         ds = ds.merge(diagnose.shadow_dataset(shadow), combine_attrs="override")
     times["extract"] = time.perf_counter() - t
     ds.attrs["time_extract_s"] = round(times["extract"], 4)
-    return RunResult(data, inst, sol, ds, comp, times)
+    return RunResult(data, inst, sol, ds, comp, times, shadow)

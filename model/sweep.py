@@ -496,7 +496,8 @@ def _solve_point(data: RegionData, spec: RunSpec, values: dict[str, float]) -> P
     _local.state = None
     try:
         ov = resolve_overrides(data, list(spec.scenarios), dict(values))
-        res = solve_data(data, spec.year, ov, spec.options, duals=spec.duals, with_iis=False, prune=False)
+        res = solve_data(data, spec.year, ov, spec.options, duals=spec.duals, with_iis=False, prune=False,
+                         extract=False)
     except InputError as exc:
         return PointResult(dict(values), "error", "cold", None, exc.message(), times, worker)
     except Infeasible as exc:
@@ -505,7 +506,7 @@ def _solve_point(data: RegionData, spec: RunSpec, values: dict[str, float]) -> P
         status = INFEASIBLE if exc.exit_code == EXIT_INFEASIBLE else "error"
         return PointResult(dict(values), status, "cold", None, str(exc), times, worker)
     times.update(res.times)
-    plan = PointPlan.of(res.instance, res.solution, _constraints_of(res.dataset) if spec.duals else None)
+    plan = PointPlan.of(res.instance, res.solution, res.constraints if spec.duals else None)
     if spec.reuse:
         _local.state = _State(_state_key(data, spec), res.instance, res.compiled,
                               np.asarray(res.compiled.highs.getSolution().col_value, dtype=float).copy(),

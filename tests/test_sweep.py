@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 import xarray as xr
 
@@ -443,7 +444,12 @@ def test_point_file_holds_what_a_single_run_writes(tmp_path):
     data = load_region(random_region(np.random.default_rng(9), tmp_path / "inp", n=15, retrofit=True), 2022)
     ov = resolve_overrides(data, [], {"gas_price": 3.0})
     res = solve_data(data, 2022, ov, EXACT, prune=False)
-    plan = sw.PointPlan.of(res.instance, res.solution, sw._constraints_of(res.dataset))
+    # what a sweep's cold point keeps (no dataset): the same constraint table as the dataset's
+    lean = solve_data(data, 2022, ov, EXACT, prune=False, extract=False)
+    assert lean.dataset is None
+    pd.testing.assert_frame_equal(lean.constraints.reset_index(drop=True), sw._constraints_of(res.dataset),
+                                  check_dtype=False)
+    plan = sw.PointPlan.of(lean.instance, lean.solution, lean.constraints)
     sw.write_point_file(tmp_path / "p.nc", {"status": plan.status, "mip_gap": plan.mip_gap,
                                             "point_format": sw.PLAN_FORMAT}, plan)
     attrs, back = sw.read_point_file(tmp_path / "p.nc")
