@@ -115,7 +115,7 @@ def solve_data(data: RegionData, year: int, ov: Overrides, options: SolveOptions
     shadow = None
     if duals:
         t = time.perf_counter()
-        shadow = diagnose.shadow_prices(comp, sol, inst)
+        shadow = diagnose.shadow_prices(comp, sol)
         times["duals"] = time.perf_counter() - t
     if not extract:
         return RunResult(data, inst, sol, None, comp, times, shadow)

@@ -41,6 +41,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from model.diagnose import ShadowPriceLP
 from model.errors import EXIT_INFEASIBLE, InputError, Problem, SolveError
 from model.prepare import CostDominance, Instance, prepare, reprice, resolve_overrides, storage_module_cost
 from model.registry import TABLES
@@ -148,75 +149,6 @@ class PointResult:
     attrs: dict = field(default_factory=dict)  # the point file's attributes
 
 
-class _LiveDuals:
-    """The LP of `diagnose.shadow_prices` (route choices fixed, integers relaxed) kept alive next
-    to a live model: each point changes its costs and bounds and re-solves from the last basis
-    (about 1 ms instead of copying the model and solving from scratch)."""
-
-    def __init__(self, comp: Compiled):
-        import highspy
-
-        from model.diagnose import FAMILIES, ROUTE_ROWS
-
-        h = highspy.Highs()
-        h.setOptionValue("output_flag", False)
-        h.passModel(comp.highs.getModel())
-        n = comp.n_cols
-        h.changeColsIntegrality(n, np.arange(n, dtype=np.int32), np.array([highspy.HighsVarType.kContinuous] * n))
-        self.h = h
-        lp = h.getLp()
-        self.lower, self.upper = np.array(lp.row_lower_, dtype=float), np.array(lp.row_upper_, dtype=float)
-        self.has_col = comp.x_col >= 0
-        self.x_cols = comp.x_col[self.has_col].astype(np.int32)
-        self.rows = np.array([i for i, (fam, _) in enumerate(comp.row_names) if fam != ROUTE_ROWS], dtype=int)
-        self.family = np.array([comp.row_names[i][0] for i in self.rows], dtype=object)
-        self.key = np.array([comp.row_names[i][1] for i in self.rows], dtype=object)
-        self.unit = np.array([FAMILIES[f][0] for f in self.family], dtype=object)
-        self.upper_row = comp.row_sense[self.rows] == 1
-        self.offset = comp.row_offset[self.rows]
-        # a cap binds in the integer sense when its slack is below the smallest route-choice coefficient
-        a = lp.a_matrix_
-        start = np.asarray(a.start_)
-        nz_row, nz_val = np.asarray(a.index_), np.asarray(a.value_)
-        nz_col = np.repeat(np.arange(n), np.diff(start))
-        is_x = np.zeros(n, dtype=bool)
-        is_x[self.x_cols] = True
-        keep = is_x[nz_col] & (nz_val != 0)
-        smallest = np.full(comp.n_rows, np.inf)
-        np.minimum.at(smallest, nz_row[keep], np.abs(nz_val[keep]))
-        self.smallest = smallest[self.rows]
-
-    def apply(self, upd: Update) -> None:
-        if len(upd.cols):
-            self.h.changeColsCost(len(upd.cols), upd.cols, upd.costs)
-        if len(upd.rows):
-            self.upper[upd.rows] = upd.upper
-            self.h.changeRowsBounds(len(upd.rows), upd.rows, self.lower[upd.rows], upd.upper)
-
-    def prices(self, sol: Solution, rel_tol: float = 1e-6) -> pd.DataFrame:
-        """The same table as `diagnose.shadow_prices` for this plan."""
-        import highspy
-
-        vals = sol.x[self.has_col].astype(float)
-        if len(self.x_cols):
-            self.h.changeColsBounds(len(self.x_cols), self.x_cols, vals, vals)
-        self.h.run()
-        if self.h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-            return pd.DataFrame(columns=["family", "key", "unit", "activity", "bound", "slack", "shadow_price"])
-        s = self.h.getSolution()
-        act = np.asarray(s.row_value)[self.rows]
-        dual = np.asarray(s.row_dual)[self.rows]
-        bound = np.where(self.upper_row, self.upper[self.rows], self.lower[self.rows])
-        slack = np.where(self.upper_row, bound - act, act - bound)
-        df = pd.DataFrame({"family": self.family, "key": self.key, "unit": self.unit, "activity": act + self.offset,
-                           "bound": bound + self.offset, "slack": slack, "shadow_price": dual})
-        if df.empty:
-            return df
-        tol = rel_tol * np.maximum(1.0, np.abs(bound + self.offset))
-        df["binding"] = (np.abs(slack) <= tol) | (np.abs(dual) > 1e-9) | (slack < self.smallest)
-        return df
-
-
 @dataclass
 class _State:
     """A worker thread's live model: the instance it was built for and the last plan."""
@@ -227,7 +159,7 @@ class _State:
     col_value: np.ndarray
     budget: float = 1.0  # s: the cold solve's time, the no-presolve re-solve's budget
     dominance: CostDominance | None = None  # made at the first re-use
-    duals: _LiveDuals | None = None  # made at the first re-use with duals
+    duals: ShadowPriceLP | None = None  # made at the first re-use with duals
     fixed_out: np.ndarray | None = None  # per free option: fixed out at the last re-solve (dominated then)
 
 
@@ -389,7 +321,7 @@ def _resolve_live(st: _State, upd: Update, inst: Instance, options: SolveOptions
         lower = np.asarray(h.getLp().row_lower_)[upd.rows]
         h.changeRowsBounds(len(upd.rows), upd.rows, lower, upd.upper)
     if st.duals is not None:
-        st.duals.apply(upd)
+        st.duals.apply(upd.cols, upd.costs, upd.rows, upd.upper)
     # HiGHS drops its incumbent when the model changes; hand the last plan back as a start
     # (it checks feasibility itself and ignores a start a tighter cap made infeasible)
     start = _fix_dominated_out(st, inst, st.col_value) if prune else st.col_value
@@ -486,7 +418,7 @@ def _solve_point(data: RegionData, spec: RunSpec, values: dict[str, float]) -> P
                 constraints = None
                 if spec.duals:
                     if st.duals is None:
-                        st.duals = _LiveDuals(st.comp)  # a copy of the live model as it is now
+                        st.duals = ShadowPriceLP(st.comp)  # a copy of the live model as it is now
                     constraints = st.duals.prices(sol)
                 plan = PointPlan.of(inst, sol, constraints)
                 times["extract"] = time.perf_counter() - t

@@ -73,7 +73,7 @@ def _lp_objective(tmp_path, **kw):
     inst = prepare(load_region(folder, 2022), 2022, Overrides())
     comp = compile_model(create_model(inst))
     sol = run(comp, SolveOptions(mip_gap=0))
-    df = diagnose.shadow_prices(comp, sol, inst)
+    df = diagnose.shadow_prices(comp, sol)
     return inst, comp, sol, df
 
 
