@@ -559,65 +559,15 @@ def _stack_aligned(plans: list[tuple[int, list[xr.Dataset]]], grid: Grid) -> xr.
     return full
 
 
-def _stack_same_coords(plans: list[tuple[int, list[xr.Dataset]]], grid: Grid) -> xr.Dataset | None:
-    """What `_stack_aligned` gives, with numpy, when every point has the same variables and
-    coordinates (one model structure for the whole sweep: the common case); None otherwise."""
-    from xarray.core import dtypes
-
-    def split(pieces):  # data variables and coordinates of a point, as Variables
-        data, coords = {}, {}
-        for ds in pieces:
-            names = set(ds.coords)
-            for name, var in ds.variables.items():
-                (coords if name in names else data)[name] = var
-        return data, coords
-
-    points = [split(pieces) for _, pieces in plans]
-    data0, coords0 = points[0]
-    for data, coords in points[1:]:
-        if data.keys() != data0.keys() or coords.keys() != coords0.keys():
-            return None
-        if any(data[n].dims != data0[n].dims for n in data0):
-            return None
-        if any(not np.array_equal(coords[c].values, coords0[c].values) for c in coords0):
-            return None
-    shape = tuple(len(v) for v in grid.values)
-    n_points = int(np.prod(shape))
-    where = np.array([pos for pos, _ in plans])
-    variables = {}
-    for name, var in data0.items():
-        stacked = np.stack([data[name].values for data, _ in points])
-        if stacked.dtype.kind == "O":  # strings read back from a file
-            stacked = stacked.astype(str)
-        if len(plans) == n_points:
-            full = stacked[np.argsort(where)]
-        elif stacked.dtype.kind in "US":  # strings of points without a plan: ''
-            full = np.full((n_points,) + stacked.shape[1:], "", dtype=stacked.dtype)
-            full[where] = stacked
-        else:  # numbers: NaN, in the dtype xarray promotes to (int8 -> float32 ...)
-            dtype, fill = dtypes.maybe_promote(stacked.dtype)
-            full = np.full((n_points,) + stacked.shape[1:], fill, dtype=dtype)
-            full[where] = stacked
-        variables[name] = xr.Variable(tuple(grid.names) + var.dims, full.reshape(shape + stacked.shape[1:]),
-                                      attrs=dict(var.attrs))
-    coords = {}
-    for name, var in coords0.items():
-        coords[name] = var.copy(deep=False)
-        coords[name].encoding = {}
-    coords.update({n: np.array(v, dtype=float) for n, v in zip(grid.names, grid.values)})
-    return xr.Dataset(variables, coords=coords)
-
-
 def combine(paths: dict[str, Path], grid: Grid, attrs: dict, units: dict[str, str] | None = None,
             fresh: dict[str, tuple[dict, PointPlan]] | None = None, data: RegionData | None = None,
-            spec: RunSpec | None = None, fast: bool = True) -> xr.Dataset:
+            spec: RunSpec | None = None) -> xr.Dataset:
     """Stack the points on the grid: swept parameters become dimensions; points without a
     plan (infeasible, missing) are NaN / '' with their status in `point_status`.
 
     Each point's variables are rebuilt from its plan and the inputs (`data`, `spec`): the same
     variables a single run writes. `fresh`: (attributes, plan) of points just solved (stem ->),
-    used instead of reading them back. `fast`: stack with numpy when every point has the same
-    coordinates (the same result as aligning them with xarray, which is kept for the other case).
+    used instead of reading them back.
     """
     points = grid.points()
     plans, meta = [], []
@@ -644,9 +594,7 @@ def combine(paths: dict[str, Path], grid: Grid, attrs: dict, units: dict[str, st
     if not plans:
         full = xr.Dataset(coords=coords)
     else:
-        full = _stack_same_coords(plans, grid) if fast else None
-        if full is None:
-            full = _stack_aligned(plans, grid)
+        full = _stack_aligned(plans, grid)
     meta_arr = list(zip(*meta))
     shape = [len(v) for v in grid.values]
     for (name, (unit, long)), values in zip(SWEEP_VARS.items(), meta_arr):
