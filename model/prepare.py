@@ -6,6 +6,7 @@ zones with more than one option. Fixed zones add constants to the caps.
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -311,8 +312,7 @@ def prepare(data: RegionData, year: int, overrides: Overrides | None = None) -> 
             mask &= zone_terrain == row["terrain"]
         coverage.append((f"{row['area_type']}/{row['terrain']}", mask, float(row["min_clean_share"])))
 
-    caps = {c.name: float(year_row[c.name]) for c in TABLES["years"].columns if c.name not in ("year", "source")}
-    caps["rural_gas_new_cap_households"] = caps.get("rural_gas_new_cap_households", np.nan)
+    caps = year_caps(lambda name: year_row[name])
 
     return Instance(
         region=data.region, year=year,
@@ -332,6 +332,12 @@ def prepare(data: RegionData, year: int, overrides: Overrides | None = None) -> 
         source_keys=source_keys, source_capacity=source_capacity, source_rows=hs.reset_index(drop=True),
         coverage=coverage, caps=caps, params=p, overrides=ov, full_load_hours=flh,
     )
+
+
+def year_caps(value_of) -> dict[str, float]:
+    """The year's caps and targets: every numeric `years.csv` column, `value_of(name)` giving its
+    value (NaN where a cap is not set, e.g. no rural gas cap)."""
+    return {c.name: float(value_of(c.name)) for c in TABLES["years"].columns if c.name not in ("year", "source")}
 
 
 def storage_module_cost(inst: Instance) -> float:
@@ -421,8 +427,6 @@ def dominated_options(inst: Instance) -> np.ndarray:
 
 def without_options(inst: Instance, drop: np.ndarray) -> Instance:
     """A copy of the instance without the dropped options (zones left with one option become fixed)."""
-    import dataclasses
-
     keep = ~drop
     pz = inst.pair_zone[keep]
     n_opts = np.bincount(pz, minlength=len(inst.zone_ids))
@@ -531,10 +535,6 @@ def reprice(inst: Instance, data: RegionData, year: int, ov: Overrides) -> Insta
     row = np.flatnonzero(y["year"].to_numpy() == year)
     if len(row) != 1:
         return None
-    caps = {c.name: float(years_set[c.name]) if c.name in years_set else float(y[c.name].to_numpy()[row[0]])
-            for c in TABLES["years"].columns if c.name not in ("year", "source")}
-    caps["rural_gas_new_cap_households"] = caps.get("rural_gas_new_cap_households", np.nan)
-    import dataclasses
-
+    caps = year_caps(lambda name: years_set.get(name, y[name].to_numpy()[row[0]]))
     return dataclasses.replace(inst, cost={**inst.cost, "fuel": fuel_cost},
                                base_cost={**inst.base_cost, "fuel": base_fuel_cost}, caps=caps, overrides=ov)

@@ -398,3 +398,27 @@ PATHWAY_OUTPUTS: dict[str, Var] = {
     "discount_factor": Var(("year",), "1", "Discount factor to the base year"),
     "objective": Var((), U_MONEY, "Discounted cost to society over the horizon (objective incl. constants)"),
 }
+
+
+# Sweeps (scripts/sweep.py): per grid point (dims: the swept parameters, written here as "point")
+# and per tipping point (a table on the "tipping" dim), beside every per-run variable of OUTPUTS.
+SWEEP_OUTPUTS: dict[str, Var] = {
+    "point_status": Var(("point",), "-", "Solver status of the point (optimal, time_limit, infeasible, missing)"),
+    "point_mode": Var(("point",), "-", "How the point was solved: cold (built from the tables) or reused (live model updated)"),
+    "point_mip_gap": Var(("point",), "1", "Relative MIP gap of the point's plan"),
+    "point_solve_time": Var(("point",), "s", "HiGHS time of the point"),
+}
+TIPPING_OUTPUTS: dict[str, Var] = {
+    "tipping_kind": Var(("tipping",), "-", "zone: the zone's route changes; county: the county's households-per-route vector changes"),
+    "tipping_id": Var(("tipping",), "-", "Zone id or county id"),
+    "tipping_county": Var(("tipping",), "-", "County (Chinese name) of the zone or county"),
+    "tipping_parameter": Var(("tipping",), "-", "Swept parameter along which the change happens"),
+    "tipping_before": Var(("tipping",), "see tipping_parameter", "Last value of the parameter with the old route (mix)"),
+    "tipping_after": Var(("tipping",), "see tipping_parameter", "First value of the parameter with the new route (mix)"),
+    "tipping_from": Var(("tipping",), "-", "Route before (county: the route losing most households)"),
+    "tipping_to": Var(("tipping",), "-", "Route after (county: the route gaining most households)"),
+    "tipping_households": Var(("tipping",), "households", "Households that change route"),
+    "tipping_at": Var(("tipping",), "-", "Values of the other swept parameters (grid sweeps), NAME=VALUE;..."),
+    "tipping_reverts": Var(("tipping",), "0/1", "1 if a later switch of the same entity undoes this one (or this one undoes an "
+                               "earlier one) along the parameter: a near-tie within the MIP gap, not a tipping point"),
+}

@@ -44,7 +44,7 @@ import xarray as xr
 from model.diagnose import ShadowPriceLP
 from model.errors import EXIT_INFEASIBLE, InputError, Problem, SolveError
 from model.prepare import CostDominance, Instance, prepare, reprice, resolve_overrides, storage_module_cost
-from model.registry import TABLES
+from model.registry import SWEEP_OUTPUTS, TABLES, TIPPING_OUTPUTS
 from model.solve import Compiled, Solution, SolveOptions, run
 from model.sweep_points import (PLAN_FORMAT, PointPlan, _constraints_of, _merged, _point_parts,  # noqa: F401
                                  point_dataset, read_attrs, read_point_file, write_point, write_point_file)
@@ -169,7 +169,7 @@ _local = threading.local()
 def _state_key(data: RegionData, spec: RunSpec) -> tuple:
     o = spec.options
     return (data.inputs_hash, data.region, str(data.folder), spec.year, spec.scenarios, spec.duals,
-            o.mip_gap, o.time_limit, o.threads, o.random_seed, getattr(o, "handoff", None), spec.prune)
+            o.mip_gap, o.time_limit, o.threads, o.random_seed, o.handoff, spec.prune)
 
 
 def forget_live_model() -> None:
@@ -478,27 +478,6 @@ def point_done(path: Path, values: dict[str, float], data: RegionData, spec: Run
 # ---------------------------------------------------------------------------------------------
 # the combined dataset and tipping points
 
-SWEEP_VARS = {
-    "point_status": ("-", "Solver status of the point (optimal, time_limit, infeasible, missing)"),
-    "point_mode": ("-", "How the point was solved: cold (built from the tables) or reused (live model updated)"),
-    "point_mip_gap": ("1", "Relative MIP gap of the point's plan"),
-    "point_solve_time": ("s", "HiGHS time of the point"),
-}
-TIPPING_VARS = {
-    "tipping_kind": ("-", "zone: the zone's route changes; county: the county's households-per-route vector changes"),
-    "tipping_id": ("-", "Zone id or county id"),
-    "tipping_county": ("-", "County (Chinese name) of the zone or county"),
-    "tipping_parameter": ("-", "Swept parameter along which the change happens"),
-    "tipping_before": ("see tipping_parameter", "Last value of the parameter with the old route (mix)"),
-    "tipping_after": ("see tipping_parameter", "First value of the parameter with the new route (mix)"),
-    "tipping_from": ("-", "Route before (county: the route losing most households)"),
-    "tipping_to": ("-", "Route after (county: the route gaining most households)"),
-    "tipping_households": ("households", "Households that change route"),
-    "tipping_at": ("-", "Values of the other swept parameters (grid sweeps), NAME=VALUE;..."),
-    "tipping_reverts": ("0/1", "1 if a later switch of the same entity undoes this one (or this one undoes an "
-                               "earlier one) along the parameter: a near-tie within the MIP gap, not a tipping point"),
-}
-
 
 def param_unit(data: RegionData, name: str) -> str:
     """Unit of a scalar input, from the tables' own metadata."""
@@ -597,10 +576,10 @@ def combine(paths: dict[str, Path], grid: Grid, attrs: dict, units: dict[str, st
         full = _stack_aligned(plans, grid)
     meta_arr = list(zip(*meta))
     shape = [len(v) for v in grid.values]
-    for (name, (unit, long)), values in zip(SWEEP_VARS.items(), meta_arr):
+    for (name, var), values in zip(SWEEP_OUTPUTS.items(), meta_arr):
         arr = np.array(values).reshape(shape)
         full[name] = xr.Variable(tuple(grid.names), arr.astype(str) if arr.dtype.kind in "US" else arr.astype(float),
-                                 attrs={"units": unit, "long_name": long})
+                                 attrs={"units": var.unit, "long_name": var.long_name})
     for n in grid.names:
         full[n].attrs = {"units": (units or {}).get(n, "-"), "long_name": f"Swept input: {n}"}
     full.attrs = dict(attrs)
@@ -617,7 +596,7 @@ def tipping_points(ds: xr.Dataset, names: tuple[str, ...] | list[str]) -> pd.Dat
     households-per-route vector differs; `from` is the route losing most households, `to` the one
     gaining most. With a MIP gap > 0 near-ties may flip back and forth; use --gap 0 for exact points.
     """
-    cols = [k.replace("tipping_", "") for k in TIPPING_VARS]
+    cols = [k.replace("tipping_", "") for k in TIPPING_OUTPUTS]
     rows = []
     if "chosen_route" not in ds:
         return pd.DataFrame(columns=cols)
@@ -680,7 +659,8 @@ def tipping_dataset(df: pd.DataFrame, units: dict[str, str]) -> xr.Dataset:
     """The tipping table as variables on a 'tipping' dim."""
     out = {}
     unit_of = {p: units.get(p, "-") for p in df["parameter"].unique()} if len(df) else {}
-    for var, (unit, long) in TIPPING_VARS.items():
+    for var, spec in TIPPING_OUTPUTS.items():
+        unit, long = spec.unit, spec.long_name
         col = df[var.replace("tipping_", "")]
         if var == "tipping_reverts":
             arr = col.to_numpy(dtype=np.int8)
