@@ -22,6 +22,10 @@ rate or a cap re-uses it: new objective coefficients (`changeColsCost`), new row
 the same optimum as dropping them, the columns stay for later points), and the previous plan as
 a MIP start (`setSolution`). The shadow-price LP is kept alive beside it and re-solved from its
 last basis. Any other change (eligibility, loads, coefficients) rebuilds the model.
+
+When the sweep starts its own LocalCluster, this process solves the middle point of the grid
+while the workers start (about 1.5 s); that plan is the MIP start of each worker's first point
+(mode `seeded`), so no worker pays a cold solve, and the runs below the seed walk down from it.
 """
 from __future__ import annotations
 
@@ -45,7 +49,8 @@ from model.diagnose import ShadowPriceLP
 from model.errors import EXIT_INFEASIBLE, InputError, Problem, SolveError
 from model.prepare import CostDominance, Instance, prepare, reprice, resolve_overrides, storage_module_cost
 from model.registry import SWEEP_OUTPUTS, TABLES, TIPPING_OUTPUTS
-from model.solve import Compiled, Solution, SolveOptions, run
+from model.build import standard_form
+from model.solve import Compiled, Solution, SolveOptions, compile_standard, run
 from model.sweep_points import (PLAN_FORMAT, PointPlan, _constraints_of, _merged, _point_parts,  # noqa: F401
                                  point_dataset, read_attrs, read_point_file, write_point, write_point_file)
 from model.validate import RegionData
@@ -141,7 +146,7 @@ class RunSpec:
 class PointResult:
     values: dict[str, float]
     status: str  # optimal | time_limit | infeasible | error ...
-    mode: str  # cold | reused
+    mode: str  # cold | seeded | reused
     plan: PointPlan | None
     message: str = ""
     times: dict[str, float] = field(default_factory=dict)
@@ -164,6 +169,14 @@ class _State:
 
 
 _local = threading.local()
+
+
+@dataclass(frozen=True)
+class Seed:
+    """A solved point's plan, the MIP start of a worker's first point (`_seeded_state`)."""
+
+    plan: PointPlan
+    solve_s: float  # its cold solve, the budget of a re-solve without presolve
 
 
 def _state_key(data: RegionData, spec: RunSpec) -> tuple:
@@ -370,24 +383,59 @@ def _plan_attrs(values: dict[str, float], data: RegionData, spec: RunSpec, plan:
             **{f"time_{k}_s": round(v, 4) for k, v in times.items()}}
 
 
-def solve_point(data: RegionData, spec: RunSpec, values: dict[str, float]) -> PointResult:
+def solve_point(data: RegionData, spec: RunSpec, values: dict[str, float], seed: Seed | None = None) -> PointResult:
     """Solve one grid point (runs on a Dask worker or in-process); never raises for a point
-    that has no plan or fails: the result's status and message say why."""
+    that has no plan or fails: the result's status and message say why. `seed`: a plan to start
+    from when this thread has no live model yet."""
     try:
-        return _solve_point(data, spec, values)
+        return _solve_point(data, spec, values, seed)
     except Exception as exc:  # a bug or a solver crash must not stop the other points
         _local.state = None
         return PointResult(dict(values), "error", "cold", None, f"{type(exc).__name__}: {exc}", {},
                            f"{socket.gethostname()}:{os.getpid()}")
 
 
-def _solve_point(data: RegionData, spec: RunSpec, values: dict[str, float]) -> PointResult:
+def _seeded_state(data: RegionData, spec: RunSpec, values: dict[str, float], seed: Seed, key: tuple) -> _State | None:
+    """A live model built for this point, holding a neighbouring point's plan as its last
+    solution, so the point is re-solved from that plan instead of cold. None when the plan does
+    not fit this point's options (the cold path then builds and diagnoses)."""
+    if spec.options.handoff != "direct":
+        return None
+    try:
+        ov = resolve_overrides(data, list(spec.scenarios), dict(values))
+        inst = prepare(data, spec.year, ov)
+        start = seed.plan.solution(inst)
+    except (InputError, ValueError):
+        return None
+    sf = standard_form(inst)
+    if sf.broken:
+        return None
+    comp = compile_standard(sf, spec.options)
+    col = np.zeros(comp.n_cols)
+    col[comp.x_col] = start.x
+    for g, j in comp.upgrade_col.items():
+        col[j] = start.upgrade.get(g, 0)
+    if comp.modules_col >= 0:
+        col[comp.modules_col] = start.modules
+    st = _State(key, inst, comp, col, budget=seed.solve_s)
+    _local.state = st
+    return st
+
+
+def _solve_point(data: RegionData, spec: RunSpec, values: dict[str, float], seed: Seed | None = None) -> PointResult:
     from model.pipeline import Infeasible, solve_data
 
     worker = f"{socket.gethostname()}:{os.getpid()}"
     times: dict[str, float] = {}
+    key = _state_key(data, spec)
     st: _State | None = getattr(_local, "state", None)
-    if spec.reuse and st is not None and st.key == _state_key(data, spec):
+    mode = "reused"
+    if spec.reuse and seed is not None and (st is None or st.key != key):
+        t = time.perf_counter()
+        st = _seeded_state(data, spec, values, seed, key)
+        times["build"] = time.perf_counter() - t
+        mode = "seeded"
+    if spec.reuse and st is not None and st.key == key:
         t = time.perf_counter()
         try:
             ov = resolve_overrides(data, list(spec.scenarios), dict(values))
@@ -406,7 +454,7 @@ def _solve_point(data: RegionData, spec: RunSpec, values: dict[str, float]) -> P
             except SolveError as exc:
                 _local.state = None
                 if exc.exit_code != EXIT_INFEASIBLE:
-                    return PointResult(dict(values), "error", "reused", None, str(exc), times, worker)
+                    return PointResult(dict(values), "error", mode, None, str(exc), times, worker)
                 # infeasible: the cold path below diagnoses it
             else:
                 times["solve"] = sol.times["solve"]
@@ -422,8 +470,8 @@ def _solve_point(data: RegionData, spec: RunSpec, values: dict[str, float]) -> P
                     constraints = st.duals.prices(sol)
                 plan = PointPlan.of(inst, sol, constraints)
                 times["extract"] = time.perf_counter() - t
-                return PointResult(dict(values), sol.status, "reused", plan, "", times, worker,
-                                   _plan_attrs(values, data, spec, plan, "reused", times))
+                return PointResult(dict(values), sol.status, mode, plan, "", times, worker,
+                                   _plan_attrs(values, data, spec, plan, mode, times))
     # cold: build and solve from the tables
     _local.state = None
     try:
@@ -528,13 +576,12 @@ def _stack_aligned(plans: list[tuple[int, list[xr.Dataset]]], grid: Grid) -> xr.
     idx = pd.MultiIndex.from_tuples([tuple(p.values()) for p in points], names=list(grid.names))
     full = full.assign_coords(xr.Coordinates.from_pandas_multiindex(idx, "point")).unstack("point")
     full = full.reindex({n: np.array(v, dtype=float) for n, v in zip(grid.names, grid.values)})
-    for name in list(full.data_vars):
-        v = full[name]
-        if v.dtype == object:  # strings of points without a plan: '' rather than NaN
-            full[name] = v.fillna("").astype(str)
-        keep = list(grid.names) + [d for d in v.dims if d not in grid.names]
-        full[name] = full[name].transpose(*keep)
-        full[name].attrs = dict(first[name].attrs) if name in first else v.attrs
+    # strings of points without a plan: '' rather than NaN (one assign: each would re-align)
+    full = full.assign({name: v.fillna("").astype(str) for name, v in full.data_vars.items() if v.dtype == object})
+    full = full.transpose(*grid.names, ...)
+    for name, v in full.data_vars.items():
+        if name in first:
+            v.attrs = dict(first[name].attrs)
     return full
 
 
@@ -716,8 +763,9 @@ class SweepReport:
     skipped: list[str]  # already done
     failed: dict[str, str]  # stem -> message
     interrupted: bool
-    seconds: float
+    seconds: float  # the whole run
     results: list[PointResult] = field(default_factory=list)
+    seconds_points: float = 0.0  # until the last point was written (cluster start included)
 
 
 class Progress:
@@ -815,7 +863,7 @@ def run_sweep(data: RegionData, grid: Grid, spec: RunSpec, out: Path, name: str 
                           progress_stream, on_point)
         except KeyboardInterrupt:
             report.interrupted = True
-    report.seconds = time.perf_counter() - t0
+    report.seconds = report.seconds_points = time.perf_counter() - t0
     if report.interrupted:
         return report
 
@@ -900,11 +948,19 @@ class _Dispatcher:
     done helps the longest run left from its far end, walking back (its points stay contiguous),
     but only when that run is long enough to repay the first, distant point: more points left
     than a cold solve takes re-solves (`help_after`).
+
+    `seed_at`: where in `todo` the seed point (solved first, the start of every slot's first
+    point) sits; each run then starts at its end nearest the seed.
     """
 
-    def __init__(self, todo: list[dict], slots: list):
+    def __init__(self, todo: list[dict], slots: list, seed_at: int | None = None):
         per = math.ceil(len(todo) / max(1, len(slots)))
-        self.runs = {slot: deque(todo[i * per:(i + 1) * per]) for i, slot in enumerate(slots)}
+        self.runs = {}
+        for i, slot in enumerate(slots):
+            run_ = todo[i * per:(i + 1) * per]
+            if seed_at is not None and (i + 1) * per <= seed_at:
+                run_ = run_[::-1]  # below the seed: walk down from it
+            self.runs[slot] = deque(run_)
         self.helping: dict = {}
 
     def next(self, slot, help_after: float = math.inf) -> dict | None:
@@ -931,10 +987,52 @@ def _help_after(results: list[PointResult]) -> float:
     return float(np.median(cold) / max(np.median(reused), 1e-3))
 
 
+def _start_cluster_while(n_workers: int, work: Callable[[], Seed | None]):
+    """Start a LocalCluster in a background thread while `work` runs here; (cluster, work's result).
+    The cluster is closed if `work` raises (Ctrl-C included)."""
+    box: dict = {}
+
+    def start() -> None:
+        try:
+            box["cluster"] = local_cluster(n_workers)
+        except BaseException as exc:  # re-raised in the caller's thread
+            box["error"] = exc
+
+    thread = threading.Thread(target=start, name="sweep-cluster-start", daemon=True)
+    thread.start()
+    try:
+        result = work()
+    except BaseException:
+        thread.join()
+        if "cluster" in box:
+            box["cluster"].close()
+        raise
+    thread.join()
+    if "error" in box:
+        raise box["error"]
+    return box["cluster"], result
+
+
+def _solve_seed(data, spec, values, grid, skipped, handle, report, n_slots, n_todo, progress_stream, on_point) -> Seed | None:
+    """Solve the seed point in this process (cold), record it like any point, and forget its model."""
+    prog = Progress(len(grid), len(skipped), n_slots, progress_stream)
+    prog.show()
+    try:
+        res = solve_point(data, spec, values)
+    finally:
+        forget_live_model()  # this process only combines from here on
+    _point_done(res, handle, prog, report, n_todo, on_point)
+    if res.plan is None or res.status not in FEASIBLE:
+        return None
+    return Seed(replace(res.plan, constraints=None), float(res.times.get("solve", 1.0)))
+
+
 def _run_dask(data, spec, todo, grid, skipped, handle, report, client, scheduler, workers, progress_stream, on_point):
     from distributed import Client, as_completed
 
     own_cluster = own_client = None
+    seed = seed_at = None
+    n_todo = len(todo)  # the seed included
     if client is None:
         if scheduler:
             try:
@@ -942,7 +1040,17 @@ def _run_dask(data, spec, todo, grid, skipped, handle, report, client, scheduler
             except (OSError, TimeoutError) as exc:
                 raise InputError([Problem("--scheduler", None, None, f"cannot connect to {scheduler}: {exc}")]) from None
         else:
-            own_cluster = local_cluster(workers and min(workers, len(todo)) or min(len(todo), os.cpu_count() or 1))
+            n = workers and min(workers, len(todo)) or min(len(todo), os.cpu_count() or 1)
+            if spec.reuse and len(todo) > n:
+                # while our cluster starts (about 1.5 s), this process solves the middle point; its
+                # plan then starts every worker's first point, which costs a re-solve, not a cold solve
+                todo = list(todo)
+                seed_at = len(todo) // 2
+                n = workers and min(workers, len(todo) - 1) or min(len(todo) - 1, os.cpu_count() or 1)
+                own_cluster, seed = _start_cluster_while(n, lambda: _solve_seed(
+                    data, spec, todo.pop(seed_at), grid, skipped, handle, report, n, n_todo, progress_stream, on_point))
+            else:
+                own_cluster = local_cluster(n)
             client = own_client = Client(own_cluster)
     running: dict = {}  # future -> (slot, values)
     try:
@@ -951,15 +1059,18 @@ def _run_dask(data, spec, todo, grid, skipped, handle, report, client, scheduler
         info = client.scheduler_info()["workers"]
         slots = [(addr, i) for addr in sorted(info) for i in range(max(1, int(info[addr].get("nthreads", 1))))]
         data_f = client.scatter(data, broadcast=True)
-        dispatch = _Dispatcher(todo, slots)
+        dispatch = _Dispatcher(todo, slots, seed_at if seed is not None else None)
         finished = as_completed()
+        first = set(slots)  # slots that have not had a point yet: theirs starts from the seed
 
         def submit(slot) -> None:
             values = dispatch.next(slot, _help_after(report.results))
             if values is None:
                 return
+            start = seed if slot in first else None
+            first.discard(slot)
             # allow_other_workers: a point whose worker died runs elsewhere
-            fut = client.submit(solve_point, data_f, spec, values, pure=False, workers=[slot[0]],
+            fut = client.submit(solve_point, data_f, spec, values, start, pure=False, workers=[slot[0]],
                                 allow_other_workers=True, key=f"sweep-{report.name}-{point_stem(values)}-{time.time_ns()}")
             running[fut] = (slot, values)
             finished.add(fut)
@@ -975,7 +1086,7 @@ def _run_dask(data, spec, todo, grid, skipped, handle, report, client, scheduler
             except Exception as exc:  # a worker died too often (KilledWorker) or the task failed
                 res = PointResult(dict(values), "error", "cold", None, f"{type(exc).__name__}: {exc}")
             submit(slot)  # before the bookkeeping: the worker is not kept waiting for our write
-            _point_done(res, handle, prog, report, len(todo), on_point)
+            _point_done(res, handle, prog, report, n_todo, on_point)
     finally:
         pending = [f for f in running if not f.done()]
         if pending:
