@@ -132,9 +132,12 @@ def main() -> int:
     if not args.no_dask:
         # as the CLI runs it: run_sweep starts its own LocalCluster of 2 workers and, while it
         # starts, solves the middle point here; that plan starts each worker's first point
+        forget_live_model()  # as in a fresh process: the seed is a cold solve
         t = time.perf_counter()
+        done_at = []
         par = run_sweep(data, grid, RunSpec(2022, (), opts, reuse=True), tmp / "dask", workers=2,
-                        progress_stream=io.StringIO())
+                        progress_stream=io.StringIO(),
+                        on_point=lambda r: done_at.append((time.perf_counter() - t, r.mode, r.worker.split(":")[-1])))
         t_par = time.perf_counter() - t
         modes = [r.mode for r in par.results]
         busy: dict[str, float] = {}
@@ -150,6 +153,8 @@ def main() -> int:
         reused_par = [r.times["solve"] for r in par.results if r.mode == "reused"]
         if reused_par:
             print(f"  re-solve median {statistics.median(reused_par):.3f} s on each of 2 busy CPUs")
+        print("  timeline (s after the start, mode, process): " + ", ".join(
+            f"{s_:.1f} {m[0]}{w[-2:]}" for s_, m, w in done_at))
         print(f"  until the last point was written {par.seconds_points:.1f} s; then combine + tipping points + "
               f"write {par.seconds - par.seconds_points:.2f} s")
         d = abs(warm.dataset.objective - par.dataset.objective) / warm.dataset.objective

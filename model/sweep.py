@@ -476,7 +476,8 @@ def _solve_point(data: RegionData, spec: RunSpec, values: dict[str, float], seed
     _local.state = None
     try:
         ov = resolve_overrides(data, list(spec.scenarios), dict(values))
-        res = solve_data(data, spec.year, ov, spec.options, duals=spec.duals, with_iis=False, prune=False,
+        # a model kept for re-use keeps every option (another point's prices make others dominated)
+        res = solve_data(data, spec.year, ov, spec.options, duals=spec.duals, with_iis=False, prune=not spec.reuse,
                          extract=False)
     except InputError as exc:
         return PointResult(dict(values), "error", "cold", None, exc.message(), times, worker)
@@ -916,6 +917,9 @@ def local_cluster(workers: int | None = None):
     faults it back in. On Jinan 2022 that made re-solves 1.3-1.9x slower (a quarter of their CPU time
     in the kernel), so our workers start with this process's setting (glibc's defaults unless the
     user set one). Workers of a cluster given with --scheduler keep theirs.
+
+    Workers import this module as they start (`preload`: about 0.8 s each), so a sweep's first
+    points do not wait for it; the cluster starts while the seed point solves.
     """
     import logging
 
@@ -926,7 +930,7 @@ def local_cluster(workers: int | None = None):
     n = workers or max(1, (os.cpu_count() or 1))
     with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}):
         return LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
-                            silence_logs=logging.ERROR)
+                            silence_logs=logging.ERROR, preload=["model.sweep"])
 
 
 def _point_done(res, handle, prog, report, n_todo: int, on_point) -> None:
@@ -1014,13 +1018,12 @@ def _start_cluster_while(n_workers: int, work: Callable[[], Seed | None]):
 
 
 def _solve_seed(data, spec, values, grid, skipped, handle, report, n_slots, n_todo, progress_stream, on_point) -> Seed | None:
-    """Solve the seed point in this process (cold), record it like any point, and forget its model."""
+    """Solve the seed point in this process, cold and like a single run (dominated options dropped:
+    no model is kept here), and record it like any point."""
     prog = Progress(len(grid), len(skipped), n_slots, progress_stream)
     prog.show()
-    try:
-        res = solve_point(data, spec, values)
-    finally:
-        forget_live_model()  # this process only combines from here on
+    forget_live_model()
+    res = solve_point(data, replace(spec, reuse=False), values)
     _point_done(res, handle, prog, report, n_todo, on_point)
     if res.plan is None or res.status not in FEASIBLE:
         return None
