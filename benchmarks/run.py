@@ -105,16 +105,12 @@ def case_highs(mps: Path, gap: float, time_limit: float, threads: int) -> dict:
     """HiGHS alone: read the MPS file and solve with the pipeline's options."""
     import highspy
 
-    from model.solve import MIP_OPTIONS
-
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     t0 = time.perf_counter()
     h.readModel(str(mps))
     t_read = time.perf_counter() - t0
     # the same options model.solve sets
-    for name, value in MIP_OPTIONS.items():
-        h.setOptionValue(name, value)
     h.setOptionValue("mip_rel_gap", gap)
     h.setOptionValue("time_limit", time_limit)
     h.setOptionValue("threads", threads)

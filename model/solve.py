@@ -145,15 +145,7 @@ def _compile_model(m, options: SolveOptions) -> Compiled:
     )
 
 
-# Two HiGHS MIP heuristics left off. On our models feasibility jump never found a plan, and the
-# root reduced-cost heuristic's sub-MIP put off the first incumbent; off, solves of the 5k and 20k
-# benchmark regions and of Jinan took 20-30 % less time, none more (benchmarks/README.md).
-MIP_OPTIONS = {"mip_heuristic_run_root_reduced_cost": False, "mip_heuristic_run_feasibility_jump": False}
-
-
 def _set_options(h: highspy.Highs, options: SolveOptions) -> None:
-    for name, value in MIP_OPTIONS.items():
-        h.setOptionValue(name, value)
     h.setOptionValue("mip_rel_gap", float(options.mip_gap))
     h.setOptionValue("time_limit", float(options.time_limit))
     h.setOptionValue("threads", int(options.threads))

@@ -282,6 +282,9 @@ def plan_update(old: Instance, new: Instance, comp: Compiled) -> Update | None:
 
 # time budget of a re-solve without presolve: max(seconds, factor x the cold solve's time)
 RESOLVE_BUDGET = (0.5, 1.0)
+# HiGHS options of re-solves on a live model (the gap, time limit and threads stay the user's):
+# feasibility jump looks for a first plan, and the MIP start is one
+RESOLVE_OPTIONS = {"mip_heuristic_run_feasibility_jump": False}
 
 
 def _fix_dominated_out(st: _State, inst: Instance, start: np.ndarray) -> np.ndarray:
@@ -336,6 +339,8 @@ def _resolve_live(st: _State, upd: Update, inst: Instance, options: SolveOptions
     # (it checks feasibility itself and ignores a start a tighter cap made infeasible)
     start = _fix_dominated_out(st, inst, st.col_value) if prune else st.col_value
     n = len(start)
+    for name, value in RESOLVE_OPTIONS.items():
+        h.setOptionValue(name, value)
     if presolve != "auto":
         h.setOptionValue("presolve", {"on": "on", "off": "off"}.get(presolve, "choose"))
         h.setSolution(n, np.arange(n, dtype=np.int32), start)
