@@ -130,9 +130,7 @@ def main() -> int:
 
     warm, t_warm = serial_sweep(data, grid, RunSpec(2022, (), opts, reuse=True), tmp / "warm", one, "with re-use")
     if not args.no_dask:
-        # as the CLI runs it: run_sweep starts its own LocalCluster of 2 workers and, while it
-        # starts, solves the middle point here; that plan starts each worker's first point
-        forget_live_model()  # as in a fresh process: the seed is a cold solve
+        # as the CLI runs it: run_sweep starts its own LocalCluster of 2 workers
         t = time.perf_counter()
         done_at = []
         par = run_sweep(data, grid, RunSpec(2022, (), opts, reuse=True), tmp / "dask", workers=2,
@@ -144,12 +142,10 @@ def main() -> int:
         for r in par.results:
             busy[r.worker] = busy.get(r.worker, 0.0) + sum(v for k, v in r.times.items() if k != "write")
         print(f"{args.points} points with re-use, LocalCluster 2 workers (its start included): {t_par:.1f} s = "
-              f"{t_par / one:.2f} x one cold solve ({modes.count('cold')} cold, {modes.count('seeded')} seeded, "
-              f"{modes.count('reused')} re-used; {load()})")
+              f"{t_par / one:.2f} x one cold solve ({modes.count('cold')} cold, {modes.count('reused')} re-used; {load()})")
         print("  busy per process (prepare..extract, s): " + ", ".join(f"{w.split(':')[-1]} {v:.1f}" for w, v in busy.items()))
-        for mode in ("cold", "seeded"):
-            print(f"  {mode} point(s): " + "; ".join(
-                ", ".join(f"{k} {v:.2f}" for k, v in r.times.items()) for r in par.results if r.mode == mode))
+        print("  cold point per worker (its first: first calls included): " + "; ".join(
+            ", ".join(f"{k} {v:.2f}" for k, v in r.times.items()) for r in par.results if r.mode == "cold"))
         reused_par = [r.times["solve"] for r in par.results if r.mode == "reused"]
         if reused_par:
             print(f"  re-solve median {statistics.median(reused_par):.3f} s on each of 2 busy CPUs")

@@ -22,10 +22,6 @@ rate or a cap re-uses it: new objective coefficients (`changeColsCost`), new row
 the same optimum as dropping them, the columns stay for later points), and the previous plan as
 a MIP start (`setSolution`). The shadow-price LP is kept alive beside it and re-solved from its
 last basis. Any other change (eligibility, loads, coefficients) rebuilds the model.
-
-When the sweep starts its own LocalCluster, this process solves the middle point of the grid
-while the workers start (about 1.5 s); that plan is the MIP start of each worker's first point
-(mode `seeded`), so no worker pays a cold solve, and the runs below the seed walk down from it.
 """
 from __future__ import annotations
 
@@ -49,8 +45,7 @@ from model.diagnose import ShadowPriceLP
 from model.errors import EXIT_INFEASIBLE, InputError, Problem, SolveError
 from model.prepare import CostDominance, Instance, prepare, reprice, resolve_overrides, storage_module_cost
 from model.registry import SWEEP_OUTPUTS, TABLES, TIPPING_OUTPUTS
-from model.build import standard_form
-from model.solve import Compiled, Solution, SolveOptions, compile_standard, run
+from model.solve import Compiled, Solution, SolveOptions, run
 from model.sweep_points import (PLAN_FORMAT, PointPlan, _constraints_of, _merged, _point_parts,  # noqa: F401
                                  point_dataset, read_attrs, read_point_file, write_point, write_point_file)
 from model.validate import RegionData
@@ -146,7 +141,7 @@ class RunSpec:
 class PointResult:
     values: dict[str, float]
     status: str  # optimal | time_limit | infeasible | error ...
-    mode: str  # cold | seeded | reused
+    mode: str  # cold | reused
     plan: PointPlan | None
     message: str = ""
     times: dict[str, float] = field(default_factory=dict)
@@ -169,14 +164,6 @@ class _State:
 
 
 _local = threading.local()
-
-
-@dataclass(frozen=True)
-class Seed:
-    """A solved point's plan, the MIP start of a worker's first point (`_seeded_state`)."""
-
-    plan: PointPlan
-    solve_s: float  # its cold solve, the budget of a re-solve without presolve
 
 
 def _state_key(data: RegionData, spec: RunSpec) -> tuple:
@@ -383,59 +370,24 @@ def _plan_attrs(values: dict[str, float], data: RegionData, spec: RunSpec, plan:
             **{f"time_{k}_s": round(v, 4) for k, v in times.items()}}
 
 
-def solve_point(data: RegionData, spec: RunSpec, values: dict[str, float], seed: Seed | None = None) -> PointResult:
+def solve_point(data: RegionData, spec: RunSpec, values: dict[str, float]) -> PointResult:
     """Solve one grid point (runs on a Dask worker or in-process); never raises for a point
-    that has no plan or fails: the result's status and message say why. `seed`: a plan to start
-    from when this thread has no live model yet."""
+    that has no plan or fails: the result's status and message say why."""
     try:
-        return _solve_point(data, spec, values, seed)
+        return _solve_point(data, spec, values)
     except Exception as exc:  # a bug or a solver crash must not stop the other points
         _local.state = None
         return PointResult(dict(values), "error", "cold", None, f"{type(exc).__name__}: {exc}", {},
                            f"{socket.gethostname()}:{os.getpid()}")
 
 
-def _seeded_state(data: RegionData, spec: RunSpec, values: dict[str, float], seed: Seed, key: tuple) -> _State | None:
-    """A live model built for this point, holding a neighbouring point's plan as its last
-    solution, so the point is re-solved from that plan instead of cold. None when the plan does
-    not fit this point's options (the cold path then builds and diagnoses)."""
-    if spec.options.handoff != "direct":
-        return None
-    try:
-        ov = resolve_overrides(data, list(spec.scenarios), dict(values))
-        inst = prepare(data, spec.year, ov)
-        start = seed.plan.solution(inst)
-    except (InputError, ValueError):
-        return None
-    sf = standard_form(inst)
-    if sf.broken:
-        return None
-    comp = compile_standard(sf, spec.options)
-    col = np.zeros(comp.n_cols)
-    col[comp.x_col] = start.x
-    for g, j in comp.upgrade_col.items():
-        col[j] = start.upgrade.get(g, 0)
-    if comp.modules_col >= 0:
-        col[comp.modules_col] = start.modules
-    st = _State(key, inst, comp, col, budget=seed.solve_s)
-    _local.state = st
-    return st
-
-
-def _solve_point(data: RegionData, spec: RunSpec, values: dict[str, float], seed: Seed | None = None) -> PointResult:
+def _solve_point(data: RegionData, spec: RunSpec, values: dict[str, float]) -> PointResult:
     from model.pipeline import Infeasible, solve_data
 
     worker = f"{socket.gethostname()}:{os.getpid()}"
     times: dict[str, float] = {}
-    key = _state_key(data, spec)
     st: _State | None = getattr(_local, "state", None)
-    mode = "reused"
-    if spec.reuse and seed is not None and (st is None or st.key != key):
-        t = time.perf_counter()
-        st = _seeded_state(data, spec, values, seed, key)
-        times["build"] = time.perf_counter() - t
-        mode = "seeded"
-    if spec.reuse and st is not None and st.key == key:
+    if spec.reuse and st is not None and st.key == _state_key(data, spec):
         t = time.perf_counter()
         try:
             ov = resolve_overrides(data, list(spec.scenarios), dict(values))
@@ -454,7 +406,7 @@ def _solve_point(data: RegionData, spec: RunSpec, values: dict[str, float], seed
             except SolveError as exc:
                 _local.state = None
                 if exc.exit_code != EXIT_INFEASIBLE:
-                    return PointResult(dict(values), "error", mode, None, str(exc), times, worker)
+                    return PointResult(dict(values), "error", "reused", None, str(exc), times, worker)
                 # infeasible: the cold path below diagnoses it
             else:
                 times["solve"] = sol.times["solve"]
@@ -470,14 +422,13 @@ def _solve_point(data: RegionData, spec: RunSpec, values: dict[str, float], seed
                     constraints = st.duals.prices(sol)
                 plan = PointPlan.of(inst, sol, constraints)
                 times["extract"] = time.perf_counter() - t
-                return PointResult(dict(values), sol.status, mode, plan, "", times, worker,
-                                   _plan_attrs(values, data, spec, plan, mode, times))
+                return PointResult(dict(values), sol.status, "reused", plan, "", times, worker,
+                                   _plan_attrs(values, data, spec, plan, "reused", times))
     # cold: build and solve from the tables
     _local.state = None
     try:
         ov = resolve_overrides(data, list(spec.scenarios), dict(values))
-        # a model kept for re-use keeps every option (another point's prices make others dominated)
-        res = solve_data(data, spec.year, ov, spec.options, duals=spec.duals, with_iis=False, prune=not spec.reuse,
+        res = solve_data(data, spec.year, ov, spec.options, duals=spec.duals, with_iis=False, prune=False,
                          extract=False)
     except InputError as exc:
         return PointResult(dict(values), "error", "cold", None, exc.message(), times, worker)
@@ -917,9 +868,6 @@ def local_cluster(workers: int | None = None):
     faults it back in. On Jinan 2022 that made re-solves 1.3-1.9x slower (a quarter of their CPU time
     in the kernel), so our workers start with this process's setting (glibc's defaults unless the
     user set one). Workers of a cluster given with --scheduler keep theirs.
-
-    Workers import this module as they start (`preload`: about 0.8 s each), so a sweep's first
-    points do not wait for it; the cluster starts while the seed point solves.
     """
     import logging
 
@@ -930,7 +878,7 @@ def local_cluster(workers: int | None = None):
     n = workers or max(1, (os.cpu_count() or 1))
     with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}):
         return LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
-                            silence_logs=logging.ERROR, preload=["model.sweep"])
+                            silence_logs=logging.ERROR)
 
 
 def _point_done(res, handle, prog, report, n_todo: int, on_point) -> None:
@@ -952,19 +900,11 @@ class _Dispatcher:
     done helps the longest run left from its far end, walking back (its points stay contiguous),
     but only when that run is long enough to repay the first, distant point: more points left
     than a cold solve takes re-solves (`help_after`).
-
-    `seed_at`: where in `todo` the seed point (solved first, the start of every slot's first
-    point) sits; each run then starts at its end nearest the seed.
     """
 
-    def __init__(self, todo: list[dict], slots: list, seed_at: int | None = None):
+    def __init__(self, todo: list[dict], slots: list):
         per = math.ceil(len(todo) / max(1, len(slots)))
-        self.runs = {}
-        for i, slot in enumerate(slots):
-            run_ = todo[i * per:(i + 1) * per]
-            if seed_at is not None and (i + 1) * per <= seed_at:
-                run_ = run_[::-1]  # below the seed: walk down from it
-            self.runs[slot] = deque(run_)
+        self.runs = {slot: deque(todo[i * per:(i + 1) * per]) for i, slot in enumerate(slots)}
         self.helping: dict = {}
 
     def next(self, slot, help_after: float = math.inf) -> dict | None:
@@ -991,51 +931,10 @@ def _help_after(results: list[PointResult]) -> float:
     return float(np.median(cold) / max(np.median(reused), 1e-3))
 
 
-def _start_cluster_while(n_workers: int, work: Callable[[], Seed | None]):
-    """Start a LocalCluster in a background thread while `work` runs here; (cluster, work's result).
-    The cluster is closed if `work` raises (Ctrl-C included)."""
-    box: dict = {}
-
-    def start() -> None:
-        try:
-            box["cluster"] = local_cluster(n_workers)
-        except BaseException as exc:  # re-raised in the caller's thread
-            box["error"] = exc
-
-    thread = threading.Thread(target=start, name="sweep-cluster-start", daemon=True)
-    thread.start()
-    try:
-        result = work()
-    except BaseException:
-        thread.join()
-        if "cluster" in box:
-            box["cluster"].close()
-        raise
-    thread.join()
-    if "error" in box:
-        raise box["error"]
-    return box["cluster"], result
-
-
-def _solve_seed(data, spec, values, grid, skipped, handle, report, n_slots, n_todo, progress_stream, on_point) -> Seed | None:
-    """Solve the seed point in this process, cold and like a single run (dominated options dropped:
-    no model is kept here), and record it like any point."""
-    prog = Progress(len(grid), len(skipped), n_slots, progress_stream)
-    prog.show()
-    forget_live_model()
-    res = solve_point(data, replace(spec, reuse=False), values)
-    _point_done(res, handle, prog, report, n_todo, on_point)
-    if res.plan is None or res.status not in FEASIBLE:
-        return None
-    return Seed(replace(res.plan, constraints=None), float(res.times.get("solve", 1.0)))
-
-
 def _run_dask(data, spec, todo, grid, skipped, handle, report, client, scheduler, workers, progress_stream, on_point):
     from distributed import Client, as_completed
 
     own_cluster = own_client = None
-    seed = seed_at = None
-    n_todo = len(todo)  # the seed included
     if client is None:
         if scheduler:
             try:
@@ -1043,17 +942,7 @@ def _run_dask(data, spec, todo, grid, skipped, handle, report, client, scheduler
             except (OSError, TimeoutError) as exc:
                 raise InputError([Problem("--scheduler", None, None, f"cannot connect to {scheduler}: {exc}")]) from None
         else:
-            n = workers and min(workers, len(todo)) or min(len(todo), os.cpu_count() or 1)
-            if spec.reuse and len(todo) > n:
-                # while our cluster starts (about 1.5 s), this process solves the middle point; its
-                # plan then starts every worker's first point, which costs a re-solve, not a cold solve
-                todo = list(todo)
-                seed_at = len(todo) // 2
-                n = workers and min(workers, len(todo) - 1) or min(len(todo) - 1, os.cpu_count() or 1)
-                own_cluster, seed = _start_cluster_while(n, lambda: _solve_seed(
-                    data, spec, todo.pop(seed_at), grid, skipped, handle, report, n, n_todo, progress_stream, on_point))
-            else:
-                own_cluster = local_cluster(n)
+            own_cluster = local_cluster(workers and min(workers, len(todo)) or min(len(todo), os.cpu_count() or 1))
             client = own_client = Client(own_cluster)
     running: dict = {}  # future -> (slot, values)
     try:
@@ -1062,18 +951,15 @@ def _run_dask(data, spec, todo, grid, skipped, handle, report, client, scheduler
         info = client.scheduler_info()["workers"]
         slots = [(addr, i) for addr in sorted(info) for i in range(max(1, int(info[addr].get("nthreads", 1))))]
         data_f = client.scatter(data, broadcast=True)
-        dispatch = _Dispatcher(todo, slots, seed_at if seed is not None else None)
+        dispatch = _Dispatcher(todo, slots)
         finished = as_completed()
-        first = set(slots)  # slots that have not had a point yet: theirs starts from the seed
 
         def submit(slot) -> None:
             values = dispatch.next(slot, _help_after(report.results))
             if values is None:
                 return
-            start = seed if slot in first else None
-            first.discard(slot)
             # allow_other_workers: a point whose worker died runs elsewhere
-            fut = client.submit(solve_point, data_f, spec, values, start, pure=False, workers=[slot[0]],
+            fut = client.submit(solve_point, data_f, spec, values, pure=False, workers=[slot[0]],
                                 allow_other_workers=True, key=f"sweep-{report.name}-{point_stem(values)}-{time.time_ns()}")
             running[fut] = (slot, values)
             finished.add(fut)
@@ -1089,7 +975,7 @@ def _run_dask(data, spec, todo, grid, skipped, handle, report, client, scheduler
             except Exception as exc:  # a worker died too often (KilledWorker) or the task failed
                 res = PointResult(dict(values), "error", "cold", None, f"{type(exc).__name__}: {exc}")
             submit(slot)  # before the bookkeeping: the worker is not kept waiting for our write
-            _point_done(res, handle, prog, report, n_todo, on_point)
+            _point_done(res, handle, prog, report, len(todo), on_point)
     finally:
         pending = [f for f in running if not f.done()]
         if pending:

@@ -245,10 +245,10 @@ def test_failed_point_is_missing_and_retried(tmp_path, monkeypatch):
     g = grid(gas_price=[2.0, 3.0, 4.0])
     real = sw._solve_point
 
-    def crash_at_3(data, spec, values, seed=None):
+    def crash_at_3(data, spec, values):
         if values["gas_price"] == 3.0:
             raise RuntimeError("solver crashed")
-        return real(data, spec, values, seed)
+        return real(data, spec, values)
 
     monkeypatch.setattr(sw, "_solve_point", crash_at_3)
     first = sweep(data, g, tmp_path / "res")
@@ -539,67 +539,6 @@ def test_dispatcher_keeps_runs_contiguous_and_helps_only_long_runs():
     assert _help_after([res("cold", 3.0), res("reused", 0.5), res("reused", 0.7), res("reused", 0.4)]) == 6.0
 
 
-def test_dispatcher_runs_start_next_to_the_seed():
-    """With a seed point (solved first, between todo[4] and todo[5]), the runs below it walk down
-    from it, so every slot's first point is a neighbour of the seed."""
-    from model.sweep import _Dispatcher
-
-    todo = [{"p": float(i)} for i in range(10)]
-    d = _Dispatcher(todo, ["a", "b"], seed_at=5)
-    assert [d.next("a")["p"] for _ in range(5)] == [4.0, 3.0, 2.0, 1.0, 0.0]
-    assert [d.next("b")["p"] for _ in range(2)] == [5.0, 6.0]
-    assert d.next("a", help_after=0)["p"] == 9.0  # helping still starts at the donor's far end
-    three = _Dispatcher(todo, ["a", "b", "c"], seed_at=5)  # runs of 4: only the first lies below the seed
-    assert [three.next(s)["p"] for s in "abc"] == [3.0, 4.0, 8.0]
-
-
-def test_seeded_point_equals_a_cold_solve(tmp_path):
-    """A worker's first point started from another point's plan (`Seed`) is re-solved from it and
-    reaches the cold optimum; a plan that does not fit the inputs falls back to a cold solve."""
-    from model.sweep import Seed, solve_point
-
-    data = load_region(random_region(np.random.default_rng(11), tmp_path / "inp", n=16), 2022)
-    other = load_region(six_zones(tmp_path / "six"), 2022)
-    s = spec()
-    forget_live_model()
-    seed_res = solve_point(data, s, {"gas_price": 2.0})
-    forget_live_model()
-    cold = solve_point(data, s, {"gas_price": 3.5})
-    forget_live_model()
-    seeded = solve_point(data, s, {"gas_price": 3.5}, Seed(seed_res.plan, 1.0))
-    assert (seed_res.mode, cold.mode, seeded.mode) == ("cold", "cold", "seeded")
-    assert seeded.plan.objective == pytest.approx(cold.plan.objective, rel=1e-9)
-    nxt = solve_point(data, s, {"gas_price": 4.0})
-    assert nxt.mode == "reused"  # the seeded model stays live for the next point
-    forget_live_model()
-    six_plan = solve_point(other, s, {"gas_price": 2.0}).plan
-    forget_live_model()
-    misfit = solve_point(data, s, {"gas_price": 3.5}, Seed(six_plan, 1.0))
-    assert misfit.mode == "cold" and misfit.plan.objective == pytest.approx(cold.plan.objective, rel=1e-9)
-    forget_live_model()
-
-
-def test_cluster_start_is_closed_when_the_seed_is_interrupted(monkeypatch):
-    import model.sweep as sw
-
-    closed = []
-
-    class FakeCluster:
-        def close(self):
-            closed.append(True)
-
-    monkeypatch.setattr(sw, "local_cluster", lambda n: FakeCluster())
-
-    def interrupted():
-        raise KeyboardInterrupt
-
-    with pytest.raises(KeyboardInterrupt):
-        sw._start_cluster_while(2, interrupted)
-    assert closed == [True]
-    cluster, result = sw._start_cluster_while(2, lambda: "seed")
-    assert isinstance(cluster, FakeCluster) and result == "seed" and closed == [True]
-
-
 # ---------------------------------------------------------------------------------------------
 # Dask: one LocalCluster of 2 single-threaded worker processes for the module
 
@@ -631,25 +570,6 @@ def test_local_cluster_equals_serial(tmp_path, client):
     ser = sweep(data, g, tmp_path / "serial")
     assert_same_plans(par.dataset, ser.dataset, rel=1e-9)
     assert "reused" in {r.mode for r in par.results}  # contiguous points per worker share a model
-
-
-def test_own_local_cluster_seeds_the_workers(tmp_path):
-    """Without a client, the sweep starts its own LocalCluster and meanwhile solves the middle
-    point in this process; each worker's first point starts from that plan. Same plans as serial."""
-    import os
-
-    pytest.importorskip("distributed")
-    data = load_region(random_region(np.random.default_rng(5), tmp_path / "inp", n=20), 2022)
-    g = grid(gas_price=parse_values("1.5:4.5:0.5", "x"))  # 7 points: the seed is 3.0
-    forget_live_model()
-    par = sweep(data, g, tmp_path / "dask", serial=False, workers=2)
-    ser = sweep(data, g, tmp_path / "serial")
-    assert_same_plans(par.dataset, ser.dataset, rel=1e-9)
-    by_price = {r.values["gas_price"]: r for r in par.results}
-    assert by_price[3.0].mode == "cold" and by_price[3.0].worker.endswith(f":{os.getpid()}")
-    assert sorted(r.values["gas_price"] for r in par.results if r.mode == "seeded") == [2.5, 3.5]
-    assert {r.mode for r in par.results} == {"cold", "seeded", "reused"}
-    assert (par.dataset.point_mode.values != "").all()
 
 
 def test_local_cluster_stop_and_resume(tmp_path, client):
