@@ -17,11 +17,15 @@ import gc
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import pyomo.environ as pyo
-from pyomo.core.expr.numeric_expr import LinearExpression
 
 from model.prepare import Instance, storage_module_cost
+
+if TYPE_CHECKING:  # Pyomo is imported where a Pyomo model is built: the direct path does not need it
+    import pyomo.environ as pyo
+    from pyomo.core.expr.numeric_expr import LinearExpression
 
 INF = float("inf")
 
@@ -393,6 +397,8 @@ def standard_form(inst: Instance, lay: Layout | None = None) -> StandardForm:
 # the Pyomo model
 
 def _lin(coefs: np.ndarray, vars_: list, constant: float = 0.0) -> LinearExpression:
+    from pyomo.core.expr.numeric_expr import LinearExpression
+
     # tolist() gives the same Python floats as float(c), in one C loop
     return LinearExpression(constant=float(constant), linear_coefs=np.asarray(coefs, dtype=float).tolist(),
                             linear_vars=vars_)
@@ -401,6 +407,8 @@ def _lin(coefs: np.ndarray, vars_: list, constant: float = 0.0) -> LinearExpress
 def create_model(inst: Instance) -> pyo.ConcreteModel:
     """Sets, variables, one constraint per family row block, objective (the same model as
     `standard_form`, as Pyomo components: for reading, extending and other solvers)."""
+    import pyomo.environ as pyo
+
     with gc_paused():
         lay = layout(inst)
         m = pyo.ConcreteModel(name=f"clean_heating_{inst.region}_{inst.year}")
@@ -417,6 +425,8 @@ def create_model(inst: Instance) -> pyo.ConcreteModel:
 
 
 def add_sets(m, inst: Instance, lay: Layout) -> None:
+    import pyomo.environ as pyo
+
     m.free_pairs = lay.free  # positions into the pair arrays
     m.P = pyo.RangeSet(0, lay.n_x - 1) if lay.n_x else pyo.Set(initialize=[])
     m.G = pyo.Set(initialize=lay.groups.tolist(), ordered=True)
@@ -424,6 +434,8 @@ def add_sets(m, inst: Instance, lay: Layout) -> None:
 
 
 def add_variables(m, inst: Instance, lay: Layout) -> None:
+    import pyomo.environ as pyo
+
     m.x = pyo.Var(m.P, within=pyo.Binary, doc="1 if the zone takes the option (route, retrofit) [-]")
     m.x_list = [m.x[i] for i in range(lay.n_x)]  # x by position, for fast lookups
     m.upgrade = pyo.Var(m.G, within=pyo.NonNegativeIntegers,
@@ -435,6 +447,8 @@ def add_variables(m, inst: Instance, lay: Layout) -> None:
 
 def add_rows(m, block: RowBlock) -> None:
     """One indexed Constraint per family, row r = the block's r-th row (named by block.keys[r])."""
+    import pyomo.environ as pyo
+
     m.trivially_infeasible.extend(block.broken)
     m.row_keys[block.family] = block.keys
     if not len(block):
@@ -455,6 +469,8 @@ def add_rows(m, block: RowBlock) -> None:
 
 def add_objective(m, inst: Instance, lay: Layout) -> None:
     """min sum of registered cost terms (see objective_coefficients).  [10^4 yuan/a]"""
+    import pyomo.environ as pyo
+
     c = objective_coefficients(inst, lay)
     nz = np.flatnonzero(c)
     m.objective = pyo.Objective(expr=_lin(c[nz], [m.columns[j] for j in nz.tolist()]), sense=pyo.minimize,

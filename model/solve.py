@@ -13,8 +13,6 @@ from dataclasses import dataclass, field
 
 import highspy
 import numpy as np
-import pyomo.environ as pyo
-from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
 from model.build import StandardForm, gc_paused
 from model.errors import EXIT_INFEASIBLE, EXIT_NO_SOLUTION, EXIT_SOLVER, SolveError
@@ -115,6 +113,9 @@ def compile_standard(sf: StandardForm, options: SolveOptions | None = None) -> C
 
 
 def _compile_model(m, options: SolveOptions) -> Compiled:
+    import pyomo.environ as pyo  # only this path needs Pyomo (about 0.2 s to import)
+    from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
+
     std = LinearStandardFormCompiler().write(m, mixed_form=True, set_sense=None)
     col_of = {id(v): j for j, v in enumerate(std.columns)}
     n_cols = len(std.columns)
