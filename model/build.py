@@ -16,7 +16,6 @@ from __future__ import annotations
 import gc
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-
 from typing import TYPE_CHECKING
 
 import numpy as np
