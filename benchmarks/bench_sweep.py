@@ -1,14 +1,16 @@
-"""Gas-price sweep timing: re-use of the live model vs cold solves.
+"""Gas-price sweep timing: re-use of the live model (and points proven from their neighbours) vs cold solves.
 
-    python benchmarks/bench_sweep.py [--points 21] [--no-cold-sweep] [--no-dask] [--no-prune-sweep]
+    python benchmarks/bench_sweep.py [--points 21] [--no-cold-sweep] [--no-dask] [--no-prune-sweep] [--no-solve-all]
 
 Case: Jinan 2022 (inputs/jinan) when present, else a synthetic factory region of a few
 thousand zones. Prints the wall time of
   - one cold solve: the single-run pipeline (`model.pipeline.solve_data`: prepare, drop dominated
     options, build, hand-off, solve, duals, extract) and the write of its NetCDF;
   - N points with re-use, serial (one process, one HiGHS thread), and where the time goes;
+    points between two solved points are proven from their plans when they can be (`certified`);
   - N points with re-use on a LocalCluster of 2 single-threaded workers (including its start),
     right after the serial run, so both see the same machine;
+  - both again with every point solved (`--solve-all`: re-use only);
   - the same serial run without fixing dominated options out of the live model;
   - N cold solves, serial;
 and, for the re-used points, the overhead (update + extract + write; prepare shown apart) as a
@@ -67,10 +69,9 @@ def serial_sweep(data, grid, spec, out, one: float, label: str):
     t = time.perf_counter()
     rep = run_sweep(data, grid, spec, out, serial=True, progress_stream=io.StringIO())
     total = time.perf_counter() - t
-    n = len(grid)
     reused = [r for r in rep.results if r.mode == "reused"]
-    print(f"{n} points {label}, serial: {total:.1f} s = {total / one:.2f} x one cold solve "
-          f"({len(reused)} re-used, {n - len(reused)} cold; {load()})")
+    print(f"{len(grid)} points {label}, serial: {total:.1f} s = {total / one:.2f} x one cold solve "
+          f"({modes(rep)}; {load()})")
     if reused:
         solve = [r.times["solve"] for r in reused]
         over = [r.times.get("update", 0) + r.times.get("extract", 0) + r.times.get("write", 0) for r in reused]
@@ -82,6 +83,10 @@ def serial_sweep(data, grid, spec, out, one: float, label: str):
               f"{statistics.median((o + p) / s for o, p, s in zip(over, prep, solve)):.1%}")
         print("    " + ", ".join(f"{k} {statistics.median(r.times.get(k, 0.0) for r in reused) * 1000:.1f} ms"
                                  for k in ("prepare", "update", "extract", "write")) + " (medians)")
+    cert = [r for r in rep.results if r.mode == "certified"]
+    if cert:
+        t_cert = [r.times.get("certify", 0) + r.times.get("extract", 0) + r.times.get("write", 0) for r in cert]
+        print(f"  per certified point (no solve): certify + extract + write median {statistics.median(t_cert) * 1000:.1f} ms")
     cold = [r for r in rep.results if r.mode == "cold"]
     if cold:
         print("  cold point(s): " + "; ".join(", ".join(f"{k} {v:.2f}" for k, v in r.times.items()) for r in cold))
@@ -90,12 +95,43 @@ def serial_sweep(data, grid, spec, out, one: float, label: str):
     return rep, total
 
 
+def modes(rep) -> str:
+    m = [r.mode for r in rep.results]
+    return ", ".join(f"{m.count(k)} {k}" for k in ("cold", "reused", "certified") if m.count(k))
+
+
+def cluster_sweep(data, grid, spec, out, one: float, label: str):
+    """As the CLI runs it: run_sweep starts its own LocalCluster of 2 workers."""
+    t = time.perf_counter()
+    done_at = []
+    par = run_sweep(data, grid, spec, out, workers=2, progress_stream=io.StringIO(),
+                    on_point=lambda r: done_at.append((time.perf_counter() - t, r.mode, r.worker.split(":")[-1])))
+    t_par = time.perf_counter() - t
+    busy: dict[str, float] = {}
+    for r in par.results:
+        busy[r.worker] = busy.get(r.worker, 0.0) + sum(v for k, v in r.times.items() if k != "write")
+    print(f"{len(grid)} points {label}, LocalCluster 2 workers (its start included): {t_par:.1f} s = "
+          f"{t_par / one:.2f} x one cold solve ({modes(par)}; {load()})")
+    print("  busy per process (prepare..extract, s): " + ", ".join(f"{w.split(':')[-1]} {v:.1f}" for w, v in busy.items()))
+    print("  cold point per worker (its first: first calls included): " + "; ".join(
+        ", ".join(f"{k} {v:.2f}" for k, v in r.times.items()) for r in par.results if r.mode == "cold"))
+    reused_par = [r.times["solve"] for r in par.results if r.mode == "reused"]
+    if reused_par:
+        print(f"  re-solve median {statistics.median(reused_par):.3f} s on each of 2 busy CPUs")
+    print("  timeline (s after the start, mode, process): " + ", ".join(
+        f"{s_:.1f} {m[:2]}{w[-2:]}" for s_, m, w in done_at))
+    print(f"  until the last point was written {par.seconds_points:.1f} s; then combine + tipping points + "
+          f"write {par.seconds - par.seconds_points:.2f} s")
+    return par, t_par
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--points", type=int, default=21)
     ap.add_argument("--no-cold-sweep", action="store_true", help="skip the N cold solves (the slowest part)")
     ap.add_argument("--no-prune-sweep", action="store_true", help="skip the re-use run without fixing dominated options out")
-    ap.add_argument("--no-dask", action="store_true", help="skip the LocalCluster run")
+    ap.add_argument("--no-dask", action="store_true", help="skip the LocalCluster runs")
+    ap.add_argument("--no-solve-all", action="store_true", help="skip the runs that solve every point")
     args = ap.parse_args()
 
     from model.pipeline import solve_data
@@ -130,31 +166,14 @@ def main() -> int:
 
     warm, t_warm = serial_sweep(data, grid, RunSpec(2022, (), opts, reuse=True), tmp / "warm", one, "with re-use")
     if not args.no_dask:
-        # as the CLI runs it: run_sweep starts its own LocalCluster of 2 workers
-        t = time.perf_counter()
-        done_at = []
-        par = run_sweep(data, grid, RunSpec(2022, (), opts, reuse=True), tmp / "dask", workers=2,
-                        progress_stream=io.StringIO(),
-                        on_point=lambda r: done_at.append((time.perf_counter() - t, r.mode, r.worker.split(":")[-1])))
-        t_par = time.perf_counter() - t
-        modes = [r.mode for r in par.results]
-        busy: dict[str, float] = {}
-        for r in par.results:
-            busy[r.worker] = busy.get(r.worker, 0.0) + sum(v for k, v in r.times.items() if k != "write")
-        print(f"{args.points} points with re-use, LocalCluster 2 workers (its start included): {t_par:.1f} s = "
-              f"{t_par / one:.2f} x one cold solve ({modes.count('cold')} cold, {modes.count('reused')} re-used; {load()})")
-        print("  busy per process (prepare..extract, s): " + ", ".join(f"{w.split(':')[-1]} {v:.1f}" for w, v in busy.items()))
-        print("  cold point per worker (its first: first calls included): " + "; ".join(
-            ", ".join(f"{k} {v:.2f}" for k, v in r.times.items()) for r in par.results if r.mode == "cold"))
-        reused_par = [r.times["solve"] for r in par.results if r.mode == "reused"]
-        if reused_par:
-            print(f"  re-solve median {statistics.median(reused_par):.3f} s on each of 2 busy CPUs")
-        print("  timeline (s after the start, mode, process): " + ", ".join(
-            f"{s_:.1f} {m[0]}{w[-2:]}" for s_, m, w in done_at))
-        print(f"  until the last point was written {par.seconds_points:.1f} s; then combine + tipping points + "
-              f"write {par.seconds - par.seconds_points:.2f} s")
+        par, _ = cluster_sweep(data, grid, RunSpec(2022, (), opts, reuse=True), tmp / "dask", one, "with re-use")
         d = abs(warm.dataset.objective - par.dataset.objective) / warm.dataset.objective
         print(f"  objective difference LocalCluster vs serial: max {float(d.max()):.1e} (relative)")
+    if not args.no_solve_all:
+        every = RunSpec(2022, (), opts, reuse=True, certify=False)
+        serial_sweep(data, grid, every, tmp / "every", one, "with re-use, every point solved (--solve-all)")
+        if not args.no_dask:
+            cluster_sweep(data, grid, every, tmp / "every_dask", one, "with re-use, every point solved (--solve-all)")
     if not args.no_prune_sweep:
         serial_sweep(data, grid, RunSpec(2022, (), opts, reuse=True, prune=False), tmp / "noprune", one,
                      "with re-use, dominated options not fixed out")
@@ -173,7 +192,7 @@ def main() -> int:
         print("  gas price | cold: total s (solve s) | re-use: total s (solve s), mode")
         for p in prices:
             print(f"  {p:9.2f} | {sum(c[p].times.values()):6.2f} ({c[p].times['solve']:5.2f}) | "
-                  f"{sum(w[p].times.values()):6.2f} ({w[p].times['solve']:5.2f}), {w[p].mode}")
+                  f"{sum(w[p].times.values()):6.2f} ({w[p].times.get('solve', 0.0):5.2f}), {w[p].mode}")
 
     print(f"target: {args.points} points < 4 x one cold solve = {4 * one:.1f} s")
     return 0

@@ -404,7 +404,7 @@ PATHWAY_OUTPUTS: dict[str, Var] = {
 # and per tipping point (a table on the "tipping" dim), beside every per-run variable of OUTPUTS.
 SWEEP_OUTPUTS: dict[str, Var] = {
     "point_status": Var(("point",), "-", "Solver status of the point (optimal, time_limit, infeasible, missing)"),
-    "point_mode": Var(("point",), "-", "How the point was solved: cold (built from the tables) or reused (live model updated)"),
+    "point_mode": Var(("point",), "-", "How the point was solved: cold (built from the tables), reused (live model updated) or certified (a neighbour's plan proven within the gap from the bounds of the two solved points around it, no solve)"),
     "point_mip_gap": Var(("point",), "1", "Relative MIP gap of the point's plan"),
     "point_solve_time": Var(("point",), "s", "HiGHS time of the point"),
 }

@@ -22,6 +22,14 @@ rate or a cap re-uses it: new objective coefficients (`changeColsCost`), new row
 the same optimum as dropping them, the columns stay for later points), and the previous plan as
 a MIP start (`setSolution`). The shadow-price LP is kept alive beside it and re-solved from its
 last basis. Any other change (eligibility, loads, coefficients) rebuilds the model.
+
+Along a line of the grid (the last parameter varies) the points are not all solved: a slot
+strides ahead while the plan stays the same, and a point left between two solved points is
+first offered their plans. When the costs are affine in the swept value and the caps are the
+same, the optimum is concave along the line, so the two bounds interpolate to a bound at the
+point; a plan within the gap of it is the point's plan without a solve (`model.certify`,
+point_mode "certified"). Otherwise the point is re-solved from the cheaper of the two plans.
+`--solve-all` solves every point.
 """
 from __future__ import annotations
 
@@ -32,7 +40,6 @@ import socket
 import sys
 import threading
 import time
-from collections import deque
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
@@ -41,6 +48,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from model.certify import Bracket, certify, column_values
 from model.diagnose import ShadowPriceLP
 from model.errors import EXIT_INFEASIBLE, InputError, Problem, SolveError
 from model.prepare import CostDominance, Instance, prepare, reprice, resolve_overrides, storage_module_cost
@@ -135,13 +143,16 @@ class RunSpec:
     resolve_presolve: str = "auto"
     # re-solves fix the options dominated at the point's costs out of the live model
     prune: bool = True
+    # a point between two solved points of its line is proven from their plans when it can be
+    # (model.certify); False solves every point
+    certify: bool = True
 
 
 @dataclass
 class PointResult:
     values: dict[str, float]
     status: str  # optimal | time_limit | infeasible | error ...
-    mode: str  # cold | reused
+    mode: str  # cold | reused | certified
     plan: PointPlan | None
     message: str = ""
     times: dict[str, float] = field(default_factory=dict)
@@ -305,8 +316,9 @@ def _fix_dominated_out(st: _State, inst: Instance, start: np.ndarray) -> np.ndar
 
 
 def _resolve_live(st: _State, upd: Update, inst: Instance, options: SolveOptions, presolve: str = "auto",
-                  prune: bool = True) -> Solution:
-    """Apply the update to the live HiGHS, start from the previous plan, re-solve.
+                  prune: bool = True, start: np.ndarray | None = None) -> Solution:
+    """Apply the update to the live HiGHS, start from the previous plan (or `start`: column
+    values), re-solve.
 
     `prune`: fix the options dominated at these costs out first (`_fix_dominated_out`); it about
     halves the binaries HiGHS works on without presolve. presolve "auto": first without HiGHS
@@ -324,7 +336,8 @@ def _resolve_live(st: _State, upd: Update, inst: Instance, options: SolveOptions
         st.duals.apply(upd.cols, upd.costs, upd.rows, upd.upper)
     # HiGHS drops its incumbent when the model changes; hand the last plan back as a start
     # (it checks feasibility itself and ignores a start a tighter cap made infeasible)
-    start = _fix_dominated_out(st, inst, st.col_value) if prune else st.col_value
+    start = st.col_value if start is None else start
+    start = _fix_dominated_out(st, inst, start) if prune else start
     n = len(start)
     for name, value in RESOLVE_OPTIONS.items():
         h.setOptionValue(name, value)
@@ -370,18 +383,72 @@ def _plan_attrs(values: dict[str, float], data: RegionData, spec: RunSpec, plan:
             **{f"time_{k}_s": round(v, 4) for k, v in times.items()}}
 
 
-def solve_point(data: RegionData, spec: RunSpec, values: dict[str, float]) -> PointResult:
+def solve_point(data: RegionData, spec: RunSpec, values: dict[str, float], bracket: Bracket | None = None) -> PointResult:
     """Solve one grid point (runs on a Dask worker or in-process); never raises for a point
-    that has no plan or fails: the result's status and message say why."""
+    that has no plan or fails: the result's status and message say why.
+
+    `bracket`: two solved points around this one on its sweep line; with a live model, one of
+    their plans is proven within the gap here without a solve when it can be (`model.certify`).
+    """
     try:
-        return _solve_point(data, spec, values)
+        start = None
+        if bracket is not None and spec.reuse and spec.certify:
+            res, start = _certified_point(data, spec, values, bracket)
+            if res is not None:
+                return res
+        return _solve_point(data, spec, values, start)
     except Exception as exc:  # a bug or a solver crash must not stop the other points
         _local.state = None
         return PointResult(dict(values), "error", "cold", None, f"{type(exc).__name__}: {exc}", {},
                            f"{socket.gethostname()}:{os.getpid()}")
 
 
-def _solve_point(data: RegionData, spec: RunSpec, values: dict[str, float]) -> PointResult:
+def _certified_point(data: RegionData, spec: RunSpec, values: dict[str, float],
+                     bracket: Bracket) -> tuple[PointResult | None, np.ndarray | None]:
+    """The point from a neighbour's plan and the bracket's bounds (`model.certify`); else no
+    result and, when the neighbours' plans are plans of the live model here, the cheaper one as
+    the re-solve's start (None: the live model's last plan). The live model is not touched."""
+    st: _State | None = getattr(_local, "state", None)
+    if st is None or st.key != _state_key(data, spec) or st.comp.objective_offset:
+        return None, None  # (an offset would be in HiGHS's bounds and not in the costs)
+    t = time.perf_counter()
+    insts, costs, cols = {}, {}, None
+    for side, vals in (("m", values), ("lower", bracket.lower), ("upper", bracket.upper)):
+        try:
+            inst = reprice(st.inst, data, spec.year, resolve_overrides(data, list(spec.scenarios), dict(vals)))
+        except InputError:
+            return None, None
+        upd = None if inst is None else plan_update(st.inst, inst, st.comp)
+        if upd is None or len(upd.rows):
+            return None, None  # not the live model's feasible set (or not cheaply known to be)
+        if cols is not None and not np.array_equal(cols, upd.cols):
+            return None, None
+        insts[side], costs[side], cols = inst, upd.costs, upd.cols
+    plan_cols = {side: column_values(plan, insts[side], st.comp)
+                 for side, plan in (("lower", bracket.lower_plan), ("upper", bracket.upper_plan))}
+    cert = certify(bracket, values, costs, cols, plan_cols, spec.options.mip_gap)
+    times = {"certify": time.perf_counter() - t}
+    if cert is None:
+        starts = [x for x in plan_cols.values() if x is not None]
+        return None, min(starts, key=lambda x: float(costs["m"] @ x[cols])) if starts else None
+    t = time.perf_counter()
+    inst = insts["m"]
+    sol = cert.solution(inst)
+    constraints = None
+    if spec.duals:
+        if st.duals is None:
+            st.duals = ShadowPriceLP(st.comp)
+        st.duals.apply(cols, costs["m"], np.zeros(0, dtype=np.int32), np.zeros(0))
+        constraints = st.duals.prices(sol)
+    plan = PointPlan.of(inst, sol, constraints)
+    times["extract"] = time.perf_counter() - t
+    attrs = _plan_attrs(values, data, spec, plan, "certified", times)
+    attrs["certified_between"] = f"{point_stem(bracket.lower)} {point_stem(bracket.upper)}"
+    return PointResult(dict(values), plan.status, "certified", plan, "", times,
+                       f"{socket.gethostname()}:{os.getpid()}", attrs), None
+
+
+def _solve_point(data: RegionData, spec: RunSpec, values: dict[str, float], start: np.ndarray | None = None) -> PointResult:
     from model.pipeline import Infeasible, solve_data
 
     worker = f"{socket.gethostname()}:{os.getpid()}"
@@ -402,7 +469,7 @@ def _solve_point(data: RegionData, spec: RunSpec, values: dict[str, float]) -> P
         if upd is not None:
             t = time.perf_counter()
             try:
-                sol = _resolve_live(st, upd, inst, spec.options, spec.resolve_presolve, spec.prune)
+                sol = _resolve_live(st, upd, inst, spec.options, spec.resolve_presolve, spec.prune, start)
             except SolveError as exc:
                 _local.state = None
                 if exc.exit_code != EXIT_INFEASIBLE:
@@ -808,8 +875,12 @@ def run_sweep(data: RegionData, grid: Grid, spec: RunSpec, out: Path, name: str 
             if serial:
                 prog = Progress(len(grid), len(skipped), 1, progress_stream)
                 prog.show()
-                for values in todo:
-                    _point_done(solve_point(data, spec, values), handle, prog, report, len(todo), on_point)
+                dispatch = _Dispatcher(todo, ["serial"], gallop=spec.reuse and spec.certify)
+                while (item := dispatch.next("serial")) is not None:
+                    i, values, bracket = item
+                    res = solve_point(data, spec, values, bracket)
+                    dispatch.done(i, res.plan)
+                    _point_done(res, handle, prog, report, len(todo), on_point)
             else:
                 _run_dask(data, spec, todo, grid, skipped, handle, report, client, scheduler, workers,
                           progress_stream, on_point)
@@ -890,35 +961,163 @@ def _point_done(res, handle, prog, report, n_todo: int, on_point) -> None:
         on_point(res)
 
 
-class _Dispatcher:
-    """Which point each worker slot (one per worker thread) solves next.
+_TODO, _RUNNING, _DONE, _FAILED = range(4)
 
-    Each slot owns a contiguous run of the grid, so consecutive points re-use its live model.
+
+def _same_plan(a: PointPlan, b: PointPlan) -> bool:
+    return (a.modules == b.modules and np.array_equal(a.route, b.route) and np.array_equal(a.retrofit, b.retrofit)
+            and np.array_equal(a.upgrade, b.upgrade))
+
+
+class _Dispatcher:
+    """Which point each worker slot (one per worker thread) solves next, and with which bracket.
+
+    The points lie on lines: the grid's last parameter varies, the others are fixed. Each slot
+    starts at the beginning of its share of the points and walks up its line, so consecutive
+    points re-use its live model. With `gallop` it strides: after a point whose plan is the plan
+    it came from, it skips twice as many points as last time (1, 2, 4, ...); a changed plan
+    resets the stride to 1. A point left between two solved points of its line goes out with them
+    as its bracket (first, to the slot nearest to it): the worker proves one of their plans
+    within the gap there without a solve when it can (`model.certify`), else re-solves it.
+
     The client hands a slot its next point only when the last one is back, so Dask never has
     queued points to steal: a stolen point lands on a model built for a distant price, and that
-    re-solve can cost more than a cold solve (5.7 s against 0.5 s on Jinan). A slot whose run is
-    done helps the longest run left from its far end, walking back (its points stay contiguous),
-    but only when that run is long enough to repay the first, distant point: more points left
-    than a cold solve takes re-solves (`help_after`).
+    re-solve can cost more than a cold solve (5.7 s against 0.5 s on Jinan). A slot with no point
+    left ahead of it helps the longest stretch of points left from its far end, walking back, but
+    only when that stretch is long enough to repay the first, distant point: more points than a
+    cold solve takes re-solves (`help_after`); when nothing else is running it always helps.
     """
 
-    def __init__(self, todo: list[dict], slots: list):
-        per = math.ceil(len(todo) / max(1, len(slots)))
-        self.runs = {slot: deque(todo[i * per:(i + 1) * per]) for i, slot in enumerate(slots)}
-        self.helping: dict = {}
+    def __init__(self, todo: list[dict], slots: list, gallop: bool = True):
+        self.todo = todo
+        self.gallop = gallop
+        self.state = [_TODO] * len(todo)
+        self.plan: list[PointPlan | None] = [None] * len(todo)
+        self.name = list(todo[0])[-1] if todo else ""
+        lines: dict[tuple, list[int]] = {}
+        for i, v in enumerate(todo):
+            lines.setdefault(tuple((k, x) for k, x in v.items() if k != self.name), []).append(i)
+        self.lines = [sorted(ix, key=lambda i: todo[i][self.name]) for ix in lines.values()]
+        self.line_of, self.pos_of = {}, {}
+        for n, line in enumerate(self.lines):
+            for p, i in enumerate(line):
+                self.line_of[i], self.pos_of[i] = n, p
+        order = [i for line in self.lines for i in line]
+        per = math.ceil(len(order) / max(1, len(slots)))
+        self.start = {slot: order[k * per] if k * per < len(order) else None for k, slot in enumerate(slots)}
+        self.at: dict = {slot: None for slot in slots}  # the point the slot's live model was last moved to
+        self.dir = {slot: 1 for slot in slots}
+        self.stride = {slot: 1 for slot in slots}
+        self.came_from: dict = {}  # point -> (slot, the point it strode from)
 
-    def next(self, slot, help_after: float = math.inf) -> dict | None:
-        own = self.runs[slot]
-        if own:
-            return own.popleft()
-        donor = self.helping.get(slot)
-        if donor is not None and self.runs[donor]:  # already helping: the next point down that run
-            return self.runs[donor].pop()
-        donor = max(self.runs, key=lambda s: len(self.runs[s]))
-        if len(self.runs[donor]) <= help_after:
+    # -- what to hand out ----------------------------------------------------------------------
+    def next(self, slot, help_after: float = math.inf) -> tuple[int, dict, Bracket | None] | None:
+        if self.gallop:
+            i = self._nearest_bracketed(slot)
+            if i is not None:
+                return self._hand(i, self._bracket(i))
+        if self.at[slot] is None:
+            i = self.start[slot]
+            if i is not None and self.state[i] == _TODO:
+                return self._move(slot, i, 1)
+        else:
+            i = self._ahead(slot)
+            if i is not None:
+                return self._move(slot, i, self.dir[slot])
+        block = self._longest_open_block()
+        running = _RUNNING in self.state
+        if block is None or (len(block) <= help_after and running):
+            if running or _TODO not in self.state:
+                return None
+            block = [self.state.index(_TODO)]
+        first, last = block[0], block[-1]
+        line = self.lines[self.line_of[first]]
+        untouched = self.pos_of[first] == 0 and self.pos_of[last] == len(line) - 1
+        self.stride[slot] = 1
+        return self._move(slot, first, 1) if untouched else self._move(slot, last, -1)
+
+    def _move(self, slot, i: int, direction: int) -> tuple[int, dict, None]:
+        self.came_from[i] = (slot, self.at[slot])
+        self.at[slot], self.dir[slot] = i, direction
+        return self._hand(i, None)
+
+    def _hand(self, i: int, bracket: Bracket | None) -> tuple[int, dict, Bracket | None]:
+        self.state[i] = _RUNNING
+        return i, self.todo[i], bracket
+
+    def _ahead(self, slot) -> int | None:
+        """The point `stride` steps ahead of the slot on its line, within the points left there."""
+        i = self.at[slot]
+        line, pos, d = self.lines[self.line_of[i]], self.pos_of[i], self.dir[slot]
+        k = 0
+        while 0 <= pos + d * (k + 1) < len(line) and self.state[line[pos + d * (k + 1)]] == _TODO:
+            k += 1
+        if k == 0:
             return None
-        self.helping[slot] = donor
-        return self.runs[donor].pop()
+        step = min(self.stride[slot], k) if self.gallop else 1
+        return line[pos + d * step]
+
+    def _blocks(self):
+        """Stretches of points left on each line: (points, state before, state after; None at a line end)."""
+        for line in self.lines:
+            p = 0
+            while p < len(line):
+                if self.state[line[p]] != _TODO:
+                    p += 1
+                    continue
+                q = p
+                while q + 1 < len(line) and self.state[line[q + 1]] == _TODO:
+                    q += 1
+                yield (line[p:q + 1], self.state[line[p - 1]] if p else None,
+                       self.state[line[q + 1]] if q + 1 < len(line) else None)
+                p = q + 1
+
+    def _nearest_bracketed(self, slot) -> int | None:
+        """The middle point of the stretch left between two solved points with plans nearest to
+        the slot's model (bisection: when the two plans cannot prove it, its own plan splits the
+        stretch in two)."""
+        at = self.at[slot]
+        best, key = None, None
+        for block, before, after in self._blocks():
+            if before != _DONE or after != _DONE:
+                continue
+            line = self.lines[self.line_of[block[0]]]
+            if self.plan[line[self.pos_of[block[0]] - 1]] is None or self.plan[line[self.pos_of[block[-1]] + 1]] is None:
+                continue
+            i = block[(len(block) - 1) // 2]
+            k = (0, abs(self.pos_of[i] - self.pos_of[at])) if at is not None and self.line_of[at] == self.line_of[i] \
+                else (1, self.line_of[i], self.pos_of[i])
+            if key is None or k < key:
+                best, key = i, k
+        return best
+
+    def _bracket(self, i: int) -> Bracket:
+        line, p = self.lines[self.line_of[i]], self.pos_of[i]
+        lo = next(line[q] for q in range(p - 1, -1, -1) if self.state[line[q]] != _TODO)
+        hi = next(line[q] for q in range(p + 1, len(line)) if self.state[line[q]] != _TODO)
+        return Bracket(self.name, self.todo[lo], self.todo[hi], self.plan[lo], self.plan[hi])
+
+    def _longest_open_block(self) -> list[int] | None:
+        """The longest stretch of points left that is not waiting to be bracketed (solved or
+        running points on both sides)."""
+        waiting = {_DONE, _RUNNING} if self.gallop else set()
+        best = None
+        for block, before, after in self._blocks():
+            if before in waiting and after in waiting:
+                continue
+            if best is None or len(block) > len(best):
+                best = block
+        return best
+
+    # -- what came back ----------------------------------------------------------------------
+    def done(self, i: int, plan: PointPlan | None) -> None:
+        self.state[i] = _DONE if plan is not None else _FAILED
+        self.plan[i] = None if plan is None else replace(plan, constraints=None)  # travels in brackets
+        slot, prev = self.came_from.pop(i, (None, None))
+        if slot is None:
+            return
+        same = plan is not None and prev is not None and self.plan[prev] is not None and _same_plan(self.plan[prev], plan)
+        self.stride[slot] = self.stride[slot] * 2 if same else 1
 
 
 def _help_after(results: list[PointResult]) -> float:
@@ -951,17 +1150,20 @@ def _run_dask(data, spec, todo, grid, skipped, handle, report, client, scheduler
         info = client.scheduler_info()["workers"]
         slots = [(addr, i) for addr in sorted(info) for i in range(max(1, int(info[addr].get("nthreads", 1))))]
         data_f = client.scatter(data, broadcast=True)
-        dispatch = _Dispatcher(todo, slots)
+        dispatch = _Dispatcher(todo, slots, gallop=spec.reuse and spec.certify)
         finished = as_completed()
+        idle: list = []
 
         def submit(slot) -> None:
-            values = dispatch.next(slot, _help_after(report.results))
-            if values is None:
+            item = dispatch.next(slot, _help_after(report.results))
+            if item is None:
+                idle.append(slot)
                 return
+            i, values, bracket = item
             # allow_other_workers: a point whose worker died runs elsewhere
-            fut = client.submit(solve_point, data_f, spec, values, pure=False, workers=[slot[0]],
+            fut = client.submit(solve_point, data_f, spec, values, bracket, pure=False, workers=[slot[0]],
                                 allow_other_workers=True, key=f"sweep-{report.name}-{point_stem(values)}-{time.time_ns()}")
-            running[fut] = (slot, values)
+            running[fut] = (slot, i, values)
             finished.add(fut)
 
         prog = Progress(len(grid), len(skipped), len(slots), progress_stream)
@@ -969,12 +1171,16 @@ def _run_dask(data, spec, todo, grid, skipped, handle, report, client, scheduler
         for slot in slots:
             submit(slot)
         for fut in finished:
-            slot, values = running.pop(fut)
+            slot, i, values = running.pop(fut)
             try:
                 res = fut.result()
             except Exception as exc:  # a worker died too often (KilledWorker) or the task failed
                 res = PointResult(dict(values), "error", "cold", None, f"{type(exc).__name__}: {exc}")
-            submit(slot)  # before the bookkeeping: the worker is not kept waiting for our write
+            dispatch.done(i, res.plan)
+            # before the bookkeeping: the workers are not kept waiting for our write
+            waiting, idle[:] = [slot] + idle, []
+            for s in waiting:
+                submit(s)
             _point_done(res, handle, prog, report, len(todo), on_point)
     finally:
         pending = [f for f in running if not f.done()]
@@ -1020,6 +1226,9 @@ def sweep_parser():
     ap.add_argument("--workers", type=int, default=None, help="LocalCluster worker processes (default: CPU count)")
     ap.add_argument("--serial", action="store_true", help="solve in this process, without Dask")
     ap.add_argument("--no-reuse", action="store_true", help="build every point from scratch (for comparison)")
+    ap.add_argument("--solve-all", action="store_true",
+                    help="solve every point with HiGHS; by default a point between two solved points whose plans "
+                         "prove it within the gap (costs affine in the swept value, same caps) is not solved again")
     ap.add_argument("--no-duals", action="store_true", help="skip the shadow prices of the caps at each point")
     ap.add_argument("--resolve-presolve", choices=("auto", "off", "on"), default="auto",
                     help="HiGHS presolve when re-solving a live model (default auto: off first, on when slow)")
@@ -1066,7 +1275,7 @@ def main(argv: list[str] | None = None) -> int:
         data = load_region(folder, year=args.year, region=args.region)
         spec = RunSpec(args.year, scenarios,
                        SolveOptions(mip_gap=args.gap, time_limit=args.time_limit, threads=args.threads),
-                       reuse=not args.no_reuse, duals=not args.no_duals,
+                       reuse=not args.no_reuse, duals=not args.no_duals, certify=not args.solve_all,
                        resolve_presolve=args.resolve_presolve)
         report = run_sweep(data, grid, spec, args.out, args.name, serial=args.serial, scheduler=args.scheduler,
                            workers=args.workers)

@@ -98,7 +98,13 @@ def test_known_tipping_points_and_combined_dataset(tmp_path):
         assert list(disk.tipping_id.values) == ["C1", "C1", "Z1", "Z2"]
         assert (disk.tipping_reverts == 0).all()
     assert len(list(rep.folder.glob("point_*.nc"))) == 9
-    assert {r.mode for r in rep.results} == {"cold", "reused"}
+    # walking up from 1.5 with strides 1, 2, 4: 1.5, 1.75, 2.25, 3.25 solved; 2.0 lies between two
+    # solved points with the same plan and is proven without a solve; 2.75 (the middle of 2.5..3.0)
+    # is not (the chord from 2.25 to 3.25 passes below the optimum there: kinks at 2.917 and 3.125)
+    # and is solved, which proves 2.5; 3.0 lies between two different plans and is solved
+    modes = {r.values["gas_price"]: r.mode for r in rep.results}
+    assert sorted(p for p, m in modes.items() if m == "certified") == [2.0, 2.5], modes
+    assert modes[1.5] == "cold"
 
 
 def random_region(rng, folder, n=12, retrofit=False):
@@ -163,7 +169,7 @@ def _compare_with_cold(data, g, warm, tmp_path, rebuilt=False):
     cold = sweep(data, g, tmp_path / "cold", reuse=False)
     assert_same_plans(warm.dataset, cold.dataset)
     modes = {r.mode for r in warm.results if r.status == "optimal"}
-    assert modes == ({"cold"} if rebuilt else {"cold", "reused"})
+    assert modes == {"cold"} if rebuilt else {"cold", "reused"} <= modes <= {"cold", "reused", "certified"}
     assert {r.mode for r in cold.results} == {"cold"}
 
 
@@ -207,7 +213,8 @@ def test_infeasible_points_are_recorded_and_not_resolved(tmp_path):
 
 def test_interrupted_sweep_resumes_missing_points_only(tmp_path):
     data = load_region(six_zones(tmp_path / "inp"), 2022)
-    g = grid(gas_price=parse_values("2.5:3.5:0.125", "x"))  # 9 points
+    # 9 points, none at a tipping price (Z2 ties at 3.125: either plan is optimal there)
+    g = grid(gas_price=parse_values("2.55:3.55:0.125", "x"))
     out = tmp_path / "res"
 
     def stop_after_3(res, seen=[]):
@@ -222,11 +229,11 @@ def test_interrupted_sweep_resumes_missing_points_only(tmp_path):
     kept = {p.name: p.stat().st_mtime_ns for p in folder.glob("point_*.nc")}
     assert len(kept) == 3
     # a stale file (other inputs) and a torn temp file from a killed writer are not "done"
-    stale = folder / f"{point_stem({'gas_price': 3.5})}.nc"
+    stale = folder / f"{point_stem({'gas_price': 3.55})}.nc"
     ds = xr.open_dataset(folder / next(iter(kept))).load()
     ds.attrs["inputs_hash"] = "0" * 64
     ds.to_netcdf(stale)
-    (folder / f".{point_stem({'gas_price': 3.375})}.nc.abc.tmp").write_bytes(b"torn")
+    (folder / f".{point_stem({'gas_price': 3.425})}.nc.abc.tmp").write_bytes(b"torn")
     second = sweep(data, g, out)
     assert sorted(second.skipped) == sorted(Path(k).stem for k in kept)
     assert len(second.solved) == 6 and set(second.solved).isdisjoint(second.skipped)
@@ -245,10 +252,10 @@ def test_failed_point_is_missing_and_retried(tmp_path, monkeypatch):
     g = grid(gas_price=[2.0, 3.0, 4.0])
     real = sw._solve_point
 
-    def crash_at_3(data, spec, values):
+    def crash_at_3(data, spec, values, *args):
         if values["gas_price"] == 3.0:
             raise RuntimeError("solver crashed")
-        return real(data, spec, values)
+        return real(data, spec, values, *args)
 
     monkeypatch.setattr(sw, "_solve_point", crash_at_3)
     first = sweep(data, g, tmp_path / "res")
@@ -516,21 +523,63 @@ def test_combine_stacks_plans_infeasible_missing_and_full_dataset_points(tmp_pat
     assert (fast.chosen_route.sel(gas_price=3.0, gas_annual_cap_10k_m3=0.36) == "gas_wall_boiler").all()
 
 
-def test_dispatcher_keeps_runs_contiguous_and_helps_only_long_runs():
-    """Slots own contiguous runs; an idle slot helps the longest run from its far end, walking
-    back, and only when more points are left than a cold solve takes re-solves."""
+def _plan(route: int):
+    from model.sweep_points import PointPlan
+
+    return PointPlan(np.array([route], dtype=np.int16), np.zeros(1, dtype=np.int8), np.zeros(0, dtype=np.int32), 0,
+                     "optimal", 0.0, 0.0, 0.0, "test")
+
+
+def test_dispatcher_strides_brackets_and_helps_only_long_runs():
+    """Slots start at their share of the line and walk up it; the stride doubles while the plan
+    stays the same and falls back to 1 when it changes; a point left between two solved points
+    goes out first, with them as its bracket (the middle one of the stretch); an idle slot helps
+    the longest open stretch from its far end, and only when more points are left than a cold
+    solve takes re-solves, or when nothing else is running."""
     from model.sweep import PointResult, _Dispatcher, _help_after
 
-    todo = [{"p": float(i)} for i in range(10)]
+    todo = [{"p": float(i)} for i in range(12)]
     d = _Dispatcher(todo, ["a", "b"])
-    assert [d.next("a")["p"] for _ in range(3)] == [0.0, 1.0, 2.0]
-    assert [d.next("b")["p"] for _ in range(5)] == [5.0, 6.0, 7.0, 8.0, 9.0]
-    assert d.next("b", help_after=2) is None  # a has 3, 4 left: not worth a distant start
-    assert d.next("b", help_after=1)["p"] == 4.0  # from the far end of a's run
-    assert d.next("b", help_after=99)["p"] == 3.0  # and on down, once helping
-    assert d.next("a") is None and d.next("b", help_after=0) is None
+    assert d.next("a")[:2] == (0, {"p": 0.0}) and d.next("b")[0] == 6
+    d.done(0, _plan(1))
+    assert d.next("a")[0] == 1  # stride 1
+    d.done(1, _plan(1))
+    assert d.next("a")[0] == 3  # same plan: stride 2, skipping 2
+    d.done(3, _plan(1))
+    i, values, bracket = d.next("a")  # 2 now lies between two solved points
+    assert i == 2 and bracket.name == "p" and (bracket.lower, bracket.upper) == ({"p": 1.0}, {"p": 3.0})
+    assert bracket.weight(values) == 0.5
+    d.done(2, _plan(1))
+    assert d.next("a")[0] == 5  # stride 4, within the points left before b's start
+    d.done(6, _plan(2))
+    assert d.next("b")[0] == 7
+    d.done(7, _plan(3))  # the plan changed: stride back to 1
+    assert d.next("b")[0] == 8
+    d.done(5, _plan(1))
+    i, _, bracket = d.next("a")
+    assert i == 4 and (bracket.lower, bracket.upper) == ({"p": 3.0}, {"p": 5.0})
+    d.done(4, _plan(1))
+    # a has no point ahead (6 is solved); b's 9..11 are an open stretch (8 running, the line's end)
+    assert d.next("a", help_after=3) is None
+    assert d.next("a", help_after=2)[0] == 11  # from the far end, walking down
+    d.done(11, _plan(3))
+    d.done(8, _plan(3))
+    i, _, bracket = d.next("b")  # 9, 10 between 8 and 11: the middle one (9), nearest to b
+    assert i == 9 and (bracket.lower, bracket.upper) == ({"p": 8.0}, {"p": 11.0})
+    assert d.next("a")[0] == 10  # the last point, as a bracket
+    assert d.next("a") is None and d.next("b") is None
+
+    plain = _Dispatcher(todo[:6], ["a", "b"], gallop=False)  # no strides, no brackets
+    assert [plain.next("a")[:3:2] for _ in range(3)] == [(0, None), (1, None), (2, None)]
+    plain.done(0, _plan(1)), plain.done(1, _plan(1))
+    assert plain.next("b")[0] == 3
+    lone = _Dispatcher(todo[:4], ["a", "b"])
+    lone.next("a"), lone.next("b")
+    lone.done(0, None)  # failed: no bracket through it
+    lone.done(2, _plan(1))
+    assert lone.next("a", help_after=99)[0] == 1  # nothing else running: helps anyway
     more = _Dispatcher([{"p": 0.0}], ["a", "b", "c"])  # more slots than points
-    assert more.next("b") is None and more.next("a") == {"p": 0.0}
+    assert more.next("a")[1] == {"p": 0.0} and more.next("b") is None and more.next("c") is None
 
     def res(mode, solve):
         return PointResult({}, "optimal", mode, None, times={"solve": solve})
