@@ -83,6 +83,9 @@ def serial_sweep(data, grid, spec, out, one: float, label: str):
               f"{statistics.median((o + p) / s for o, p, s in zip(over, prep, solve)):.1%}")
         print("    " + ", ".join(f"{k} {statistics.median(r.times.get(k, 0.0) for r in reused) * 1000:.1f} ms"
                                  for k in ("prepare", "update", "extract", "write")) + " (medians)")
+        rebuild = [r.times.get("rebuild", 0.0) for r in rep.results]
+        print(f"    and, in the client, the rebuild of each point's variables for the combined dataset (combine's "
+              f"work, done as points arrive): median {statistics.median(rebuild) * 1000:.1f} ms")
     cert = [r for r in rep.results if r.mode == "certified"]
     if cert:
         t_cert = [r.times.get("certify", 0) + r.times.get("extract", 0) + r.times.get("write", 0) for r in cert]
@@ -90,7 +93,7 @@ def serial_sweep(data, grid, spec, out, one: float, label: str):
     cold = [r for r in rep.results if r.mode == "cold"]
     if cold:
         print("  cold point(s): " + "; ".join(", ".join(f"{k} {v:.2f}" for k, v in r.times.items()) for r in cold))
-    print(f"  combine (rebuild every point's variables) + tipping points + write of the sweep dataset: "
+    print(f"  combine (stack the points' variables) + tipping points + write of the sweep dataset: "
           f"{total - sum(sum(r.times.values()) for r in rep.results):.2f} s (with the loop's own overhead)")
     return rep, total
 
@@ -109,7 +112,7 @@ def cluster_sweep(data, grid, spec, out, one: float, label: str):
     t_par = time.perf_counter() - t
     busy: dict[str, float] = {}
     for r in par.results:
-        busy[r.worker] = busy.get(r.worker, 0.0) + sum(v for k, v in r.times.items() if k != "write")
+        busy[r.worker] = busy.get(r.worker, 0.0) + sum(v for k, v in r.times.items() if k not in ("write", "rebuild"))
     print(f"{len(grid)} points {label}, LocalCluster 2 workers (its start included): {t_par:.1f} s = "
           f"{t_par / one:.2f} x one cold solve ({modes(par)}; {load()})")
     print("  busy per process (prepare..extract, s): " + ", ".join(f"{w.split(':')[-1]} {v:.1f}" for w, v in busy.items()))

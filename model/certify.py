@@ -35,17 +35,19 @@ AFFINE_RTOL = 1e-9
 
 @dataclass(frozen=True)
 class Bracket:
-    """The two solved points of a sweep line around a point: the swept parameter's values there
-    and their plans (with the bounds HiGHS proved)."""
+    """The nearest solved points of a sweep line on each side of a point (a side may have none):
+    the swept parameter's values there and their plans (with the bounds HiGHS proved)."""
 
     name: str  # the parameter that varies along the line
-    lower: dict[str, float]
-    upper: dict[str, float]
-    lower_plan: PointPlan
-    upper_plan: PointPlan
+    lower: dict[str, float] | None
+    upper: dict[str, float] | None
+    lower_plan: PointPlan | None
+    upper_plan: PointPlan | None
 
     def weight(self, values: dict[str, float]) -> float:
-        """lam of v_m = lam v_lower + (1 - lam) v_upper."""
+        """lam of v_m = lam v_lower + (1 - lam) v_upper (nan without both sides)."""
+        if self.lower is None or self.upper is None:
+            return float("nan")
         a, b, m = self.lower[self.name], self.upper[self.name], values[self.name]
         return (b - m) / (b - a)
 
@@ -110,8 +112,10 @@ def certify(bracket: Bracket, values: dict[str, float], costs: dict[str, np.ndar
     ("lower", "upper"), None where it is not a plan of the model.
     """
     lam = bracket.weight(values)
+    if not (0.0 < lam < 1.0) or bracket.lower_plan is None or bracket.upper_plan is None:
+        return None
     la, lb = bracket.lower_plan.bound, bracket.upper_plan.bound
-    if not (0.0 < lam < 1.0) or not (np.isfinite(la) and np.isfinite(lb)):
+    if not (np.isfinite(la) and np.isfinite(lb)):
         return None
     if not affine(costs["m"], costs["lower"], costs["upper"], lam):
         return None

@@ -392,7 +392,7 @@ def solve_point(data: RegionData, spec: RunSpec, values: dict[str, float], brack
     """
     try:
         start = None
-        if bracket is not None and spec.reuse and spec.certify:
+        if bracket is not None and spec.reuse:
             res, start = _certified_point(data, spec, values, bracket)
             if res is not None:
                 return res
@@ -406,14 +406,15 @@ def solve_point(data: RegionData, spec: RunSpec, values: dict[str, float], brack
 def _certified_point(data: RegionData, spec: RunSpec, values: dict[str, float],
                      bracket: Bracket) -> tuple[PointResult | None, np.ndarray | None]:
     """The point from a neighbour's plan and the bracket's bounds (`model.certify`); else no
-    result and, when the neighbours' plans are plans of the live model here, the cheaper one as
-    the re-solve's start (None: the live model's last plan). The live model is not touched."""
+    result and the re-solve's start: the cheapest at this point's costs of the neighbours' plans
+    and the live model's last plan (None: the last plan). A neighbour's plan counts only where
+    its caps are the live model's. The live model is not touched."""
     st: _State | None = getattr(_local, "state", None)
     if st is None or st.key != _state_key(data, spec) or st.comp.objective_offset:
         return None, None  # (an offset would be in HiGHS's bounds and not in the costs)
     t = time.perf_counter()
-    insts, costs, cols = {}, {}, None
-    for side, vals in (("m", values), ("lower", bracket.lower), ("upper", bracket.upper)):
+
+    def costs_at(vals):
         try:
             inst = reprice(st.inst, data, spec.year, resolve_overrides(data, list(spec.scenarios), dict(vals)))
         except InputError:
@@ -421,18 +422,29 @@ def _certified_point(data: RegionData, spec: RunSpec, values: dict[str, float],
         upd = None if inst is None else plan_update(st.inst, inst, st.comp)
         if upd is None or len(upd.rows):
             return None, None  # not the live model's feasible set (or not cheaply known to be)
-        if cols is not None and not np.array_equal(cols, upd.cols):
-            return None, None
-        insts[side], costs[side], cols = inst, upd.costs, upd.cols
-    plan_cols = {side: column_values(plan, insts[side], st.comp)
-                 for side, plan in (("lower", bracket.lower_plan), ("upper", bracket.upper_plan))}
-    cert = certify(bracket, values, costs, cols, plan_cols, spec.options.mip_gap)
+        return inst, upd
+
+    inst, upd = costs_at(values)
+    if upd is None:
+        return None, None
+    cols, costs = upd.cols, {"m": upd.costs}
+    plan_cols: dict[str, np.ndarray | None] = {}
+    for side, vals, plan in (("lower", bracket.lower, bracket.lower_plan), ("upper", bracket.upper, bracket.upper_plan)):
+        side_inst, side_upd = costs_at(vals) if vals is not None else (None, None)
+        if side_upd is None or not np.array_equal(side_upd.cols, cols):
+            continue
+        costs[side] = side_upd.costs
+        plan_cols[side] = column_values(plan, side_inst, st.comp)
+    cert = None
+    if len(costs) == 3 and spec.certify:
+        cert = certify(bracket, values, costs, cols, plan_cols, spec.options.mip_gap)
     times = {"certify": time.perf_counter() - t}
     if cert is None:
         starts = [x for x in plan_cols.values() if x is not None]
-        return None, min(starts, key=lambda x: float(costs["m"] @ x[cols])) if starts else None
+        best = min(starts, key=lambda x: float(costs["m"] @ x[cols]), default=None)
+        live = float(costs["m"] @ st.col_value[cols])
+        return None, best if best is not None and float(costs["m"] @ best[cols]) < live else None
     t = time.perf_counter()
-    inst = insts["m"]
     sol = cert.solution(inst)
     constraints = None
     if spec.duals:
@@ -606,13 +618,13 @@ def _stack_aligned(plans: list[tuple[int, list[xr.Dataset]]], grid: Grid) -> xr.
 
 def combine(paths: dict[str, Path], grid: Grid, attrs: dict, units: dict[str, str] | None = None,
             fresh: dict[str, tuple[dict, PointPlan]] | None = None, data: RegionData | None = None,
-            spec: RunSpec | None = None) -> xr.Dataset:
+            spec: RunSpec | None = None, built: dict[str, list[xr.Dataset]] | None = None) -> xr.Dataset:
     """Stack the points on the grid: swept parameters become dimensions; points without a
     plan (infeasible, missing) are NaN / '' with their status in `point_status`.
 
     Each point's variables are rebuilt from its plan and the inputs (`data`, `spec`): the same
     variables a single run writes. `fresh`: (attributes, plan) of points just solved (stem ->),
-    used instead of reading them back.
+    used instead of reading them back; `built`: their variables already rebuilt (stem ->).
     """
     points = grid.points()
     plans, meta = [], []
@@ -627,7 +639,9 @@ def combine(paths: dict[str, Path], grid: Grid, attrs: dict, units: dict[str, st
                      float(a.get("mip_gap", np.nan)) if a else np.nan,
                      float(a.get("time_solve_s", np.nan)) if a else np.nan))
         if a is not None and status in FEASIBLE:
-            if plan is not None:
+            if built and stem in built and stem in fresh:
+                parts = built[stem]
+            elif plan is not None:
                 if instances is None:
                     raise ValueError("combine needs the inputs (data, spec) to rebuild points from their plans")
                 parts = _point_parts(instances.get(values), plan)
@@ -854,6 +868,7 @@ def run_sweep(data: RegionData, grid: Grid, spec: RunSpec, out: Path, name: str 
     t0 = time.perf_counter()
     todo, skipped = _pending(grid, folder, data, spec)
     report = SweepReport(name, folder, None, None, None, [], skipped, {}, False, 0.0)
+    instances, built = _PointInstances(data, spec), {}
 
     def handle(res: PointResult) -> None:
         stem = point_stem(res.values)
@@ -867,6 +882,14 @@ def run_sweep(data: RegionData, grid: Grid, spec: RunSpec, out: Path, name: str 
         else:
             report.failed[stem] = res.message
         report.results.append(res)
+        if res.plan is not None:
+            # the point's variables for the combined dataset, while the workers solve on
+            t = time.perf_counter()
+            try:
+                built[stem] = _point_parts(instances.get(res.values), res.plan)
+            except Exception:  # combine rebuilds it and reports what is wrong
+                pass
+            res.times["rebuild"] = time.perf_counter() - t
 
     if todo:
         folder.mkdir(parents=True, exist_ok=True)
@@ -905,7 +928,7 @@ def run_sweep(data: RegionData, grid: Grid, spec: RunSpec, out: Path, name: str 
     }
     paths = {point_stem(v): folder / f"{point_stem(v)}.nc" for v in grid.points()}
     fresh = {point_stem(r.values): (r.attrs, r.plan) for r in report.results if r.plan is not None}
-    ds = combine(paths, grid, attrs, units, fresh, data, spec)
+    ds = combine(paths, grid, attrs, units, fresh, data, spec, built)
     tip = tipping_points(ds, grid.names)
     ds = ds.merge(tipping_dataset(tip, units), combine_attrs="override")
     write_point(ds, combined_path)
@@ -983,9 +1006,12 @@ class _Dispatcher:
     The client hands a slot its next point only when the last one is back, so Dask never has
     queued points to steal: a stolen point lands on a model built for a distant price, and that
     re-solve can cost more than a cold solve (5.7 s against 0.5 s on Jinan). A slot with no point
-    left ahead of it helps the longest stretch of points left from its far end, walking back, but
-    only when that stretch is long enough to repay the first, distant point: more points than a
-    cold solve takes re-solves (`help_after`); when nothing else is running it always helps.
+    left ahead of it helps the longest stretch of points left from its far end, walking back.
+    With `gallop`, every point goes out with the nearest solved plans on its line, and the worker
+    starts from the cheapest of them and its own, so a helper's first point is not a distant
+    start: it helps any stretch of two points or more. Without, it helps only when the stretch is
+    long enough to repay the distant start: more points than a cold solve takes re-solves
+    (`help_after`). When nothing else is running a slot always helps.
     """
 
     def __init__(self, todo: list[dict], slots: list, gallop: bool = True):
@@ -1015,7 +1041,7 @@ class _Dispatcher:
         if self.gallop:
             i = self._nearest_bracketed(slot)
             if i is not None:
-                return self._hand(i, self._bracket(i))
+                return self._hand(i)
         if self.at[slot] is None:
             i = self.start[slot]
             if i is not None and self.state[i] == _TODO:
@@ -1026,6 +1052,8 @@ class _Dispatcher:
                 return self._move(slot, i, self.dir[slot])
         block = self._longest_open_block()
         running = _RUNNING in self.state
+        if self.gallop:
+            help_after = 1  # the first point starts from the nearest plan solved, not a distant one
         if block is None or (len(block) <= help_after and running):
             if running or _TODO not in self.state:
                 return None
@@ -1036,14 +1064,14 @@ class _Dispatcher:
         self.stride[slot] = 1
         return self._move(slot, first, 1) if untouched else self._move(slot, last, -1)
 
-    def _move(self, slot, i: int, direction: int) -> tuple[int, dict, None]:
+    def _move(self, slot, i: int, direction: int) -> tuple[int, dict, Bracket | None]:
         self.came_from[i] = (slot, self.at[slot])
         self.at[slot], self.dir[slot] = i, direction
-        return self._hand(i, None)
+        return self._hand(i)
 
-    def _hand(self, i: int, bracket: Bracket | None) -> tuple[int, dict, Bracket | None]:
+    def _hand(self, i: int) -> tuple[int, dict, Bracket | None]:
         self.state[i] = _RUNNING
-        return i, self.todo[i], bracket
+        return i, self.todo[i], self._bracket(i) if self.gallop else None
 
     def _ahead(self, slot) -> int | None:
         """The point `stride` steps ahead of the slot on its line, within the points left there."""
@@ -1091,11 +1119,16 @@ class _Dispatcher:
                 best, key = i, k
         return best
 
-    def _bracket(self, i: int) -> Bracket:
+    def _bracket(self, i: int) -> Bracket | None:
+        """The nearest solved points with a plan on each side of point i on its line (the plans
+        a worker may start from, and, with both sides, prove the point from)."""
         line, p = self.lines[self.line_of[i]], self.pos_of[i]
-        lo = next(line[q] for q in range(p - 1, -1, -1) if self.state[line[q]] != _TODO)
-        hi = next(line[q] for q in range(p + 1, len(line)) if self.state[line[q]] != _TODO)
-        return Bracket(self.name, self.todo[lo], self.todo[hi], self.plan[lo], self.plan[hi])
+        lo = next((line[q] for q in range(p - 1, -1, -1) if self.plan[line[q]] is not None), None)
+        hi = next((line[q] for q in range(p + 1, len(line)) if self.plan[line[q]] is not None), None)
+        if lo is None and hi is None:
+            return None
+        return Bracket(self.name, None if lo is None else self.todo[lo], None if hi is None else self.todo[hi],
+                       None if lo is None else self.plan[lo], None if hi is None else self.plan[hi])
 
     def _longest_open_block(self) -> list[int] | None:
         """The longest stretch of points left that is not waiting to be bracketed (solved or

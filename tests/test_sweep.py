@@ -530,12 +530,13 @@ def _plan(route: int):
                      "optimal", 0.0, 0.0, 0.0, "test")
 
 
-def test_dispatcher_strides_brackets_and_helps_only_long_runs():
+def test_dispatcher_strides_brackets_and_helps():
     """Slots start at their share of the line and walk up it; the stride doubles while the plan
     stays the same and falls back to 1 when it changes; a point left between two solved points
     goes out first, with them as its bracket (the middle one of the stretch); an idle slot helps
-    the longest open stretch from its far end, and only when more points are left than a cold
-    solve takes re-solves, or when nothing else is running."""
+    the longest open stretch from its far end, starting from the nearest plan solved. Without
+    strides, it helps only when more points are left than a cold solve takes re-solves; always
+    when nothing else is running."""
     from model.sweep import PointResult, _Dispatcher, _help_after
 
     todo = [{"p": float(i)} for i in range(12)]
@@ -559,9 +560,10 @@ def test_dispatcher_strides_brackets_and_helps_only_long_runs():
     i, _, bracket = d.next("a")
     assert i == 4 and (bracket.lower, bracket.upper) == ({"p": 3.0}, {"p": 5.0})
     d.done(4, _plan(1))
-    # a has no point ahead (6 is solved); b's 9..11 are an open stretch (8 running, the line's end)
-    assert d.next("a", help_after=3) is None
-    assert d.next("a", help_after=2)[0] == 11  # from the far end, walking down
+    # a has no point ahead (6 is solved); b's 9..11 are an open stretch (8 running, the line's end):
+    # a helps from its far end, with the nearest plan solved below it to start from
+    i, _, bracket = d.next("a", help_after=99)
+    assert i == 11 and (bracket.lower, bracket.upper) == ({"p": 7.0}, None)
     d.done(11, _plan(3))
     d.done(8, _plan(3))
     i, _, bracket = d.next("b")  # 9, 10 between 8 and 11: the middle one (9), nearest to b
@@ -569,10 +571,15 @@ def test_dispatcher_strides_brackets_and_helps_only_long_runs():
     assert d.next("a")[0] == 10  # the last point, as a bracket
     assert d.next("a") is None and d.next("b") is None
 
-    plain = _Dispatcher(todo[:6], ["a", "b"], gallop=False)  # no strides, no brackets
+    # without strides (--solve-all): contiguous runs, no brackets, help only long stretches
+    plain = _Dispatcher(todo[:6], ["a", "b"], gallop=False)
     assert [plain.next("a")[:3:2] for _ in range(3)] == [(0, None), (1, None), (2, None)]
-    plain.done(0, _plan(1)), plain.done(1, _plan(1))
+    for i in range(3):
+        plain.done(i, _plan(1))
     assert plain.next("b")[0] == 3
+    assert plain.next("a", help_after=2) is None  # 4, 5 left: not worth a distant start
+    assert plain.next("a", help_after=1)[0] == 5  # from the far end of b's stretch
+    assert plain.next("a", help_after=99)[0] == 4  # and on down, once helping
     lone = _Dispatcher(todo[:4], ["a", "b"])
     lone.next("a"), lone.next("b")
     lone.done(0, None)  # failed: no bracket through it
