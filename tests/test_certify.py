@@ -124,3 +124,35 @@ def test_solve_all_solves_every_point(tmp_path, capsys):
         np.testing.assert_array_equal(a.chosen_route.values, b.chosen_route.values)
         np.testing.assert_allclose(a.objective.values, b.objective.values, rtol=1e-12)
         assert np.isnan(a.point_solve_time.values[a.point_mode.values == "certified"]).all()
+
+
+def test_a_point_that_cannot_be_proven_starts_from_the_cheapest_plan(tmp_path):
+    """Live model at 1.0; a point at 4.5 with the plan solved at 5.0 beside it: the re-solve starts
+    from the plan cheaper at 4.5 (here the neighbour's, whose gas use suits the high price), and
+    the point still ends at the cold optimum."""
+    from model.certify import Bracket, column_values
+    from model.sweep import _certified_point, _local, solve_point
+
+    data = load_region(random_region(np.random.default_rng(2), tmp_path / "inp", n=12), 2022)
+    spec = RunSpec(2022, (), SolveOptions(mip_gap=0.0), duals=False)
+    forget_live_model()
+    far = solve_point(data, spec, {"gas_price": 5.0})
+    forget_live_model()
+    low = solve_point(data, spec, {"gas_price": 1.0})
+    assert not np.array_equal(low.plan.route, far.plan.route)  # the price moves the plan
+    bracket = Bracket("gas_price", None, {"gas_price": 5.0}, None, far.plan)
+    res, start = _certified_point(data, spec, {"gas_price": 4.5}, bracket)
+    # one side: nothing to prove; the neighbour's plan, not the live one (None), is the start
+    assert res is None and start is not None
+    st = _local.state
+    np.testing.assert_array_equal(start, column_values(far.plan, st.inst, st.comp))
+    point = solve_point(data, spec, {"gas_price": 4.5}, bracket)
+    forget_live_model()
+    cold = solve_point(data, replace_reuse(spec), {"gas_price": 4.5})
+    assert point.mode == "reused" and point.plan.objective == pytest.approx(cold.plan.objective, rel=1e-9)
+
+
+def replace_reuse(spec):
+    from dataclasses import replace
+
+    return replace(spec, reuse=False)
