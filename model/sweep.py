@@ -985,6 +985,8 @@ def _point_done(res, handle, prog, report, n_todo: int, on_point) -> None:
 
 
 _TODO, _RUNNING, _DONE, _FAILED = range(4)
+# a stretch between two different plans this short is walked from one end, not bisected
+WALK_WITHIN = 4
 
 
 def _same_plan(a: PointPlan, b: PointPlan) -> bool:
@@ -1101,18 +1103,24 @@ class _Dispatcher:
                 p = q + 1
 
     def _nearest_bracketed(self, slot) -> int | None:
-        """The middle point of the stretch left between two solved points with plans nearest to
-        the slot's model (bisection: when the two plans cannot prove it, its own plan splits the
-        stretch in two)."""
+        """A point of the stretch left between two solved points with plans nearest to the slot's
+        model: its middle (bisection: when the two plans cannot prove it, its own plan splits the
+        stretch), but in a short stretch between two different plans, where the plan changes
+        and the points are likely re-solved, the point next to the end nearest to the slot (a
+        re-solve then starts one step away, and near-equal plans alternate less)."""
         at = self.at[slot]
         best, key = None, None
         for block, before, after in self._blocks():
             if before != _DONE or after != _DONE:
                 continue
             line = self.lines[self.line_of[block[0]]]
-            if self.plan[line[self.pos_of[block[0]] - 1]] is None or self.plan[line[self.pos_of[block[-1]] + 1]] is None:
+            lo, hi = self.plan[line[self.pos_of[block[0]] - 1]], self.plan[line[self.pos_of[block[-1]] + 1]]
+            if lo is None or hi is None:
                 continue
             i = block[(len(block) - 1) // 2]
+            if len(block) <= WALK_WITHIN and not _same_plan(lo, hi):
+                near_hi = at is not None and self.line_of[at] == self.line_of[block[0]] and self.pos_of[at] > self.pos_of[block[-1]]
+                i = block[-1] if near_hi else block[0]
             k = (0, abs(self.pos_of[i] - self.pos_of[at])) if at is not None and self.line_of[at] == self.line_of[i] \
                 else (1, self.line_of[i], self.pos_of[i])
             if key is None or k < key:

@@ -571,6 +571,15 @@ def test_dispatcher_strides_brackets_and_helps():
     assert d.next("a")[0] == 10  # the last point, as a bracket
     assert d.next("a") is None and d.next("b") is None
 
+    # a short stretch between two different plans is walked from the end nearest to the slot
+    w = _Dispatcher(todo[:8], ["a"])
+    for i in (0, 1, 3, 2, 7):  # strides 1, 2 (2 then lies between 1 and 3), 4: 7 changes the plan
+        assert w.next("a")[0] == i
+        w.done(i, _plan(1 if i < 7 else 2))
+    assert w.next("a")[0] == 6  # 4..6 lie between 3 and 7 (different plans): next to 7, where a is
+    w.done(6, _plan(2))
+    assert w.next("a")[0] == 5
+
     # without strides (--solve-all): contiguous runs, no brackets, help only long stretches
     plain = _Dispatcher(todo[:6], ["a", "b"], gallop=False)
     assert [plain.next("a")[:3:2] for _ in range(3)] == [(0, None), (1, None), (2, None)]
