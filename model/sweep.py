@@ -588,9 +588,15 @@ class _PointInstances:
         return self.last
 
 
-def _stack_aligned(plans: list[tuple[int, list[xr.Dataset]]], grid: Grid) -> xr.Dataset:
+def _stack_aligned(plans: list[tuple[int, list[xr.Dataset]]], grid: Grid, fast: bool = True) -> xr.Dataset:
     """Points (grid position, datasets) -> one dataset on the grid, coordinates aligned by xarray
-    (points may differ in their constraint rows when the model was rebuilt between them)."""
+    (points may differ in their constraint rows when the model was rebuilt between them).
+    `fast`: when every point has the same coordinates (the usual case), stack the arrays directly
+    (`_stack_same`: the same dataset, about 10x faster on Jinan)."""
+    if fast:
+        same = _stack_same(plans, grid)
+        if same is not None:
+            return same
     points = grid.points()
     parts = []
     for pos, pieces in plans:
@@ -614,6 +620,64 @@ def _stack_aligned(plans: list[tuple[int, list[xr.Dataset]]], grid: Grid) -> xr.
         if name in first:
             v.attrs = dict(first[name].attrs)
     return full
+
+
+def _stack_same(points: list[tuple[int, list[xr.Dataset]]], grid: Grid) -> xr.Dataset | None:
+    """`_stack_aligned` on numpy when the points share every coordinate and variable layout;
+    None otherwise. Points without a plan are NaN (integers become floats as xarray promotes
+    them) and '' for strings, as `_stack_aligned` gives them."""
+    from xarray.core import dtypes
+
+    def layout(pieces: list[xr.Dataset]):
+        # Variables, not DataArrays or a merge: building those is most of xarray's time here
+        data, coords = {}, {}
+        for piece in pieces:
+            for name, var in piece.variables.items():
+                into = coords if name in piece.coords else data
+                if name in into and not into[name].equals(var):
+                    return None
+                into[name] = var
+        return data, coords
+
+    layouts = [layout(pieces) for _, pieces in points]
+    if any(lay is None for lay in layouts):
+        return None
+    fd, fc = layouts[0]
+    for dv, dc in layouts[1:]:
+        if list(dv) != list(fd) or set(dc) != set(fc):
+            return None
+        for c, var in fc.items():
+            if dc[c].dims != var.dims or not np.array_equal(dc[c].values, var.values):
+                return None
+        for n, a in fd.items():
+            b = dv[n]
+            if a.dims != b.dims or a.shape != b.shape or a.dtype.kind != b.dtype.kind or \
+                    (a.dtype.kind != "U" and a.dtype != b.dtype):
+                return None
+    if any(v.dtype.kind not in "iufUO" for v in fd.values()):
+        return None
+    shape = tuple(len(v) for v in grid.values)
+    pos = np.array([p for p, _ in points])
+    missing = len(pos) < len(grid)
+    out = {}
+    for n, v in fd.items():
+        stacked = np.stack([dv[n].values for dv, _ in layouts])
+        if v.dtype.kind == "O" and not all(isinstance(x, str) for x in stacked.flat):
+            return None  # strings only: xarray's '' for a missing point would also replace these
+        if not missing and v.dtype.kind != "O":
+            full = np.empty((len(grid),) + v.shape, dtype=stacked.dtype)
+        elif v.dtype.kind in "UO":
+            full = np.full((len(grid),) + v.shape, "", dtype=object)
+        else:
+            dtype, fill = dtypes.maybe_promote(v.dtype)
+            full = np.full((len(grid),) + v.shape, fill, dtype=dtype)
+        full[pos] = stacked
+        if full.dtype == object:
+            full = full.astype(str)
+        out[n] = xr.Variable(tuple(grid.names) + v.dims, full.reshape(shape + v.shape), attrs=dict(v.attrs))
+    coords = {n: np.array(v, dtype=float) for n, v in zip(grid.names, grid.values)}
+    coords.update(fc)
+    return xr.Dataset(out, coords=coords)
 
 
 def combine(paths: dict[str, Path], grid: Grid, attrs: dict, units: dict[str, str] | None = None,
@@ -987,6 +1051,10 @@ def _point_done(res, handle, prog, report, n_todo: int, on_point) -> None:
 _TODO, _RUNNING, _DONE, _FAILED = range(4)
 # a stretch between two different plans this short is walked from one end, not bisected
 WALK_WITHIN = 4
+# a slot's first stride, and its stride after a change of plan: over a stretch where the plan
+# holds, 2 saves a solve; where it changes, the point skipped is re-solved from a plan one step
+# away, as it would have been
+FIRST_STRIDE = 2
 
 
 def _same_plan(a: PointPlan, b: PointPlan) -> bool:
@@ -999,11 +1067,11 @@ class _Dispatcher:
 
     The points lie on lines: the grid's last parameter varies, the others are fixed. Each slot
     starts at the beginning of its share of the points and walks up its line, so consecutive
-    points re-use its live model. With `gallop` it strides: after a point whose plan is the plan
-    it came from, it skips twice as many points as last time (1, 2, 4, ...); a changed plan
-    resets the stride to 1. A point left between two solved points of its line goes out with them
-    as its bracket (first, to the slot nearest to it): the worker proves one of their plans
-    within the gap there without a solve when it can (`model.certify`), else re-solves it.
+    points re-use its live model. With `gallop` it strides: steps of 2 points (`FIRST_STRIDE`),
+    doubled after each point whose plan is the plan it came from (2, 4, 8, ...), back to 2 when
+    the plan changes. A point left between two solved points of its line goes out with them as
+    its bracket (first, to the slot nearest to it): the worker proves one of their plans within
+    the gap there without a solve when it can (`model.certify`), else re-solves it.
 
     The client hands a slot its next point only when the last one is back, so Dask never has
     queued points to steal: a stolen point lands on a model built for a distant price, and that
@@ -1035,7 +1103,7 @@ class _Dispatcher:
         self.start = {slot: order[k * per] if k * per < len(order) else None for k, slot in enumerate(slots)}
         self.at: dict = {slot: None for slot in slots}  # the point the slot's live model was last moved to
         self.dir = {slot: 1 for slot in slots}
-        self.stride = {slot: 1 for slot in slots}
+        self.stride = {slot: FIRST_STRIDE for slot in slots}
         self.came_from: dict = {}  # point -> (slot, the point it strode from)
 
     # -- what to hand out ----------------------------------------------------------------------
@@ -1063,7 +1131,7 @@ class _Dispatcher:
         first, last = block[0], block[-1]
         line = self.lines[self.line_of[first]]
         untouched = self.pos_of[first] == 0 and self.pos_of[last] == len(line) - 1
-        self.stride[slot] = 1
+        self.stride[slot] = FIRST_STRIDE
         return self._move(slot, first, 1) if untouched else self._move(slot, last, -1)
 
     def _move(self, slot, i: int, direction: int) -> tuple[int, dict, Bracket | None]:
@@ -1158,7 +1226,7 @@ class _Dispatcher:
         if slot is None:
             return
         same = plan is not None and prev is not None and self.plan[prev] is not None and _same_plan(self.plan[prev], plan)
-        self.stride[slot] = self.stride[slot] * 2 if same else 1
+        self.stride[slot] = self.stride[slot] * 2 if same else FIRST_STRIDE
 
 
 def _help_after(results: list[PointResult]) -> float:

@@ -110,7 +110,7 @@ def test_points_are_solved_when_the_sweep_is_not_affine_in_the_costs(tmp_path, p
 
 
 def test_solve_all_solves_every_point(tmp_path, capsys):
-    """The hand case of test_sweep proves 2.0 and 2.5 from their neighbours; --solve-all does not."""
+    """The hand case of test_sweep proves 1.75, 2.25 and 2.5 from their neighbours; --solve-all does not."""
     folder = six_zones(tmp_path / "inp")
     base = ["--year", "2022", "--region", "tiny", "--inputs", str(folder), "--serial", "--gas-price", "1.5:3.5:0.25",
             "--gap", "0"]
@@ -119,7 +119,7 @@ def test_solve_all_solves_every_point(tmp_path, capsys):
     capsys.readouterr()
     with xr.open_dataset(tmp_path / "a" / "tiny" / "2022" / "sweep_gas_price.nc") as a, \
             xr.open_dataset(tmp_path / "b" / "tiny" / "2022" / "sweep_gas_price.nc") as b:
-        assert list(a.gas_price.values[a.point_mode.values == "certified"]) == [2.0, 2.5]
+        assert list(a.gas_price.values[a.point_mode.values == "certified"]) == [1.75, 2.25, 2.5]
         assert "certified" not in set(b.point_mode.values)
         np.testing.assert_array_equal(a.chosen_route.values, b.chosen_route.values)
         np.testing.assert_allclose(a.objective.values, b.objective.values, rtol=1e-12)

@@ -98,12 +98,13 @@ def test_known_tipping_points_and_combined_dataset(tmp_path):
         assert list(disk.tipping_id.values) == ["C1", "C1", "Z1", "Z2"]
         assert (disk.tipping_reverts == 0).all()
     assert len(list(rep.folder.glob("point_*.nc"))) == 9
-    # walking up from 1.5 with strides 1, 2, 4: 1.5, 1.75, 2.25, 3.25 solved; 2.0 lies between two
-    # solved points with the same plan and is proven without a solve; 2.75 (the middle of 2.5..3.0)
-    # is not (the chord from 2.25 to 3.25 passes below the optimum there: kinks at 2.917 and 3.125)
-    # and is solved, which proves 2.5; 3.0 lies between two different plans and is solved
+    # walking up from 1.5 in steps of 2 then 4: 1.5, 2.0, 3.0 solved; 1.75 lies between two solved
+    # points with the same plan and is proven without a solve; 2.25..2.75 lie between two different
+    # plans: 2.75, next to 3.0, is not proven (the chord from 2.0 to 3.0 passes below the optimum
+    # there: a kink at 2.917) and is solved, which proves 2.25 and 2.5; 3.25, between 3.0 and 3.5
+    # (a kink at 3.125), is solved too
     modes = {r.values["gas_price"]: r.mode for r in rep.results}
-    assert sorted(p for p, m in modes.items() if m == "certified") == [2.0, 2.5], modes
+    assert sorted(p for p, m in modes.items() if m == "certified") == [1.75, 2.25, 2.5], modes
     assert modes[1.5] == "cold"
 
 
@@ -393,7 +394,8 @@ def test_dominated_set_changes_between_points(tmp_path, monkeypatch):
     monkeypatch.setattr(sw, "_fix_dominated_out", spy)
     g = grid(gas_price=[0.5, 0.8, 1.5, 2.0])
     forget_live_model()
-    warm = sweep(data, g, tmp_path / "warm")
+    # every point solved, in order (no strides): each re-solve starts from the previous plan
+    warm = run_sweep(data, g, spec(certify=False), tmp_path / "warm", serial=True, progress_stream=io.StringIO())
     assert moved == [0, 2, 0]  # Z1 and Z2 leave plain gas when it is fixed out at 1.5
     ds = warm.dataset
     assert ds.chosen_route.sel(zone="Z1").values.tolist() == ["gas_wall_boiler"] * 4
@@ -523,6 +525,31 @@ def test_combine_stacks_plans_infeasible_missing_and_full_dataset_points(tmp_pat
     assert (fast.chosen_route.sel(gas_price=3.0, gas_annual_cap_10k_m3=0.36) == "gas_wall_boiler").all()
 
 
+@pytest.mark.parametrize("drop", [(), (1, 4)])
+def test_stacking_on_numpy_equals_xarray_alignment(tmp_path, drop):
+    """The fast stacking of points that share their coordinates gives xarray's dataset exactly
+    (dtypes and NaN or '' where a point has no plan); points whose coordinates differ (a rebuilt
+    model's constraint rows) go to xarray."""
+    import model.sweep as sw
+
+    data = load_region(random_region(np.random.default_rng(4), tmp_path / "inp"), 2022)
+    g = grid(gas_price=[1.5, 2.0, 2.5, 3.0, 3.5, 4.0])
+    s = spec(duals=True)
+    rep = run_sweep(data, g, s, tmp_path / "res", serial=True, progress_stream=io.StringIO())
+    instances = sw._PointInstances(data, s)
+    plans = [(k, sw._point_parts(instances.get(v), sw.read_point_file(rep.folder / f"{point_stem(v)}.nc")[1]))
+             for k, v in enumerate(g.points()) if k not in drop]
+    fast = sw._stack_aligned(plans, g)
+    slow = sw._stack_aligned(plans, g, fast=False)
+    xr.testing.assert_identical(fast, slow)
+    assert all(fast[n].dtype == slow[n].dtype and fast[n].dims == slow[n].dims for n in slow.variables)
+    assert sw._stack_same(plans, g) is not None
+    other = [(k, [p.isel(constraint=slice(1, None)) if "constraint" in p.dims else p for p in parts]) if k == 2 else (k, parts)
+             for k, parts in plans]
+    assert sw._stack_same(other, g) is None
+    xr.testing.assert_identical(sw._stack_aligned(other, g), sw._stack_aligned(other, g, fast=False))
+
+
 def _plan(route: int):
     from model.sweep_points import PointPlan
 
@@ -531,54 +558,55 @@ def _plan(route: int):
 
 
 def test_dispatcher_strides_brackets_and_helps():
-    """Slots start at their share of the line and walk up it; the stride doubles while the plan
-    stays the same and falls back to 1 when it changes; a point left between two solved points
-    goes out first, with them as its bracket (the middle one of the stretch); an idle slot helps
-    the longest open stretch from its far end, starting from the nearest plan solved. Without
-    strides, it helps only when more points are left than a cold solve takes re-solves; always
-    when nothing else is running."""
+    """Slots start at their share of the line and walk up it in steps of 2, doubled while the plan
+    stays the same and back to 2 when it changes; a point left between two solved points goes out
+    first, with them as its bracket (the middle one of the stretch, or, in a short stretch between
+    two different plans, the one next to the slot); an idle slot helps the longest open stretch
+    from its far end, starting from the nearest plan solved. Without strides, it helps only when
+    more points are left than a cold solve takes re-solves; always when nothing else is running."""
     from model.sweep import PointResult, _Dispatcher, _help_after
 
     todo = [{"p": float(i)} for i in range(12)]
     d = _Dispatcher(todo, ["a", "b"])
     assert d.next("a")[:2] == (0, {"p": 0.0}) and d.next("b")[0] == 6
     d.done(0, _plan(1))
-    assert d.next("a")[0] == 1  # stride 1
-    d.done(1, _plan(1))
-    assert d.next("a")[0] == 3  # same plan: stride 2, skipping 2
-    d.done(3, _plan(1))
-    i, values, bracket = d.next("a")  # 2 now lies between two solved points
-    assert i == 2 and bracket.name == "p" and (bracket.lower, bracket.upper) == ({"p": 1.0}, {"p": 3.0})
-    assert bracket.weight(values) == 0.5
+    assert d.next("a")[0] == 2  # a step of 2
     d.done(2, _plan(1))
-    assert d.next("a")[0] == 5  # stride 4, within the points left before b's start
+    i, values, bracket = d.next("a")  # 1 now lies between two solved points
+    assert i == 1 and bracket.name == "p" and (bracket.lower, bracket.upper) == ({"p": 0.0}, {"p": 2.0})
+    assert bracket.weight(values) == 0.5
+    d.done(1, _plan(1))
+    assert d.next("a")[0] == 5  # the same plan: a step of 4, within the points left before b's start
     d.done(6, _plan(2))
-    assert d.next("b")[0] == 7
-    d.done(7, _plan(3))  # the plan changed: stride back to 1
     assert d.next("b")[0] == 8
+    d.done(8, _plan(3))  # the plan changed: 7 lies between two different plans
+    i, _, bracket = d.next("b")
+    assert i == 7 and (bracket.lower, bracket.upper) == ({"p": 6.0}, {"p": 8.0})
+    d.done(7, _plan(3))
     d.done(5, _plan(1))
-    i, _, bracket = d.next("a")
-    assert i == 4 and (bracket.lower, bracket.upper) == ({"p": 3.0}, {"p": 5.0})
+    i, _, bracket = d.next("a")  # 3, 4 between two equal plans: the middle first
+    assert i == 3 and (bracket.lower, bracket.upper) == ({"p": 2.0}, {"p": 5.0})
+    d.done(3, _plan(1))
+    assert d.next("a")[0] == 4
     d.done(4, _plan(1))
-    # a has no point ahead (6 is solved); b's 9..11 are an open stretch (8 running, the line's end):
+    # a has no point ahead (6 is solved); 9..11 are an open stretch (8 solved, the line's end):
     # a helps from its far end, with the nearest plan solved below it to start from
     i, _, bracket = d.next("a", help_after=99)
-    assert i == 11 and (bracket.lower, bracket.upper) == ({"p": 7.0}, None)
+    assert i == 11 and (bracket.lower, bracket.upper) == ({"p": 8.0}, None)
+    assert d.next("b")[0] == 10  # b's step of 2, before a's point
     d.done(11, _plan(3))
-    d.done(8, _plan(3))
-    i, _, bracket = d.next("b")  # 9, 10 between 8 and 11: the middle one (9), nearest to b
-    assert i == 9 and (bracket.lower, bracket.upper) == ({"p": 8.0}, {"p": 11.0})
-    assert d.next("a")[0] == 10  # the last point, as a bracket
+    d.done(10, _plan(3))
+    assert d.next("b")[0] == 9  # between 8 and 10
     assert d.next("a") is None and d.next("b") is None
 
     # a short stretch between two different plans is walked from the end nearest to the slot
     w = _Dispatcher(todo[:8], ["a"])
-    for i in (0, 1, 3, 2, 7):  # strides 1, 2 (2 then lies between 1 and 3), 4: 7 changes the plan
+    for i in (0, 2, 1, 6):  # steps 2 (1 then lies between 0 and 2) and 4: 6 changes the plan
         assert w.next("a")[0] == i
-        w.done(i, _plan(1 if i < 7 else 2))
-    assert w.next("a")[0] == 6  # 4..6 lie between 3 and 7 (different plans): next to 7, where a is
-    w.done(6, _plan(2))
-    assert w.next("a")[0] == 5
+        w.done(i, _plan(1 if i < 6 else 2))
+    assert w.next("a")[0] == 5  # 3..5 lie between 2 and 6 (different plans): next to 6, where a is
+    w.done(5, _plan(2))
+    assert w.next("a")[0] == 4
 
     # without strides (--solve-all): contiguous runs, no brackets, help only long stretches
     plain = _Dispatcher(todo[:6], ["a", "b"], gallop=False)
