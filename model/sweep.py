@@ -1050,7 +1050,7 @@ def _point_done(res, handle, prog, report, n_todo: int, on_point) -> None:
 
 _TODO, _RUNNING, _DONE, _FAILED = range(4)
 # a stretch between two different plans this short is walked from one end, not bisected
-WALK_WITHIN = 4
+WALK_WITHIN = 8
 # a slot's first stride, and its stride after a change of plan: over a stretch where the plan
 # holds, 2 saves a solve; where it changes, the point skipped is re-solved from a plan one step
 # away, as it would have been
