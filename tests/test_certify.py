@@ -1,6 +1,7 @@
 """Sweep points proven from their neighbours' plans (model.certify): the arithmetic by hand, the
 guarantee against gap-0 cold solves on random instances, and the cases that must be solved."""
 import io
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -148,11 +149,5 @@ def test_a_point_that_cannot_be_proven_starts_from_the_cheapest_plan(tmp_path):
     np.testing.assert_array_equal(start, column_values(far.plan, st.inst, st.comp))
     point = solve_point(data, spec, {"gas_price": 4.5}, bracket)
     forget_live_model()
-    cold = solve_point(data, replace_reuse(spec), {"gas_price": 4.5})
+    cold = solve_point(data, replace(spec, reuse=False), {"gas_price": 4.5})
     assert point.mode == "reused" and point.plan.objective == pytest.approx(cold.plan.objective, rel=1e-9)
-
-
-def replace_reuse(spec):
-    from dataclasses import replace
-
-    return replace(spec, reuse=False)
