@@ -391,12 +391,14 @@ def solve_point(data: RegionData, spec: RunSpec, values: dict[str, float], brack
     their plans is proven within the gap here without a solve when it can be (`model.certify`).
     """
     try:
-        start = None
+        start, tried = None, None
         if bracket is not None and spec.reuse:
+            t = time.perf_counter()
             res, start = _certified_point(data, spec, values, bracket)
             if res is not None:
                 return res
-        return _solve_point(data, spec, values, start)
+            tried = time.perf_counter() - t  # part of this point's overhead
+        return _solve_point(data, spec, values, start, tried)
     except Exception as exc:  # a bug or a solver crash must not stop the other points
         _local.state = None
         return PointResult(dict(values), "error", "cold", None, f"{type(exc).__name__}: {exc}", {},
@@ -460,11 +462,14 @@ def _certified_point(data: RegionData, spec: RunSpec, values: dict[str, float],
                        f"{socket.gethostname()}:{os.getpid()}", attrs), None
 
 
-def _solve_point(data: RegionData, spec: RunSpec, values: dict[str, float], start: np.ndarray | None = None) -> PointResult:
+def _solve_point(data: RegionData, spec: RunSpec, values: dict[str, float], start: np.ndarray | None = None,
+                 tried: float | None = None) -> PointResult:
+    """`start`: the re-solve's start (column values; None: the live model's last plan);
+    `tried`: seconds spent on a certificate that did not hold, recorded as times["certify"]."""
     from model.pipeline import Infeasible, solve_data
 
     worker = f"{socket.gethostname()}:{os.getpid()}"
-    times: dict[str, float] = {}
+    times: dict[str, float] = {} if tried is None else {"certify": tried}
     st: _State | None = getattr(_local, "state", None)
     if spec.reuse and st is not None and st.key == _state_key(data, spec):
         t = time.perf_counter()
