@@ -7,7 +7,11 @@ For every (size, seed) it
 3. in another subprocess builds the same model once more and writes it as MPS
    (`Highs.writeModel`), untimed;
 4. in a third subprocess times HiGHS alone: `highspy` reads the MPS and solves it with
-   the same options (gap, time limit, threads, seed).
+   the same options (gap, time limit, threads, seed);
+5. with `--methods direct,county` (the default), runs the pipeline once more with the county
+   decomposition (model/decompose.py) in a fresh subprocess. Steps 3-4 belong to the direct
+   method: HiGHS alone solves the whole model, so for a county row `ratio` is its total against
+   HiGHS alone on the whole model (a speed-up where below 1), not our layer's overhead.
 
 `ratio` = our total wall time / HiGHS-alone wall time (read MPS + solve). Interpreter
 start and imports are left out of both; the pipeline child first solves a 200-zone region
@@ -52,7 +56,8 @@ def _emit(result: dict) -> None:
 
 # ---------------------------------------------------------------- child processes
 
-def case_pipeline(folder: Path, gap: float, time_limit: float, threads: int, handoff: str = "direct") -> dict:
+def case_pipeline(folder: Path, gap: float, time_limit: float, threads: int, handoff: str = "direct",
+                  method: str = "direct") -> dict:
     """Whole pipeline as the CLI runs it; per-step times (s) and peak RSS (MB)."""
     t_imp = time.perf_counter()
     from benchmarks.generate import generate, write
@@ -67,11 +72,11 @@ def case_pipeline(folder: Path, gap: float, time_limit: float, threads: int, han
     write_results(solve_region(warm, YEAR, options=SolveOptions(mip_gap=0.01)).dataset, OUT / "results" / "warmup" / "base.nc")
     warmup_s = time.perf_counter() - t_warm
 
-    opts = SolveOptions(mip_gap=gap, time_limit=time_limit, threads=threads, handoff=handoff)
+    opts = SolveOptions(mip_gap=gap, time_limit=time_limit, threads=threads, handoff=handoff, method=method)
     t0 = time.perf_counter()
     res = solve_region(folder, YEAR, options=opts)
     t = time.perf_counter()
-    write_results(res.dataset, OUT / "results" / folder.name / "base.nc")
+    write_results(res.dataset, OUT / "results" / folder.name / f"{method}.nc")
     times = dict(res.times)
     times["write"] = time.perf_counter() - t
     wall = time.perf_counter() - t0
@@ -81,6 +86,9 @@ def case_pipeline(folder: Path, gap: float, time_limit: float, threads: int, han
         "binaries": int(len(inst.free)), "cols": int(comp.n_cols), "rows": int(comp.n_rows),
         "nonzeros": int(len(comp.highs.getLp().a_matrix_.index_)),
         "status": sol.status, "mip_gap": float(sol.mip_gap), "objective": float(sol.objective),
+        "bound": float(sol.bound), "method": sol.method,
+        **{f"d_{k}": float(v) for k, v in sol.details.items()},
+        **{f"t_{k}": float(v) for k, v in sol.times.items() if k in ("lp", "counties", "repair", "finish")},
         **{f"t_{k}": float(v) for k, v in times.items()},
         "t_untimed": wall - sum(times.values()), "t_total": wall, "t_import": import_s, "t_warmup": warmup_s,
         "peak_mb": _peak_mb(),
@@ -142,31 +150,48 @@ def _size(text: str) -> int:
     return int(float(text[:-1]) * 1000) if text.endswith("k") else int(text)
 
 
-def run_case(n: int, seed: int, args) -> dict:
+def run_case(n: int, seed: int, args) -> list[dict]:
+    """One row per method: the direct row with HiGHS alone, then the county row."""
     from benchmarks.generate import generate, write
 
     folder = OUT / "inputs" / f"z{n}_s{seed}"
     t = time.perf_counter()
     write(folder, generate(n, seed, YEAR))
-    row = {"size": n, "seed": seed, "t_generate": time.perf_counter() - t}
+    generate_s = time.perf_counter() - t
     common = [str(args.gap), str(args.time_limit), str(args.threads)]
     timeout = 3 * args.time_limit + 600
-    row.update(_child(["--_case", "pipeline", str(folder), *common, args.handoff], timeout))
-    if "error" in row:
-        return row
+    rows = []
+    direct = None
+    for method in args.methods:
+        row = {"size": n, "seed": seed, "t_generate": generate_s, "method_asked": method}
+        row.update(_child(["--_case", "pipeline", str(folder), *common, args.handoff, method], timeout))
+        if method == "direct" and "error" not in row:
+            row = _with_highs_alone(row, folder, n, seed, common, timeout, args.keep_mps)
+            direct = row
+        elif "error" not in row and direct is not None and "h_total" in direct:
+            row["h_total"] = direct["h_total"]
+            row["ratio"] = row["t_total"] / direct["h_total"]
+            row["vs_direct"] = row["objective"] / direct["objective"] - 1
+        if "error" not in row:
+            overhead = sum(row.get(f"t_{k}", 0.0) for k in ("build", "handoff", "extract", "write"))
+            row["overhead"] = overhead
+            row["overhead_share"] = overhead / row["t_total"]
+            row["overhead_ms_per_zone"] = 1000.0 * overhead / row["zones"]
+        rows.append(row)
+    return rows
+
+
+def _with_highs_alone(row: dict, folder: Path, n: int, seed: int, common: list[str], timeout: float,
+                      keep_mps: bool) -> dict:
     mps = OUT / "mps" / f"z{n}_s{seed}.mps"
     mps.parent.mkdir(parents=True, exist_ok=True)
     row.update(_child(["--_case", "mps", str(folder), str(mps)], timeout))
     if "error" in row:
         return row
     row.update(_child(["--_case", "highs", str(mps), *common], timeout))
-    if "error" not in row and not args.keep_mps:
+    if "error" not in row and not keep_mps:
         mps.unlink()
     if "error" not in row:
-        overhead = sum(row.get(f"t_{k}", 0.0) for k in ("build", "handoff", "extract", "write"))
-        row["overhead"] = overhead
-        row["overhead_share"] = overhead / row["t_total"]
-        row["overhead_ms_per_zone"] = 1000.0 * overhead / row["zones"]
         row["ratio"] = row["t_total"] / row["h_total"]
         # the same incumbent to the last digit: HiGHS alone took our search path
         row["same_path"] = "yes" if abs(row["objective"] - row["h_objective"]) <= 1e-9 * abs(row["objective"]) else "no"
@@ -174,15 +199,17 @@ def run_case(n: int, seed: int, args) -> dict:
 
 
 COLUMNS = [  # (header, key, format)
-    ("zones", "zones", "{:.0f}"), ("seed", "seed", "{:.0f}"), ("decided", "zones_decided", "{:.0f}"),
+    ("zones", "zones", "{:.0f}"), ("seed", "seed", "{:.0f}"), ("method", "method", "{}"),
+    ("decided", "zones_decided", "{:.0f}"),
     ("binaries", "binaries", "{:.0f}"), ("rows", "rows", "{:.0f}"),
     ("read+val", "t_read_validate", "{:.2f}"), ("prepare", "t_prepare", "{:.2f}"), ("build", "t_build", "{:.2f}"),
-    ("handoff", "t_handoff", "{:.2f}"), ("solve", "t_solve", "{:.1f}"), ("duals", "t_duals", "{:.2f}"),
+    ("handoff", "t_handoff", "{:.2f}"), ("solve", "t_solve", "{:.1f}"), ("LP", "t_lp", "{:.1f}"),
+    ("counties", "t_counties", "{:.1f}"), ("repair", "t_repair", "{:.1f}"), ("duals", "t_duals", "{:.2f}"),
     ("extract", "t_extract", "{:.2f}"), ("write", "t_write", "{:.2f}"), ("other", "t_untimed", "{:.2f}"),
     ("warm-up", "t_warmup", "{:.1f}"),
     ("total", "t_total", "{:.1f}"), ("peakMB", "peak_mb", "{:.0f}"), ("gap", "mip_gap", "{:.4f}"),
     ("status", "status", "{}"), ("HiGHS", "h_total", "{:.1f}"), ("H.solve", "h_solve", "{:.1f}"), ("H.gap", "h_gap", "{:.4f}"),
-    ("same path", "same_path", "{}"),
+    ("same path", "same_path", "{}"), ("vs direct", "vs_direct", "{:+.3%}"),
     ("H.peakMB", "h_peak_mb", "{:.0f}"), ("ratio", "ratio", "{:.2f}"), ("ovh%", "overhead_share", "{:.1%}"),
     ("ovh ms/zone", "overhead_ms_per_zone", "{:.2f}"),
 ]
@@ -192,7 +219,7 @@ def format_table(rows: list[dict]) -> str:
     cells = [[h for h, _, _ in COLUMNS]]
     for r in rows:
         if "error" in r:
-            cells.append([str(r["size"]), str(r["seed"]), "error: " + r["error"][:150]])
+            cells.append([str(r["size"]), str(r["seed"]), r.get("method_asked", ""), "error: " + r["error"][:150]])
             continue
         cells.append([f.format(r[k]) if k in r and r[k] is not None else "-" for _, k, f in COLUMNS])
     widths = [max(len(c[i]) for c in cells if i < len(c) and len(c) == len(COLUMNS)) for i in range(len(COLUMNS))]
@@ -211,19 +238,29 @@ def _median(values: list[float]) -> float:
 
 
 def target_report(rows: list[dict]) -> list[str]:
-    """The issue's targets, on medians over seeds of this run."""
+    """The issue's targets, on medians over seeds of this run, per method asked."""
+    out = []
+    for method in dict.fromkeys(r.get("method_asked", "direct") for r in rows):
+        mine = [r for r in rows if r.get("method_asked", "direct") == method]
+        out.append(f"method {method}:")
+        out += ["  " + line for line in _targets(mine, with_ratio=(method == "direct"))]
+    return out
+
+
+def _targets(rows: list[dict], with_ratio: bool) -> list[str]:
     ok = [r for r in rows if "error" not in r]
     by = {}
     for r in ok:
         by.setdefault(r["size"], []).append(r)
-    med = {n: {k: _median([r[k] for r in rs]) for k in ("t_total", "ratio", "overhead_share", "overhead_ms_per_zone",
-                                                           "peak_mb", "mip_gap")} for n, rs in by.items()}
+    med = {n: {k: _median([r.get(k, float("nan")) for r in rs]) for k in ("t_total", "ratio", "overhead_share",
+                                                                         "overhead_ms_per_zone", "peak_mb", "mip_gap")}
+           for n, rs in by.items()}
     out = []
 
     def check(label, value, limit, fmt):
         out.append(f"{'PASS' if value <= limit else 'FAIL'}  {label}: {fmt.format(value)} (target <= {fmt.format(limit)})")
 
-    if 5000 in med:
+    if 5000 in med and with_ratio:
         check("5k zones: total / HiGHS-alone", med[5000]["ratio"], 1.5, "{:.2f}")
     if 20000 in med:
         check("20k zones: (build+handoff+extract+write) / total", med[20000]["overhead_share"], 0.25, "{:.3f}")
@@ -242,7 +279,7 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] == ["--_case"]:  # child process
         kind, rest = argv[1], argv[2:]
         if kind == "pipeline":
-            _emit(case_pipeline(Path(rest[0]), float(rest[1]), float(rest[2]), int(rest[3]), rest[4]))
+            _emit(case_pipeline(Path(rest[0]), float(rest[1]), float(rest[2]), int(rest[3]), rest[4], rest[5]))
         elif kind == "mps":
             _emit(case_mps(Path(rest[0]), Path(rest[1])))
         else:
@@ -257,7 +294,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--keep-mps", action="store_true", help="keep the MPS files in benchmarks/out/mps/")
     ap.add_argument("--handoff", choices=("direct", "pyomo"), default="direct",
                     help="the pipeline's hand-off to HiGHS (default direct; pyomo to time Pyomo's compiler)")
+    ap.add_argument("--methods", default="direct,county",
+                    help="comma-separated solve methods to time (direct, county, auto; default direct,county)")
     args = ap.parse_args(argv)
+    args.methods = [m.strip() for m in args.methods.split(",") if m.strip()]
+    bad = [m for m in args.methods if m not in ("direct", "county", "auto")]
+    if bad:
+        ap.error(f"--methods: unknown method(s) {', '.join(bad)}; use direct, county or auto")
     sizes = [_size(s) for s in args.sizes.split(",") if s.strip()]
     seeds = [int(s) for s in args.seeds.split(",") if s.strip()]
     OUT.mkdir(parents=True, exist_ok=True)
@@ -266,11 +309,11 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     for n in sizes:
         for seed in seeds:
-            row = run_case(n, seed, args)
-            rows.append(row)
-            print(f"  done: {n} zones, seed {seed}: "
-                  + (f"total {row['t_total']:.1f} s, HiGHS alone {row['h_total']:.1f} s" if "error" not in row
-                     else row["error"]), flush=True)
+            for row in run_case(n, seed, args):
+                rows.append(row)
+                print(f"  done: {n} zones, seed {seed}, {row['method_asked']}: "
+                      + (f"total {row['t_total']:.1f} s, gap {row['mip_gap']:.4f}" if "error" not in row
+                         else row["error"]), flush=True)
             _write_csv(rows, csv)
     print()
     print(format_table(rows))

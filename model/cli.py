@@ -102,6 +102,10 @@ def solve_parser() -> argparse.ArgumentParser:
     ap.add_argument("--from", dest="from_year", type=int, default=None,
                     help="solve the pathway from this year to --year in one model (when each zone converts)")
     ap.add_argument("--verbose", action="store_true", help="show the HiGHS log")
+    ap.add_argument("--method", choices=("auto", "direct", "county"), default="auto",
+                    help="direct: HiGHS on the whole model; county: solve county by county under prices on the "
+                         "city-wide rows, then repair (large regions, gaps of 0.2 %% or more); auto (default): "
+                         "county from 4 counties and 2,000 zones with a choice when --gap >= 0.002")
     ap.add_argument("--handoff", choices=("direct", "pyomo"), default="direct",
                     help="how the model reaches HiGHS: the numpy standard form (default) or Pyomo's compiler "
                          "on the Pyomo model (the same model, slower; for checking)")
@@ -127,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     folder = args.inputs or (REPO / "inputs" / args.region)
     scenarios = [s.strip() for s in args.scenario.split(",") if s.strip()]
     options = SolveOptions(mip_gap=args.gap, time_limit=args.time_limit, threads=args.threads, verbose=args.verbose,
-                           handoff=args.handoff)
+                           handoff=args.handoff, method=args.method)
     if args.from_year is not None:
         return _main_pathway(args, folder, scenarios, options)
     try:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import xarray as xr
 
-from model import diagnose
+from model import decompose, diagnose
 from model.build import create_model, standard_form
 from model.errors import EXIT_INFEASIBLE, SolveError
 from model.prepare import Instance, Overrides, dominated_options, prepare, resolve_overrides, without_options
@@ -101,8 +101,9 @@ def solve_data(data: RegionData, year: int, ov: Overrides, options: SolveOptions
     t = time.perf_counter()
     comp = compile_model(m, options) if options.handoff == "pyomo" else compile_standard(sf, options)
     times["handoff"] = time.perf_counter() - t
+    method = decompose.choose_method(options, inst) if options.handoff == "direct" else "direct"
     try:
-        sol = run(comp, options)
+        sol = decompose.solve_by_county(comp, sf, inst, options) if method == "county" else run(comp, options)
     except SolveError as exc:
         if exc.exit_code == EXIT_INFEASIBLE:
             relaxations = diagnose.elastic(comp, inst, time_limit=options.time_limit)
@@ -123,6 +124,8 @@ def solve_data(data: RegionData, year: int, ov: Overrides, options: SolveOptions
     ds = build_dataset(inst, sol, attrs={
         "inputs_hash": data.inputs_hash, "inputs_folder": str(data.folder), "created": now_iso(),
         "handoff": options.handoff,
+        "solve_method": sol.method,
+        "solver_bound_10k_yuan_per_a": float(sol.bound),
         **{f"time_{k}_s": round(v, 4) for k, v in times.items()},
     })
     if duals:

@@ -30,6 +30,9 @@ class SolveOptions:
     # "direct": the numpy standard form straight to HiGHS; "pyomo": build the Pyomo model and
     # compile it with Pyomo (the same model, slower; for checking and for extended models)
     handoff: str = "direct"
+    # "direct": HiGHS on the whole model; "county": county decomposition (model.decompose);
+    # "auto": county for large regions at loose gaps (decompose.choose_method)
+    method: str = "auto"
 
 
 @dataclass
@@ -59,6 +62,8 @@ class Solution:
     upgrade: dict[int, int]
     modules: int
     times: dict[str, float] = field(default_factory=dict)
+    method: str = "direct"  # how the plan was found: direct | county | county+direct
+    details: dict = field(default_factory=dict)  # bounds and counts of the decomposition
     solver: str = f"HiGHS {highspy.Highs().version()}" if hasattr(highspy.Highs, "version") else "HiGHS"
 
 

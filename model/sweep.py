@@ -512,8 +512,9 @@ def _solve_point(data: RegionData, spec: RunSpec, values: dict[str, float], star
     _local.state = None
     try:
         ov = resolve_overrides(data, list(spec.scenarios), dict(values))
-        res = solve_data(data, spec.year, ov, spec.options, duals=spec.duals, with_iis=False, prune=False,
-                         extract=False)
+        # the live model is re-solved whole from here on: HiGHS on the whole model from the start
+        res = solve_data(data, spec.year, ov, replace(spec.options, method="direct"), duals=spec.duals,
+                         with_iis=False, prune=False, extract=False)
     except InputError as exc:
         return PointResult(dict(values), "error", "cold", None, exc.message(), times, worker)
     except Infeasible as exc:

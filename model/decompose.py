@@ -1,0 +1,280 @@
+"""County decomposition: large regions solved county by county, with a proven gap.
+
+Only a few rows tie the counties together: the city-wide caps (annual and design-day gas, the
+7-day storage rule, the subsidy budget, rural gas) and the coverage targets. Every other row
+(one route per zone, transformer groups, heat sources per county) lies inside one county. HiGHS
+on the whole model spends super-linear time in presolve, the root LP and its cut rounds
+(benchmarks/README.md, session 3); solved county by county, the work grows with the counties.
+
+    1. split    rows whose columns all lie in one county are local; the rest couple counties
+    2. prices   the LP relaxation of the whole model; y = its duals on the coupling rows
+    3. counties per county k, the MIP  min (c - A_coup' y)' x  over k's local rows
+                L(y) = sum_k bound_k + sum_r y_r b_r  <= the optimum  (Lagrangian bound;
+                b_r = the row's lower bound where y_r > 0, its upper bound where y_r < 0)
+    4. repair   the whole model, zones fixed where the county plans and the LP agree, the
+                rest (LP-fractional or chosen otherwise by their county) free: a feasible plan
+    5. finish   if (plan - L) / |plan| > mip_gap: the whole model from that plan (MIP start)
+
+L(y) is at least the LP bound, since each county is solved as a MIP; it is valid whatever y is
+and however loose each county's own gap (its dual bound is used). The reported gap is the plan's
+distance to L, or to HiGHS's bound in step 5 when that is higher.
+"""
+from __future__ import annotations
+
+import dataclasses
+import time
+from dataclasses import dataclass
+
+import highspy
+import numpy as np
+import scipy.sparse as sp
+
+from model.build import StandardForm
+from model.errors import EXIT_INFEASIBLE, SolveError
+from model.prepare import Instance
+from model.solve import Compiled, Solution, SolveOptions, run
+
+INF = highspy.kHighsInf
+
+# `auto` decomposes when the requested gap leaves room for the Lagrangian bound (0.18-0.22 %
+# below the best plan on the synthetic 5k and 20k regions) and there are enough counties
+AUTO_MIN_GAP = 0.002
+AUTO_MIN_COUNTIES = 4
+AUTO_MIN_ZONES = 2000
+# share of the requested gap the county MIPs may leave open between them
+COUNTY_GAP_SHARE = 0.1
+ABS_GAP = 1e-6  # HiGHS's default mip_abs_gap: a plan this close to the bound is proven at any gap
+
+
+@dataclass
+class Split:
+    """Where each column and row sits: county index, or -1 for the coupling ones."""
+
+    col_county: np.ndarray  # per column; -1: in no county (storage modules)
+    row_county: np.ndarray  # per row; -1: a coupling row
+    n_counties: int
+
+    @property
+    def coupling(self) -> np.ndarray:
+        return np.flatnonzero(self.row_county < 0)
+
+
+def split_by_county(sf: StandardForm, inst: Instance) -> Split:
+    """x[p] belongs to its zone's county; a row whose x columns lie in one county is local to it,
+    and so are the other columns (transformer upgrades) it alone holds. A row holding a column of
+    no county, or of another county, couples."""
+    lay = sf.layout
+    A = sp.csc_matrix((sf.value, sf.index, sf.start), shape=(sf.n_rows, sf.n_cols)).tocsr()
+    col_county = np.full(sf.n_cols, -1, dtype=np.int64)
+    col_county[: lay.n_x] = inst.zone_county[inst.pair_zone[lay.free]]
+    row_of = np.repeat(np.arange(sf.n_rows), np.diff(A.indptr))
+    is_x = A.indices < lay.n_x
+    lo = np.full(sf.n_rows, np.iinfo(np.int64).max)
+    hi = np.full(sf.n_rows, -1)
+    np.minimum.at(lo, row_of[is_x], col_county[A.indices[is_x]])
+    np.maximum.at(hi, row_of[is_x], col_county[A.indices[is_x]])
+    row_county = np.where(lo == hi, lo, -1)
+    # other columns: the county of the rows they sit in, if those rows agree on one
+    other = ~is_x
+    cols, rows = A.indices[other], row_of[other]
+    c_lo = np.full(sf.n_cols, np.iinfo(np.int64).max)
+    c_hi = np.full(sf.n_cols, -2)
+    np.minimum.at(c_lo, cols, row_county[rows])
+    np.maximum.at(c_hi, cols, row_county[rows])
+    own = np.arange(lay.n_x, sf.n_cols)
+    col_county[own] = np.where((c_lo[own] == c_hi[own]) & (c_hi[own] >= 0), c_hi[own], -1)
+    # a row holding a column of no county or of another county couples
+    mismatch = col_county[A.indices] != row_county[row_of]
+    row_county[np.unique(row_of[mismatch])] = -1
+    n = int(col_county.max()) + 1 if sf.n_cols else 0
+    return Split(col_county=col_county, row_county=row_county, n_counties=n)
+
+
+def choose_method(options: SolveOptions, inst: Instance) -> str:
+    """'direct' or 'county'. `auto`: county when the gap is at least AUTO_MIN_GAP and at least
+    AUTO_MIN_COUNTIES counties hold zones with a choice, AUTO_MIN_ZONES of them in all."""
+    if options.method != "auto":
+        return options.method
+    zones = np.unique(inst.pair_zone[inst.free])
+    counties = np.unique(inst.zone_county[zones])
+    ok = options.mip_gap >= AUTO_MIN_GAP and len(counties) >= AUTO_MIN_COUNTIES and len(zones) >= AUTO_MIN_ZONES
+    return "county" if ok else "direct"
+
+
+def _highs(c, col_lower, col_upper, A: sp.csc_matrix, row_lower, row_upper, integer: bool, options: SolveOptions,
+           **settings) -> highspy.Highs:
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = A.shape[1], A.shape[0]
+    lp.col_cost_ = np.asarray(c, dtype=float)
+    lp.col_lower_, lp.col_upper_ = np.asarray(col_lower, dtype=float), np.asarray(col_upper, dtype=float)
+    lp.row_lower_, lp.row_upper_ = np.asarray(row_lower, dtype=float), np.asarray(row_upper, dtype=float)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = A.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = A.indices.astype(np.int32)
+    lp.a_matrix_.value_ = A.data.astype(float)
+    if integer:
+        lp.integrality_ = [highspy.HighsVarType.kInteger] * A.shape[1]
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", bool(options.verbose))
+    for key, value in dict(threads=int(options.threads), random_seed=int(options.random_seed), **settings).items():
+        h.setOptionValue(key, value)
+    h.passModel(lp)
+    return h
+
+
+def _time_left(t0: float, options: SolveOptions) -> float:
+    return max(options.time_limit - (time.perf_counter() - t0), 0.0)
+
+
+def _infeasible(h: highspy.Highs) -> bool:
+    return h.getModelStatus() in (highspy.HighsModelStatus.kInfeasible, highspy.HighsModelStatus.kUnboundedOrInfeasible)
+
+
+def lagrangian_bound(sf: StandardForm, split: Split, A: sp.csr_matrix, y: np.ndarray, options: SolveOptions,
+                     abs_gap: float, t0: float) -> tuple[float, np.ndarray, dict]:
+    """Step 3: solve each county's MIP at prices y on the coupling rows.
+
+    Returns (L(y), the county plans as one column vector, stats). L(y) = -inf when a column of no
+    county can lower the priced objective without bound.
+    """
+    yc = np.zeros(sf.n_rows)
+    coup = split.coupling
+    yc[coup] = y[coup]
+    priced = sf.c - A.T @ yc
+    rhs = np.where(yc > 0, np.nan_to_num(sf.row_lower, posinf=0, neginf=0), 0.0) \
+        + np.where(yc < 0, np.nan_to_num(sf.row_upper, posinf=0, neginf=0), 0.0)
+    bound = float(yc @ rhs)
+    x = np.zeros(sf.n_cols)
+    # columns of no county: each alone at the bound its priced cost prefers
+    for j in np.flatnonzero(split.col_county < 0).tolist():
+        v = sf.col_upper[j] if priced[j] < 0 else sf.col_lower[j]
+        if not np.isfinite(v):
+            return -np.inf, x, {}
+        bound += priced[j] * v
+        x[j] = v if priced[j] < 0 else sf.col_lower[j]
+    local = np.flatnonzero(split.row_county >= 0)
+    row_county = split.row_county[local]
+    order_c = np.argsort(split.col_county, kind="stable")
+    order_r = np.argsort(row_county, kind="stable")
+    col_starts = np.searchsorted(split.col_county[order_c], np.arange(split.n_counties + 1))
+    row_starts = np.searchsorted(row_county[order_r], np.arange(split.n_counties + 1))
+    worst, open_gap = 0.0, 0.0
+    for k in range(split.n_counties):
+        cols = order_c[col_starts[k]:col_starts[k + 1]]
+        rows = local[order_r[row_starts[k]:row_starts[k + 1]]]
+        if not len(cols):
+            continue
+        sub = A[rows][:, cols].tocsc()
+        tk = time.perf_counter()
+        h = _highs(priced[cols], sf.col_lower[cols], sf.col_upper[cols], sub, sf.row_lower[rows], sf.row_upper[rows],
+                   True, options, mip_rel_gap=0.0, mip_abs_gap=float(abs_gap), time_limit=_time_left(t0, options))
+        h.run()
+        if _infeasible(h):
+            raise SolveError("the caps and targets cannot all be met (a county's own rows alone cannot be met)",
+                             EXIT_INFEASIBLE)
+        info = h.getInfo()
+        if info.primal_solution_status != 2:
+            return -np.inf, x, {}  # out of time
+        bound += float(info.mip_dual_bound)
+        open_gap += float(info.objective_function_value - info.mip_dual_bound)
+        x[cols] = np.rint(np.asarray(h.getSolution().col_value))
+        worst = max(worst, time.perf_counter() - tk)
+    return bound, x, {"county_max_s": worst, "county_open_gap": open_gap}
+
+
+def solve_by_county(comp: Compiled, sf: StandardForm, inst: Instance, options: SolveOptions) -> Solution:
+    """Steps 1-5 of the module docstring; `comp` holds the whole model (used for step 5)."""
+    t0 = time.perf_counter()
+    times: dict[str, float] = {}
+    split = split_by_county(sf, inst)
+    A = sp.csc_matrix((sf.value, sf.index, sf.start), shape=(sf.n_rows, sf.n_cols))
+    A_rows = A.tocsr()
+    times["split"] = time.perf_counter() - t0
+
+    t = time.perf_counter()
+    h_lp = _highs(sf.c, sf.col_lower, sf.col_upper, A, sf.row_lower, sf.row_upper, False, options,
+                  time_limit=_time_left(t0, options))
+    h_lp.run()
+    if _infeasible(h_lp):
+        raise SolveError("the caps and targets cannot all be met (LP relaxation infeasible)", EXIT_INFEASIBLE)
+    lp_ok = h_lp.getModelStatus() == highspy.HighsModelStatus.kOptimal
+    lp_obj = h_lp.getInfo().objective_function_value
+    y = np.asarray(h_lp.getSolution().row_dual)
+    x_lp = np.asarray(h_lp.getSolution().col_value)
+    del h_lp
+    times["lp"] = time.perf_counter() - t
+    if not lp_ok:
+        return _finish(comp, options, None, -np.inf, times, t0, "lp not solved")
+
+    t = time.perf_counter()
+    abs_gap = COUNTY_GAP_SHARE * options.mip_gap * max(abs(lp_obj), 1e-9) / max(split.n_counties, 1)
+    bound, x_county, stats = lagrangian_bound(sf, split, A_rows, y, options, abs_gap, t0)
+    times["counties"] = time.perf_counter() - t
+    if not np.isfinite(bound):
+        return _finish(comp, options, None, -np.inf, times, t0, "county bound not found")
+
+    t = time.perf_counter()
+    plan, value = _repair(sf, A, x_lp, x_county, options, bound, t0)
+    times["repair"] = time.perf_counter() - t
+    sol = _finish(comp, options, plan, bound, times, t0, "", value)
+    sol.details.update({"lp_bound": lp_obj, "lagrangian_bound": bound, "counties": split.n_counties,
+                        "coupling_rows": len(split.coupling), **stats})
+    return sol
+
+
+def _repair(sf: StandardForm, A: sp.csc_matrix, x_lp: np.ndarray, x_county: np.ndarray, options: SolveOptions,
+            bound: float, t0: float) -> tuple[np.ndarray | None, float]:
+    """Step 4: fix every zone whose options the LP and its county agree on; solve the rest."""
+    lay = sf.layout
+    n_x = lay.n_x
+    zone_of = np.repeat(np.arange(len(lay.zone_starts)), np.diff(np.r_[lay.zone_starts, n_x]))
+    agree = np.abs(x_lp[:n_x] - x_county[:n_x]) < 1e-6
+    zone_agrees = np.ones(len(lay.zone_starts), dtype=bool)
+    np.logical_and.at(zone_agrees, zone_of, agree)
+    fix = np.flatnonzero(zone_agrees[zone_of])
+    lower, upper = sf.col_lower.copy(), sf.col_upper.copy()
+    lower[fix] = upper[fix] = x_county[fix]
+    # the repair's own gap: a quarter of what is left between the bound and the plan's target
+    h = _highs(sf.c, lower, upper, A, sf.row_lower, sf.row_upper, True, options,
+               mip_rel_gap=options.mip_gap / 4, time_limit=_time_left(t0, options))
+    start = highspy.HighsSolution()
+    start.col_value = x_county
+    h.setSolution(start)
+    h.run()
+    if h.getInfo().primal_solution_status != 2:
+        return None, np.inf
+    return np.asarray(h.getSolution().col_value), float(h.getInfo().objective_function_value)
+
+
+def _finish(comp: Compiled, options: SolveOptions, plan: np.ndarray | None, bound: float, times: dict, t0: float,
+            why: str, value: float = np.inf) -> Solution:
+    """The plan if it is within the gap of the bound; else step 5 on the whole model."""
+    gap = (value - bound) / max(abs(value), 1e-9) if plan is not None else np.inf
+    if plan is not None and value - bound <= max(options.mip_gap * abs(value), ABS_GAP):
+        times["solve"] = time.perf_counter() - t0
+        return _solution(comp, plan, value, bound, max(gap, 0.0), "optimal", times, "county")
+    t = time.perf_counter()
+    if plan is not None:
+        start = highspy.HighsSolution()
+        start.col_value = plan
+        comp.highs.setSolution(start)
+    sol = run(comp, dataclasses.replace(options, time_limit=max(_time_left(t0, options), 1.0)))
+    times["finish"] = time.perf_counter() - t
+    times["solve"] = time.perf_counter() - t0
+    best_bound = max(bound, sol.bound)
+    sol.bound = best_bound
+    sol.mip_gap = max((sol.objective - best_bound) / max(abs(sol.objective), 1e-9), 0.0)
+    if sol.status == "time_limit" and sol.mip_gap <= options.mip_gap:
+        sol.status = "optimal"
+    sol.times.update(times)
+    sol.method = "county+direct" if why == "" else f"direct ({why})"
+    return sol
+
+
+def _solution(comp: Compiled, col: np.ndarray, value: float, bound: float, gap: float, status: str, times: dict,
+              method: str) -> Solution:
+    x = np.rint(col[comp.x_col]) if len(comp.x_col) else np.zeros(0)
+    return Solution(status=status, objective=value, mip_gap=gap, bound=bound, x=x.astype(np.int8),
+                    upgrade={g: int(round(col[j])) for g, j in comp.upgrade_col.items()},
+                    modules=int(round(col[comp.modules_col])) if comp.modules_col >= 0 else 0,
+                    times=dict(times), method=method)
