@@ -180,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"region {args.region}, year {args.year}, scenario {ds.attrs['scenario']}: "
           f"{ds.attrs['zones']} zones ({ds.attrs['zones_decided']} to decide, {ds.attrs['binaries']} binaries)")
     print(f"status {ds.attrs['status']}, objective {ds.attrs['objective_10k_yuan_per_a']:,.1f} 10^4 yuan/a, "
-          f"MIP gap {ds.attrs['mip_gap']:.2e}{gap_note}")
+          f"MIP gap {ds.attrs['mip_gap']:.2e}{gap_note}, method {ds.attrs['solve_method']}")
     print(f"gas {float(ds.gas_annual):,.0f} / cap {float(ds.gas_annual_cap):,.0f} 10^4 m3; "
           f"storage required {float(ds.storage_required):,.0f}, existing {float(ds.storage_existing):,.0f}, "
           f"built {float(ds.storage_built):,.0f} 10^4 m3; "
