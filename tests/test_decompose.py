@@ -5,10 +5,12 @@ Common numbers (tests/factory.py): a default zone's gas wall boiler costs 2,400 
 0.12 (10^4 m3) a season; an ASHP costs 3,000 yuan/a plus its capex annuity.
 """
 import math
+import time
 
 import numpy as np
 import pandas as pd
 import pytest
+import scipy.sparse as sp
 
 import factory as f
 import residuals
@@ -206,3 +208,27 @@ def test_county_infeasible_is_explained(tmp_path):
         solve(folder)
     families = {family for family, _, _ in exc.value.relaxed}
     assert families and families <= {"gas_annual_cap", "coverage_target"}
+
+
+def test_prices_are_made_dual_feasible(tmp_path):
+    """Duals a hair off (as LP tolerances leave them) must not make the bound -inf or invalid:
+    a price of the wrong sign for a one-sided row is dropped, and a storage price worth more
+    than a module is scaled down until a module's priced cost is 0."""
+    folder = gas_cap_region(tmp_path / "r", cap=0.24)
+    data = load_region(folder, 2022)
+    inst = prepare(data, 2022, Overrides())
+    sf = standard_form(inst)
+    split = decompose.split_by_county(sf, inst)
+    A = sp.csc_matrix((sf.value, sf.index, sf.start), shape=(sf.n_rows, sf.n_cols)).tocsr()
+    row = {name: r for r, name in enumerate(sf.row_names)}
+    gas, storage = row[("gas_annual_cap", "city")], row[("gas_storage", "city")]
+    module = sf.layout.modules
+    y = np.zeros(sf.n_rows)
+    y[gas] = +5.0  # a <= row: a positive price points at its infinite lower bound
+    y[storage] = -2.0 * (sf.c[module] + 1.0)  # more than a module is worth
+    yc = decompose.valid_prices(sf, split, A, y)
+    assert yc[gas] == 0.0
+    size = -A[storage, module]
+    assert sf.c[module] - size * (-yc[storage]) == pytest.approx(0.0, abs=1e-12)
+    bound, _, _ = decompose.lagrangian_bound(sf, split, A, y, SolveOptions(mip_gap=0.0), 0.0, time.perf_counter())
+    assert np.isfinite(bound) and bound <= 0.79 + 1e-9  # the optimum (test_gas_cap_across_counties_by_hand)
