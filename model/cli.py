@@ -127,7 +127,11 @@ def _checked_sets(args) -> dict[str, str]:
 def main(argv: list[str] | None = None) -> int:
     from model.pipeline import solve_region  # heavy imports after argument parsing
 
-    args = solve_parser().parse_args(argv)
+    parser = solve_parser()
+    args = parser.parse_args(argv)
+    if args.method == "county" and (args.from_year is not None or args.handoff == "pyomo"):
+        parser.error("--method county solves one year from the direct hand-off; drop --from and --handoff pyomo, "
+                     "or use --method direct")
     folder = args.inputs or (REPO / "inputs" / args.region)
     scenarios = [s.strip() for s in args.scenario.split(",") if s.strip()]
     options = SolveOptions(mip_gap=args.gap, time_limit=args.time_limit, threads=args.threads, verbose=args.verbose,

@@ -189,11 +189,17 @@ def test_cli_method_county(tmp_path, capsys):
                                                                         abs=1e-6)
 
 
-def test_cli_rejects_unknown_method(tmp_path, capsys):
+@pytest.mark.parametrize("extra", [["--method", "fast"], ["--method", "county", "--from", "2019"],
+                                   ["--method", "county", "--handoff", "pyomo"]])
+def test_cli_rejects_method_it_cannot_run(tmp_path, capsys, extra):
+    """An unknown method, or county with the multi-year pathway or the Pyomo hand-off (which have
+    no county split): exit 2, the message names --method, nothing written."""
+    out = tmp_path / "results"
     with pytest.raises(SystemExit) as exc:
-        solve_main(["--year", "2022", "--method", "fast"])
+        solve_main(["--year", "2022", "--out", str(out), *extra])
     assert exc.value.code == 2
     assert "--method" in capsys.readouterr().err
+    assert not out.exists()
 
 
 def test_county_infeasible_is_explained(tmp_path):
