@@ -15,8 +15,9 @@ on the whole model spends super-linear time in presolve, the root LP and its cut
                 rest (LP-fractional or chosen otherwise by their county) free: a feasible plan
     5. finish   if (plan - L) / |plan| > mip_gap: the whole model from that plan (MIP start)
 
-L(y) is at least the LP bound, since each county is solved as a MIP; it is valid whatever y is
-and however loose each county's own gap (its dual bound is used). The reported gap is the plan's
+L(y) is at least the LP bound, since each county is solved as a MIP (less a small tie-break
+towards the LP's choices, see `_tie_break`); it is valid whatever y is and however loose each
+county's own gap (its dual bound is used). The reported gap is the plan's
 distance to L, or to HiGHS's bound in step 5 when that is higher.
 """
 from __future__ import annotations
@@ -43,6 +44,8 @@ AUTO_MIN_COUNTIES = 4
 AUTO_MIN_ZONES = 2000
 # share of the requested gap the county MIPs may leave open between them
 COUNTY_GAP_SHARE = 0.1
+# share of the requested gap spent on breaking ties towards the LP's choices (_tie_break)
+TIE_BREAK_SHARE = 0.02
 ABS_GAP = 1e-6  # HiGHS's default mip_abs_gap: a plan this close to the bound is proven at any gap
 
 
@@ -154,14 +157,17 @@ def valid_prices(sf: StandardForm, split: Split, A: sp.csr_matrix, y: np.ndarray
 
 
 def lagrangian_bound(sf: StandardForm, split: Split, A: sp.csr_matrix, y: np.ndarray, options: SolveOptions,
-                     abs_gap: float, t0: float) -> tuple[float, np.ndarray, dict]:
+                     abs_gap: float, t0: float, bonus: np.ndarray | None = None) -> tuple[float, np.ndarray, dict]:
     """Step 3: solve each county's MIP at prices y on the coupling rows.
+
+    `bonus` (>= 0 per column) is taken off the costs: a tie-break towards the LP's choices. Lower
+    costs can only lower the bound, so it stays valid.
 
     Returns (L(y), the county plans as one column vector, stats). L(y) = -inf when a column of no
     county can lower the priced objective without bound.
     """
     yc = valid_prices(sf, split, A, y)
-    priced = sf.c - A.T @ yc
+    priced = sf.c - A.T @ yc - (0.0 if bonus is None else bonus)
     rhs = np.where(yc > 0, np.nan_to_num(sf.row_lower, posinf=0, neginf=0), 0.0) \
         + np.where(yc < 0, np.nan_to_num(sf.row_upper, posinf=0, neginf=0), 0.0)
     bound = float(yc @ rhs)
@@ -229,7 +235,8 @@ def solve_by_county(comp: Compiled, sf: StandardForm, inst: Instance, options: S
 
     t = time.perf_counter()
     abs_gap = COUNTY_GAP_SHARE * options.mip_gap * max(abs(lp_obj), 1e-9) / max(split.n_counties, 1)
-    bound, x_county, stats = lagrangian_bound(sf, split, A_rows, y, options, abs_gap, t0)
+    bound, x_county, stats = lagrangian_bound(sf, split, A_rows, y, options, abs_gap, t0,
+                                              bonus=_tie_break(sf, x_lp, options.mip_gap, lp_obj))
     times["counties"] = time.perf_counter() - t
     if not np.isfinite(bound):
         return _finish(comp, options, None, -np.inf, times, t0, "county bound not found")
@@ -241,6 +248,23 @@ def solve_by_county(comp: Compiled, sf: StandardForm, inst: Instance, options: S
     sol.details.update({"lp_bound": lp_obj, "lagrangian_bound": bound, "counties": split.n_counties,
                         "coupling_rows": len(split.coupling), **stats})
     return sol
+
+
+def _tie_break(sf: StandardForm, x_lp: np.ndarray, mip_gap: float, lp_obj: float) -> np.ndarray:
+    """A bonus for each option the LP takes whole: TIE_BREAK_SHARE of the gap, spread over the zones.
+
+    At the LP's prices many options tie, and a county MIP picks among them at random; every
+    zone where it picks otherwise than the LP is freed in the repair. Breaking those ties
+    towards the LP cut the free zones by a quarter to a third, and the repair by a third to two
+    thirds, on the synthetic 5k and 20k regions. The bound loses at most the bonus summed over
+    zones, TIE_BREAK_SHARE * mip_gap * |LP|.
+    """
+    lay = sf.layout
+    bonus = np.zeros(sf.n_cols)
+    n_zones = len(lay.zone_starts)
+    if n_zones and mip_gap > 0:
+        bonus[: lay.n_x] = np.where(x_lp[: lay.n_x] > 1 - 1e-6, TIE_BREAK_SHARE * mip_gap * abs(lp_obj) / n_zones, 0.0)
+    return bonus
 
 
 def _repair(sf: StandardForm, A: sp.csc_matrix, x_lp: np.ndarray, x_county: np.ndarray, options: SolveOptions,
