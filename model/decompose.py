@@ -33,7 +33,7 @@ import scipy.sparse as sp
 from model.build import StandardForm
 from model.errors import EXIT_INFEASIBLE, SolveError
 from model.prepare import Instance
-from model.solve import Compiled, Solution, SolveOptions, run
+from model.solve import Compiled, Solution, SolveOptions, pass_model, run
 
 INF = highspy.kHighsInf
 
@@ -106,22 +106,11 @@ def choose_method(options: SolveOptions, inst: Instance) -> str:
 
 def _highs(c, col_lower, col_upper, A: sp.csc_matrix, row_lower, row_upper, integer: bool, options: SolveOptions,
            **settings) -> highspy.Highs:
-    lp = highspy.HighsLp()
-    lp.num_col_, lp.num_row_ = A.shape[1], A.shape[0]
-    lp.col_cost_ = np.asarray(c, dtype=float)
-    lp.col_lower_, lp.col_upper_ = np.asarray(col_lower, dtype=float), np.asarray(col_upper, dtype=float)
-    lp.row_lower_, lp.row_upper_ = np.asarray(row_lower, dtype=float), np.asarray(row_upper, dtype=float)
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = A.indptr.astype(np.int32)
-    lp.a_matrix_.index_ = A.indices.astype(np.int32)
-    lp.a_matrix_.value_ = A.data.astype(float)
-    if integer:
-        lp.integrality_ = [highspy.HighsVarType.kInteger] * A.shape[1]
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", bool(options.verbose))
+    """A fresh Highs holding min c'x over the given rows (all columns integer, or all continuous)."""
+    h = pass_model(options, A.shape[1], A.shape[0], c, 0.0, col_lower, col_upper, row_lower, row_upper, A.indptr, A.indices,
+              A.data, np.full(A.shape[1], integer))
     for key, value in dict(threads=int(options.threads), random_seed=int(options.random_seed), **settings).items():
         h.setOptionValue(key, value)
-    h.passModel(lp)
     return h
 
 

@@ -80,7 +80,7 @@ def compile_model(m, options: SolveOptions | None = None) -> Compiled:
         return _compile_model(m, options or SolveOptions())
 
 
-def _pass(options: SolveOptions, n_cols, n_rows, c, offset, col_lower, col_upper, row_lower, row_upper,
+def pass_model(options: SolveOptions, n_cols, n_rows, c, offset, col_lower, col_upper, row_lower, row_upper,
           start, index, value, integer) -> highspy.Highs:
     lp = highspy.HighsLp()
     lp.num_col_ = n_cols
@@ -108,7 +108,7 @@ def compile_standard(sf: StandardForm, options: SolveOptions | None = None) -> C
     """The numpy standard form -> a live Highs instance holding the model."""
     options = options or SolveOptions()
     lay = sf.layout
-    h = _pass(options, sf.n_cols, sf.n_rows, sf.c, 0.0, sf.col_lower, sf.col_upper, sf.row_lower, sf.row_upper,
+    h = pass_model(options, sf.n_cols, sf.n_rows, sf.c, 0.0, sf.col_lower, sf.col_upper, sf.row_lower, sf.row_upper,
               sf.start, sf.index, sf.value, np.ones(sf.n_cols, dtype=bool))
     return Compiled(
         highs=h, x_col=np.arange(lay.n_x), upgrade_col={int(g): int(j) for g, j in zip(lay.groups, lay.upgrade(np.arange(len(lay.groups))))},
@@ -135,7 +135,7 @@ def _compile_model(m, options: SolveOptions) -> Compiled:
     offset = float(std.c_offset[0]) if len(std.c_offset) else 0.0
     lb = np.array([-INF if v.lb is None else v.lb for v in std.columns], dtype=float)
     ub = np.array([INF if v.ub is None else v.ub for v in std.columns], dtype=float)
-    h = _pass(options, n_cols, n_rows, c, offset, lb, ub, lower, upper, A.indptr, A.indices, A.data,
+    h = pass_model(options, n_cols, n_rows, c, offset, lb, ub, lower, upper, A.indptr, A.indices, A.data,
               [v.is_integer() for v in std.columns])
     xs = getattr(m, "x_list", None) or [m.x[i] for i in range(len(m.free_pairs))]
     x_col = np.array([col_of.get(id(v), -1) for v in xs], dtype=int)
