@@ -81,7 +81,7 @@ def compile_model(m, options: SolveOptions | None = None) -> Compiled:
 
 
 def pass_model(options: SolveOptions, n_cols, n_rows, c, offset, col_lower, col_upper, row_lower, row_upper,
-          start, index, value, integer) -> highspy.Highs:
+               start, index, value, integer) -> highspy.Highs:
     lp = highspy.HighsLp()
     lp.num_col_ = n_cols
     lp.num_row_ = n_rows
