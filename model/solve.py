@@ -109,7 +109,7 @@ def compile_standard(sf: StandardForm, options: SolveOptions | None = None) -> C
     options = options or SolveOptions()
     lay = sf.layout
     h = pass_model(options, sf.n_cols, sf.n_rows, sf.c, 0.0, sf.col_lower, sf.col_upper, sf.row_lower, sf.row_upper,
-              sf.start, sf.index, sf.value, np.ones(sf.n_cols, dtype=bool))
+                   sf.start, sf.index, sf.value, np.ones(sf.n_cols, dtype=bool))
     return Compiled(
         highs=h, x_col=np.arange(lay.n_x), upgrade_col={int(g): int(j) for g, j in zip(lay.groups, lay.upgrade(np.arange(len(lay.groups))))},
         modules_col=lay.modules, row_names=sf.row_names, row_sense=sf.row_sense, row_offset=sf.row_offset,
@@ -136,7 +136,7 @@ def _compile_model(m, options: SolveOptions) -> Compiled:
     lb = np.array([-INF if v.lb is None else v.lb for v in std.columns], dtype=float)
     ub = np.array([INF if v.ub is None else v.ub for v in std.columns], dtype=float)
     h = pass_model(options, n_cols, n_rows, c, offset, lb, ub, lower, upper, A.indptr, A.indices, A.data,
-              [v.is_integer() for v in std.columns])
+                   [v.is_integer() for v in std.columns])
     xs = getattr(m, "x_list", None) or [m.x[i] for i in range(len(m.free_pairs))]
     x_col = np.array([col_of.get(id(v), -1) for v in xs], dtype=int)
     upgrade_col = {g: col_of[id(m.upgrade[g])] for g in m.G if id(m.upgrade[g]) in col_of}
