@@ -239,3 +239,20 @@ def test_prices_are_made_dual_feasible(tmp_path):
     assert sf.c[module] - size * (-yc[storage]) == pytest.approx(0.0, abs=1e-12)
     bound, _, _ = decompose.lagrangian_bound(sf, split, A, y, SolveOptions(mip_gap=0.0), 0.0, time.perf_counter())
     assert np.isfinite(bound) and bound <= 0.79 + 1e-9  # the optimum (test_gas_cap_across_counties_by_hand)
+
+
+def test_short_time_limit_falls_back_without_crashing(synthetic):
+    """A time limit too short for the county steps: the whole model gets the rest (at least 1 s),
+    and the result is a plan whose gap is reported against a valid bound, or no plan (exit 3)."""
+    from model.errors import EXIT_NO_SOLUTION, SolveError
+
+    try:
+        res = solve_region(synthetic, 2022, options=SolveOptions(mip_gap=0.01, method="county", time_limit=0.01))
+    except SolveError as exc:
+        assert exc.exit_code == EXIT_NO_SOLUTION
+        return
+    sol = res.solution
+    assert sol.method.startswith("direct (") or sol.method.startswith("county")
+    assert sol.status in ("optimal", "time_limit")
+    assert sol.bound <= sol.objective + 1e-6
+    residuals.check(res.dataset, synthetic, 2022)
