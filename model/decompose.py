@@ -35,8 +35,6 @@ from model.errors import EXIT_INFEASIBLE, SolveError
 from model.prepare import Instance
 from model.solve import Compiled, Solution, SolveOptions, pass_model, run
 
-INF = highspy.kHighsInf
-
 # `auto` decomposes when the requested gap leaves room for the Lagrangian bound (0.05-0.34 %
 # below HiGHS's whole-model plans on the synthetic 5k and 20k regions) and there are enough counties
 AUTO_MIN_GAP = 0.002
@@ -62,12 +60,17 @@ class Split:
         return np.flatnonzero(self.row_county < 0)
 
 
-def split_by_county(sf: StandardForm, inst: Instance) -> Split:
+def matrix(sf: StandardForm) -> sp.csc_matrix:
+    """The standard form's constraint matrix (a view of its CSC arrays)."""
+    return sp.csc_matrix((sf.value, sf.index, sf.start), shape=(sf.n_rows, sf.n_cols))
+
+
+def split_by_county(sf: StandardForm, inst: Instance, A: sp.csr_matrix | None = None) -> Split:
     """x[p] belongs to its zone's county; a row whose x columns lie in one county is local to it,
     and so are the other columns (transformer upgrades) it alone holds. A row holding a column of
-    no county, or of another county, couples."""
+    no county, or of another county, couples. `A`: the matrix by rows, if the caller has it."""
     lay = sf.layout
-    A = sp.csc_matrix((sf.value, sf.index, sf.start), shape=(sf.n_rows, sf.n_cols)).tocsr()
+    A = matrix(sf).tocsr() if A is None else A
     col_county = np.full(sf.n_cols, -1, dtype=np.int64)
     col_county[: lay.n_x] = inst.zone_county[inst.pair_zone[lay.free]]
     row_of = np.repeat(np.arange(sf.n_rows), np.diff(A.indptr))
@@ -107,8 +110,8 @@ def choose_method(options: SolveOptions, inst: Instance) -> str:
 def _highs(c, col_lower, col_upper, A: sp.csc_matrix, row_lower, row_upper, integer: bool, options: SolveOptions,
            **settings) -> highspy.Highs:
     """A fresh Highs holding min c'x over the given rows (all columns integer, or all continuous)."""
-    h = pass_model(options, A.shape[1], A.shape[0], c, 0.0, col_lower, col_upper, row_lower, row_upper, A.indptr, A.indices,
-              A.data, np.full(A.shape[1], integer))
+    h = pass_model(options, A.shape[1], A.shape[0], c, 0.0, col_lower, col_upper, row_lower, row_upper, A.indptr,
+                   A.indices, A.data, np.full(A.shape[1], integer))
     for key, value in dict(threads=int(options.threads), random_seed=int(options.random_seed), **settings).items():
         h.setOptionValue(key, value)
     return h
@@ -135,9 +138,8 @@ def valid_prices(sf: StandardForm, split: Split, A: sp.csr_matrix, y: np.ndarray
     yc[coup] = y[coup]
     yc[(yc > 0) & ~np.isfinite(sf.row_lower)] = 0.0
     yc[(yc < 0) & ~np.isfinite(sf.row_upper)] = 0.0
-    cols = A.tocsc()
     for j in np.flatnonzero(split.col_county < 0).tolist():
-        rows, coefs = cols.indices[cols.indptr[j]:cols.indptr[j + 1]], cols.data[cols.indptr[j]:cols.indptr[j + 1]]
+        rows, coefs = sf.index[sf.start[j]:sf.start[j + 1]], sf.value[sf.start[j]:sf.start[j + 1]]
         pull = float(coefs @ yc[rows])
         priced = sf.c[j] - pull
         if (priced < 0 and not np.isfinite(sf.col_upper[j])) or (priced > 0 and not np.isfinite(sf.col_lower[j])):
@@ -202,9 +204,9 @@ def solve_by_county(comp: Compiled, sf: StandardForm, inst: Instance, options: S
     """Steps 1-5 of the module docstring; `comp` holds the whole model (used for step 5)."""
     t0 = time.perf_counter()
     times: dict[str, float] = {}
-    split = split_by_county(sf, inst)
-    A = sp.csc_matrix((sf.value, sf.index, sf.start), shape=(sf.n_rows, sf.n_cols))
+    A = matrix(sf)
     A_rows = A.tocsr()
+    split = split_by_county(sf, inst, A_rows)
     times["split"] = time.perf_counter() - t0
 
     t = time.perf_counter()
@@ -231,7 +233,7 @@ def solve_by_county(comp: Compiled, sf: StandardForm, inst: Instance, options: S
         return _finish(comp, options, None, -np.inf, times, t0, "county bound not found")
 
     t = time.perf_counter()
-    plan, value = _repair(sf, A, x_lp, x_county, options, bound, t0)
+    plan, value = _repair(sf, A, x_lp, x_county, options, t0)
     times["repair"] = time.perf_counter() - t
     sol = _finish(comp, options, plan, bound, times, t0, "", value)
     sol.details.update({"lp_bound": lp_obj, "lagrangian_bound": bound, "counties": split.n_counties,
@@ -257,7 +259,7 @@ def _tie_break(sf: StandardForm, x_lp: np.ndarray, mip_gap: float, lp_obj: float
 
 
 def _repair(sf: StandardForm, A: sp.csc_matrix, x_lp: np.ndarray, x_county: np.ndarray, options: SolveOptions,
-            bound: float, t0: float) -> tuple[np.ndarray | None, float]:
+            t0: float) -> tuple[np.ndarray | None, float]:
     """Step 4: fix every zone whose options the LP and its county agree on; solve the rest."""
     lay = sf.layout
     n_x = lay.n_x
@@ -268,7 +270,7 @@ def _repair(sf: StandardForm, A: sp.csc_matrix, x_lp: np.ndarray, x_county: np.n
     fix = np.flatnonzero(zone_agrees[zone_of])
     lower, upper = sf.col_lower.copy(), sf.col_upper.copy()
     lower[fix] = upper[fix] = x_county[fix]
-    # the repair's own gap: a quarter of what is left between the bound and the plan's target
+    # its own gap a quarter of the requested one: the rest is for the distance from its optimum to L
     h = _highs(sf.c, lower, upper, A, sf.row_lower, sf.row_upper, True, options,
                mip_rel_gap=options.mip_gap / 4, time_limit=_time_left(t0, options))
     start = highspy.HighsSolution()

@@ -10,7 +10,6 @@ import time
 import numpy as np
 import pandas as pd
 import pytest
-import scipy.sparse as sp
 
 import factory as f
 import residuals
@@ -226,7 +225,7 @@ def test_prices_are_made_dual_feasible(tmp_path):
     inst = prepare(data, 2022, Overrides())
     sf = standard_form(inst)
     split = decompose.split_by_county(sf, inst)
-    A = sp.csc_matrix((sf.value, sf.index, sf.start), shape=(sf.n_rows, sf.n_cols)).tocsr()
+    A = decompose.matrix(sf).tocsr()
     row = {name: r for r, name in enumerate(sf.row_names)}
     gas, storage = row[("gas_annual_cap", "city")], row[("gas_storage", "city")]
     module = sf.layout.modules
