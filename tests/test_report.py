@@ -171,6 +171,7 @@ def test_english_report(runs):
     assert h["households_converted"] == pytest.approx(float(ds.households_converted.sum()))
     md = (folder / "report.md").read_text(encoding="utf-8")
     assert "Households converted" in md and "本期改造户数" not in md
+    assert f"- Solve method (direct: whole model; county: by county): {ds.attrs['solve_method']}" in md
     assert "Coal to electricity" in read_csv(folder, "plan_households").columns
 
 

@@ -46,6 +46,7 @@ TEXT = {
     "sweep_title": ("清洁取暖规划情景扫描报告", "Clean heating planning report: parameter sweep"),
     "region": ("地区", "Region"), "year": ("年份", "Year"), "scenario": ("情景", "Scenario"),
     "status": ("求解状态", "Solver status"), "mip_gap": ("MIP间隙", "MIP gap"),
+    "solve_method": ("求解方法（全模型 direct / 分县分解 county）", "Solve method (direct: whole model; county: by county)"),
     "inputs_hash": ("输入数据哈希", "Inputs hash"), "created": ("计算时间", "Created"),
     "source_file": ("结果文件", "Result file"), "solver": ("求解器", "Solver"),
     "sec_headline": ("主要指标", "Headline numbers"),

@@ -86,7 +86,7 @@ def build_content(ds: xr.Dataset, lang: str, source: Path, other: xr.Dataset | N
         tables += tb.compare_tables(ds, other, lang)
     # a sweep's attrs come from its first point: show only what all points share
     keys = ("region", "year", "solver", "inputs_hash") if sweep else \
-        ("region", "year", "scenario", "status", "mip_gap", "solver", "inputs_hash", "created")
+        ("region", "year", "scenario", "status", "mip_gap", "solve_method", "solver", "inputs_hash", "created")
     meta = [(T(k, lang), f"{float(ds.attrs[k]):.2e}" if k == "mip_gap" else str(ds.attrs[k]))
             for k in keys if k in ds.attrs]
     if sweep:
