@@ -726,7 +726,6 @@ def xinzhou_existing(c: Ctx, z: pd.DataFrame) -> None:
     rural = (z["area_type"] == "rural").to_numpy()
     mount = (z["terrain"] == "mountain").to_numpy()
     cty = z["county_id"].to_numpy()
-    focus = np.isin(cty, list(XZ_FOCUS))
     taken = np.zeros(n, dtype=bool)
     hh = z["households"].to_numpy().copy()
     excess: dict[tuple[str, str], int] = {}
@@ -970,7 +969,7 @@ def heat_sources_table(c: Ctx, z: pd.DataFrame, dem: Demand, routes: pd.DataFram
         add("370115-geo-1", "370115", "geothermal_deep", "济阳区中深层地热项目", 15.0,
             f"{SRC_JINAN_PLAN} §三(一)2(4)2 (Jiyang mid-deep geothermal project); 15 MW spare is an assumption")
         add("370126-bchp-1", "370126", "biomass_chp", "商河县生物质热电联产", 8.0,
-            f"assumption: biomass CHP (Jinan plan §三(一)2(4)3 promotes 生物质热电联产); 8 MW spare")
+            "assumption: biomass CHP (Jinan plan §三(一)2(4)3 promotes 生物质热电联产); 8 MW spare")
         add("370105-bio-1", "370105", "biomass_boiler", "桑梓店生物质燃料供应", 4.0,
             f"assumption after the Tianqiao Sangzidian pilot ({SRC_JINAN_PLAN} §三(一)2(4)3): pellet supply for 4 MW of boilers")
         add("370126-bio-1", "370126", "biomass_boiler", "孙集生物质燃料供应", 4.0,
@@ -1002,7 +1001,6 @@ def heat_sources_table(c: Ctx, z: pd.DataFrame, dem: Demand, routes: pd.DataFram
 
 def years_table(c: Ctx, z: pd.DataFrame, dem: Demand) -> pd.DataFrame:
     gas_routes = ["gas_boiler_house", "gas_wall_boiler"]
-    ex = z["existing_route"].isin(gas_routes)
     g0 = sum(dem.gas_10k_m3(z[z["existing_route"] == r], r).sum() for r in gas_routes)
     d0 = sum(dem.gas_day_10k_m3(z[z["existing_route"] == r], r).sum() for r in gas_routes)
     dec = (z["existing_route"] == "scattered_coal") & (z["demolition"] == 0)
