@@ -98,7 +98,8 @@ def solve_parser() -> argparse.ArgumentParser:
     ap.add_argument("--out", type=Path, default=REPO / "results", help="results folder (default: results/)")
     ap.add_argument("--gap", type=_number(float, 0.0), default=1e-4, help="relative MIP gap (default 1e-4)")
     ap.add_argument("--time-limit", type=_number(float, 0.0), default=600.0, help="seconds (default 600)")
-    ap.add_argument("--threads", type=_number(int, 1), default=1, help="HiGHS threads (default 1)")
+    ap.add_argument("--threads", type=_number(int, 1), default=1,
+                    help="HiGHS threads (default 1); with --method county, county MIPs solved at a time")
     ap.add_argument("--from", dest="from_year", type=int, default=None,
                     help="solve the pathway from this year to --year in one model (when each zone converts)")
     ap.add_argument("--verbose", action="store_true", help="show the HiGHS log")

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import highspy
@@ -109,10 +110,14 @@ def choose_method(options: SolveOptions, inst: Instance) -> str:
 
 def _highs(c, col_lower, col_upper, A: sp.csc_matrix, row_lower, row_upper, integer: bool, options: SolveOptions,
            **settings) -> highspy.Highs:
-    """A fresh Highs holding min c'x over the given rows (all columns integer, or all continuous)."""
+    """A fresh Highs holding min c'x over the given rows (all columns integer, or all continuous).
+
+    One HiGHS thread always: HiGHS fixes a calling thread's thread count at its first solve, and
+    its parallel MIP search is off in 1.15.1 anyway; `--threads N` runs N counties at a time instead.
+    """
     h = pass_model(options, A.shape[1], A.shape[0], c, 0.0, col_lower, col_upper, row_lower, row_upper, A.indptr,
                    A.indices, A.data, np.full(A.shape[1], integer))
-    for key, value in dict(threads=int(options.threads), random_seed=int(options.random_seed), **settings).items():
+    for key, value in dict(threads=1, random_seed=int(options.random_seed), **settings).items():
         h.setOptionValue(key, value)
     return h
 
@@ -176,27 +181,40 @@ def lagrangian_bound(sf: StandardForm, split: Split, A: sp.csr_matrix, y: np.nda
     order_r = np.argsort(row_county, kind="stable")
     col_starts = np.searchsorted(split.col_county[order_c], np.arange(split.n_counties + 1))
     row_starts = np.searchsorted(row_county[order_r], np.arange(split.n_counties + 1))
-    worst, open_gap = 0.0, 0.0
-    for k in range(split.n_counties):
+    def solve_county(k: int):
         cols = order_c[col_starts[k]:col_starts[k + 1]]
         rows = local[order_r[row_starts[k]:row_starts[k + 1]]]
         if not len(cols):
-            continue
-        sub = A[rows][:, cols].tocsc()
+            return None
         tk = time.perf_counter()
-        h = _highs(priced[cols], sf.col_lower[cols], sf.col_upper[cols], sub, sf.row_lower[rows], sf.row_upper[rows],
-                   True, options, mip_rel_gap=0.0, mip_abs_gap=float(abs_gap), time_limit=_time_left(t0, options))
+        h = _highs(priced[cols], sf.col_lower[cols], sf.col_upper[cols], A[rows][:, cols].tocsc(), sf.row_lower[rows],
+                   sf.row_upper[rows], True, options, mip_rel_gap=0.0, mip_abs_gap=float(abs_gap),
+                   time_limit=_time_left(t0, options))
         h.run()
-        if _infeasible(h):
+        info = h.getInfo()
+        return (cols, _infeasible(h), info.primal_solution_status == 2, float(info.mip_dual_bound),
+                float(info.objective_function_value), np.asarray(h.getSolution().col_value), time.perf_counter() - tk)
+
+    # counties are independent: with --threads N, N of them at a time (HiGHS runs without the GIL)
+    if options.threads > 1:
+        with ThreadPoolExecutor(int(options.threads)) as pool:
+            results = list(pool.map(solve_county, range(split.n_counties)))
+    else:
+        results = map(solve_county, range(split.n_counties))
+    worst, open_gap = 0.0, 0.0
+    for res in results:  # in county order, so the sums do not depend on the threads
+        if res is None:
+            continue
+        cols, infeasible, has_plan, dual_bound, value, col_value, seconds = res
+        if infeasible:
             raise SolveError("the caps and targets cannot all be met (a county's own rows alone cannot be met)",
                              EXIT_INFEASIBLE)
-        info = h.getInfo()
-        if info.primal_solution_status != 2:
+        if not has_plan:
             return -np.inf, x, {}  # out of time
-        bound += float(info.mip_dual_bound)
-        open_gap += float(info.objective_function_value - info.mip_dual_bound)
-        x[cols] = np.rint(np.asarray(h.getSolution().col_value))
-        worst = max(worst, time.perf_counter() - tk)
+        bound += dual_bound
+        open_gap += value - dual_bound
+        x[cols] = np.rint(col_value)
+        worst = max(worst, seconds)
     return bound, x, {"county_max_s": worst, "county_open_gap": open_gap}
 
 
