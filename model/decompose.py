@@ -181,6 +181,7 @@ def lagrangian_bound(sf: StandardForm, split: Split, A: sp.csr_matrix, y: np.nda
     order_r = np.argsort(row_county, kind="stable")
     col_starts = np.searchsorted(split.col_county[order_c], np.arange(split.n_counties + 1))
     row_starts = np.searchsorted(row_county[order_r], np.arange(split.n_counties + 1))
+
     def solve_county(k: int):
         cols = order_c[col_starts[k]:col_starts[k + 1]]
         rows = local[order_r[row_starts[k]:row_starts[k + 1]]]
