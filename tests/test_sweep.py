@@ -622,6 +622,10 @@ def test_dispatcher_strides_brackets_and_helps():
     lone.done(0, None)  # failed: no bracket through it
     lone.done(2, _plan(1))
     assert lone.next("a", help_after=99)[0] == 1  # nothing else running: helps anyway
+    # with strides, an idle slot helps even a single point, but not one waiting for its bracket
+    three = _Dispatcher(todo[:4], ["a", "b", "c"])
+    assert three.next("a")[0] == 0 and three.next("b")[0] == 2  # 1 waits for the plans of 0 and 2
+    assert three.next("c")[:3:2] == (3, None)  # beside the running 2, at the line's end: nothing solved to start from
     more = _Dispatcher([{"p": 0.0}], ["a", "b", "c"])  # more slots than points
     assert more.next("a")[1] == {"p": 0.0} and more.next("b") is None and more.next("c") is None
 
@@ -683,6 +687,26 @@ def test_local_cluster_stop_and_resume(tmp_path, client):
     assert len(second.solved) == 9 - len(done)
     assert second.dataset.attrs["points_optimal"] == 9
     assert tipping_points(second.dataset, ("gas_price",)).query("kind == 'zone'")["id"].tolist() == ["Z1", "Z2", "Z4", "Z5"]
+
+
+@pytest.mark.parametrize("method", ["fork", "spawn"])
+def test_own_local_cluster_by_either_start_method_equals_serial(tmp_path, method):
+    """run_sweep's own LocalCluster (as the CLI starts it): forked workers (the default on Linux)
+    and spawned ones (macOS, Windows, --start-method spawn) give the serial plans."""
+    pytest.importorskip("distributed")
+    data = load_region(random_region(np.random.default_rng(5), tmp_path / "inp", n=14), 2022)
+    g = grid(gas_price=parse_values("1.5:4.5:0.5", "x"))
+    par = sweep(data, g, tmp_path / "dask", serial=False, workers=2, start_method=method)
+    assert {r.worker for r in par.results} != {""} and len({r.worker for r in par.results}) == 2
+    assert_same_plans(par.dataset, sweep(data, g, tmp_path / "serial").dataset, rel=1e-9)
+
+
+def test_local_cluster_start_methods():
+    from model.sweep import default_start_method, local_cluster
+
+    assert default_start_method() == ("fork" if sys.platform.startswith("linux") else "spawn")
+    with pytest.raises(ValueError, match="start_method 'thread'"):
+        local_cluster(1, "thread")
 
 
 # ---------------------------------------------------------------------------------------------
