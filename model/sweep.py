@@ -1070,8 +1070,10 @@ def local_cluster(workers: int | None = None, start_method: str | None = None):
     n = workers or max(1, (os.cpu_count() or 1))
     with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
                           "distributed.worker.multiprocessing-method": method}):
+        # no dashboard; the scheduler's HTTP endpoints on a free port, not 8787 (taken by the
+        # user's own clusters, and by each other when sweeps run side by side)
         return LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
-                            silence_logs=logging.ERROR)
+                            scheduler_kwargs={"dashboard_address": ":0"}, silence_logs=logging.ERROR)
 
 
 def _point_done(res, handle, prog, report, n_todo: int, on_point) -> None:
