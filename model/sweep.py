@@ -1050,7 +1050,9 @@ def local_cluster(workers: int | None = None, start_method: str | None = None):
 
     `start_method`: fork | spawn | forkserver (None: `default_start_method()`). Fork copies
     this process, so it must not run a thread of ours that could hold a lock at that moment:
-    `run_sweep` starts its warm-up thread after the cluster.
+    `run_sweep` starts its warm-up thread after the cluster. The method applies while the
+    cluster starts; a worker the nanny restarts later (after a crash) is spawned, as Dask does by
+    default, whatever our threads are doing then.
 
     Dask's nanny starts workers with MALLOC_TRIM_THRESHOLD_=65536: glibc then hands freed heap
     back to the kernel at once, and HiGHS, which allocates and frees large buffers all the time,

@@ -701,6 +701,28 @@ def test_own_local_cluster_by_either_start_method_equals_serial(tmp_path, method
     assert_same_plans(par.dataset, sweep(data, g, tmp_path / "serial").dataset, rel=1e-9)
 
 
+def test_killed_forked_worker_is_replaced_and_the_sweep_completes(tmp_path):
+    """SIGKILL the worker that solved the first point: Dask's nanny starts a new one (spawned),
+    its points run again elsewhere, and every point ends with its plan."""
+    import os
+    import signal
+
+    pytest.importorskip("distributed")
+    data = load_region(six_zones(tmp_path / "inp"), 2022)
+    g = grid(gas_price=parse_values("2.0:4.0:0.25", "x"))
+    killed = []
+
+    def kill_first(res):
+        if not killed:
+            killed.append(int(res.worker.rsplit(":", 1)[1]))
+            os.kill(killed[0], signal.SIGKILL)
+
+    rep = sweep(data, g, tmp_path / "res", serial=False, workers=2, start_method="fork", on_point=kill_first)
+    assert killed and not rep.interrupted and not rep.failed
+    assert rep.dataset.attrs["points_optimal"] == 9
+    assert_same_plans(rep.dataset, sweep(data, g, tmp_path / "serial").dataset)
+
+
 def test_local_cluster_start_methods():
     from model.sweep import default_start_method, local_cluster
 
