@@ -201,11 +201,14 @@ def format_pathway(ds) -> str:
     hh.index = ds.county_name_zh.values
     hh = hh.loc[hh.sum(axis=1) > 0]
     hh.loc["合计 total"] = hh.sum()
+    to_date = bool(ds.attrs.get("subsidy_budget_cumulative", 0))
+    spent = ds.subsidy_spent_to_date if to_date else ds.subsidy_equipment + ds.subsidy_running
     lines = ["Households converting, by county and year:", hh.round(0).astype(int).to_string(), "",
-             "year   gas / cap (10^4 m3)      subsidy / budget (10^4 yuan)   storage required / existing+built (10^4 m3)"]
+             "year   gas / cap (10^4 m3)      subsidy / budget (10^4 yuan" + (", to date)" if to_date else ")      ")
+             + "   storage required / existing+built (10^4 m3)"]
     for i, y in enumerate(ds.year.values):
         lines.append(f"{y}   {float(ds.gas_annual[i]):>9,.0f} / {float(ds.gas_annual_cap[i]):<9,.0f}  "
-                     f"{float(ds.subsidy_equipment[i] + ds.subsidy_running[i]):>10,.0f} / {float(ds.subsidy_budget[i]):<10,.0f}    "
+                     f"{float(spent[i]):>10,.0f} / {float(ds.subsidy_budget[i]):<10,.0f}    "
                      f"{float(ds.storage_required[i]):>8,.0f} / {float(ds.storage_existing[i] + ds.storage_built[i]):,.0f}")
     return "\n".join(lines)
 

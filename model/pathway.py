@@ -212,6 +212,9 @@ def transformer_capacity(m, pw: Pathway) -> None:
 def subsidy_budget(m, pw: Pathway) -> None:
     """Per year k: sum_f equipment[f] x[f,k] + sum_f running[f] s[f,k] + fixed zones <= budget[k].  [10^4 yuan]
 
+    With subsidy_budget_cumulative = 1 the budgets of years.csv are totals from the first year of
+    the horizon on (spending to date, unspent money carried forward):
+    sum_{j <= k} sum_f (equipment[f] + (k - j + 1) running[f]) x[f,j] + fixed zones <= budget[k].
     Equipment subsidies are paid in the year of conversion, running subsidies every season from
     it on; fixed zones (demolition zones moving to quality coal) are paid in the first year.
     """
@@ -220,15 +223,28 @@ def subsidy_budget(m, pw: Pathway) -> None:
     eq = a.q["subsidy_equipment"][F]
     run_ = a.q["subsidy_running"][F]
     fixed = pw.fixed
+    fixed_eq, fixed_run = a.q["subsidy_equipment"][fixed].sum(), a.q["subsidy_running"][fixed].sum()
+    to_date = subsidy_budget_cumulative(pw)
+    paid = np.flatnonzero((eq > 0) | (run_ > 0))
     rows = []
     for k, inst in enumerate(pw.insts):
-        c1, v1 = _cum_vars(m, np.flatnonzero(run_ > 0), run_[run_ > 0], k)
-        fe = np.flatnonzero(eq > 0)
-        c2 = eq[fe]
-        v2 = [m.x[int(f * m.K + k)] for f in fe]
-        const = a.q["subsidy_running"][fixed].sum() + (a.q["subsidy_equipment"][fixed].sum() if k == 0 else 0.0)
-        rows.append(_lin(np.append(c1, c2), v1 + v2, const) <= inst.caps["subsidy_budget_10k_yuan"])
+        if to_date:
+            j = np.arange(k + 1)
+            coefs = (eq[paid, None] + (k - j[None, :] + 1) * run_[paid, None]).ravel()
+            variables = [m.x[int(f * m.K + jj)] for f in paid for jj in j]
+            const = fixed_eq + (k + 1) * fixed_run
+        else:
+            c1, v1 = _cum_vars(m, np.flatnonzero(run_ > 0), run_[run_ > 0], k)
+            fe = np.flatnonzero(eq > 0)
+            coefs, variables = np.append(c1, eq[fe]), v1 + [m.x[int(f * m.K + k)] for f in fe]
+            const = fixed_run + (fixed_eq if k == 0 else 0.0)
+        rows.append(_lin(coefs, variables, const) <= inst.caps["subsidy_budget_10k_yuan"])
     _rows(m, "subsidy_budget", rows, subsidy_budget.__doc__, lambda k: str(pw.years[k]))
+
+
+def subsidy_budget_cumulative(pw: Pathway) -> bool:
+    """The budgets of years.csv are totals to date (parameter subsidy_budget_cumulative = 1)."""
+    return bool(pw.first.params["subsidy_budget_cumulative"] > 0)
 
 
 def heat_source_capacity(m, pw: Pathway) -> None:
@@ -405,6 +421,7 @@ def pathway_dataset(res: PathwayResult, attrs: dict | None = None) -> xr.Dataset
     eq = np.bincount(k_idx, weights=a.q["subsidy_equipment"][pairs], minlength=K)
     eq[0] += a.q["subsidy_equipment"][pw.fixed].sum()
     running = np.array([a.q["subsidy_running"][pairs][k_idx <= k].sum() for k in range(K)]) + a.q["subsidy_running"][pw.fixed].sum()
+    to_date = subsidy_budget_cumulative(pw)
     lag = int(a.params["clean_from_season_after_conversion"] > 0)
     clean = np.full(K, _constant(pw, "clean_households"))
     dclean = a.q["clean_households"][pairs] - a.base_q["clean_households"][a.pair_zone[pairs]]
@@ -419,6 +436,7 @@ def pathway_dataset(res: PathwayResult, attrs: dict | None = None) -> xr.Dataset
         "investment": (("year",), invest),
         "subsidy_equipment": (("year",), eq),
         "subsidy_running": (("year",), running),
+        "subsidy_spent_to_date": (("year",), np.cumsum(eq + running)),
         "subsidy_budget": (("year",), cap("subsidy_budget_10k_yuan")),
         "gas_annual": (("year",), gas),
         "gas_annual_cap": (("year",), cap("gas_annual_cap_10k_m3")),
@@ -445,6 +463,9 @@ def pathway_dataset(res: PathwayResult, attrs: dict | None = None) -> xr.Dataset
         "status": res.status, "mip_gap": float(res.mip_gap), "objective_10k_yuan": float(res.objective),
         "salvage": "none: annuities counted only for the years inside the horizon",
         "clean_from_season_after_conversion": lag,
+        "subsidy_budget_cumulative": int(to_date),
+        "subsidy_budget_basis": "to date: subsidy_spent_to_date <= subsidy_budget" if to_date
+        else "per year: subsidy_equipment + subsidy_running <= subsidy_budget",
     })
     ds.attrs.update(attrs or {})
     return ds

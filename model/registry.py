@@ -61,6 +61,9 @@ PARAMETER_DEFAULTS: dict[str, float] = {
     "clean_from_season_after_conversion": 0.0,  # 1: a zone counts clean from the season after it converts (先立后破)
     "old_stove_cost_yuan_per_household": 0.0,  # cost of keeping the old stove through the first season
     "storage_rule_from_year": 0.0,  # the 7-day storage rule applies from this year (0: every year)
+    # pathway: 1 = each year's subsidy budget is a total from the first year on (spending to date);
+    # 0 = the year's own spending. A single-year run compares its conversions with the year's figure either way
+    "subsidy_budget_cumulative": 0.0,
 }
 
 AREA_TYPES = ("urban", "rural")
@@ -385,7 +388,8 @@ PATHWAY_OUTPUTS: dict[str, Var] = {
     "investment": Var(("year",), U_MONEY, "Investment in the year's conversions"),
     "subsidy_equipment": Var(("year",), U_MONEY, "Equipment subsidies paid in the year"),
     "subsidy_running": Var(("year",), U_MONEY, "Running subsidies paid in the year"),
-    "subsidy_budget": Var(("year",), U_MONEY, "Subsidy budget of the year"),
+    "subsidy_spent_to_date": Var(("year",), U_MONEY, "Equipment and running subsidies paid from the first year to this one"),
+    "subsidy_budget": Var(("year",), U_MONEY, "Subsidy budget of the year (to date when the attribute subsidy_budget_cumulative is 1)"),
     "gas_annual": Var(("year",), U_GAS, "Gas use for space heating"),
     "gas_annual_cap": Var(("year",), U_GAS, "Gas available for space heating"),
     "gas_peak_day": Var(("year",), U_GAS + "/d", "Design-day gas use for space heating"),

@@ -47,6 +47,7 @@ PARAMETER_RANGES: dict[str, tuple[float, float, bool]] = {
     "clean_from_season_after_conversion": (0.0, 1.0, True),
     "old_stove_cost_yuan_per_household": (0.0, 20000.0, True),
     "storage_rule_from_year": (0.0, 2100.0, True),
+    "subsidy_budget_cumulative": (0.0, 1.0, True),
 }
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?%?$")
 _EXCEL_SCI_ID = re.compile(r"^\d(\.\d+)?E\+\d+$", re.IGNORECASE)
@@ -324,8 +325,14 @@ def _check_references(tables: dict[str, pd.DataFrame], files: dict[str, str], pr
                                         f"'{v}' is not a {ref.ref_column} in {ref.ref_table}.csv"))
 
 
+# switches: 0 (off) or 1 (on)
+FLAG_PARAMETERS = ("clean_from_season_after_conversion", "subsidy_budget_cumulative")
+
+
 def _range_rule(name: str, value: float) -> str | None:
     """The broken plausibility rule of one parameter value, or None."""
+    if name in FLAG_PARAMETERS and value not in (0.0, 1.0):
+        return f"{value:g} for {name}: must be 0 or 1"
     lo, hi, lo_incl = PARAMETER_RANGES[name]
     if (value < lo if lo_incl else value <= lo) or value > hi:
         low = f"{'>=' if lo_incl else '>'} {lo:g}"

@@ -385,6 +385,9 @@ def parameters_table(c: Ctx) -> pd.DataFrame:
     if c.region == "jinan":
         rows.append(("storage_rule_from_year", 2020.0, "a",
                      f"{SRC_JINAN_PLAN} §四(一)3: 7-day emergency storage 'by end 2020' (力争到2020年底)"))
+        rows.append(("subsidy_budget_cumulative", 1.0, "1",
+                     "years.csv subsidy budgets are totals from 2019 (see its source): a pathway (--from) "
+                     "holds spending to date to them"))
     return pd.DataFrame(rows, columns=["name", "value", "unit", "source"])
 
 

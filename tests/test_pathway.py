@@ -16,6 +16,7 @@ import pytest
 import xarray as xr
 
 import factory as f
+from model.cli import format_pathway
 from model.errors import SolveError
 from model.prepare import PAIR_COST_COMPONENTS, Overrides, storage_module_cost
 from model.pathway import pathway_dataset, prepare_pathway, solve_pathway
@@ -56,6 +57,30 @@ def test_budget_forces_half_the_conversions_into_year_two(tmp_path):
     assert ds.households_converted.sum(["county", "route"]).values.tolist() == [1, 1]
     assert res.objective == pytest.approx(1.152)
     assert (ds.subsidy_equipment.values <= ds.subsidy_budget.values + 1e-9).all()
+
+
+def test_cumulative_budget_allows_one_conversion_over_both_years(tmp_path):
+    """The budget of the previous test, 0.1 (10^4 yuan) in each year, as a total to date
+    (subsidy_budget_cumulative = 1): one 1,000 yuan subsidy over both years. Converting saves
+    1,920 yuan/a, so one zone converts in 2021 and the other stays on coal (coverage 50 % in 2022):
+    2 x (2,400 + 4,320) = 13,440 yuan = 1.344. Read per year, the same budget converts both.
+    (Quality coal is not offered: it would take the second zone.)"""
+    routes = [f.route("scattered_coal"), f.route("quality_coal", selectable=0), f.route("gas_wall_boiler", sub_eq=1000.0)]
+    cov = {y: {"coverage": [dict(year=y, area_type="all", terrain="all", min_clean_share=s, source=f.SRC)]}
+           for y, s in ((2021, 0.0), (2022, 0.5))}
+    for cumulative, years, objective in ((1, [0, 2021], 1.344), (0, [2021, 2022], 1.152)):
+        folder = two_years(tmp_path / f"r{cumulative}", zones=[f.zone("Z1"), f.zone("Z2")], routes=routes,
+                           years={"subsidy_budget_10k_yuan": 0.1}, per_year=cov,
+                           params={"subsidy_budget_cumulative": cumulative})
+        res, ds = solve(folder)
+        assert sorted(ds.conversion_year.values.tolist()) == years
+        assert res.objective == pytest.approx(objective)
+        assert ds.attrs["subsidy_budget_cumulative"] == cumulative
+        assert ds.subsidy_spent_to_date.values.tolist() == pytest.approx([0.1, 0.1] if cumulative else [0.1, 0.2])
+        spent = ds.subsidy_spent_to_date if cumulative else ds.subsidy_equipment + ds.subsidy_running
+        assert (spent.values <= ds.subsidy_budget.values + 1e-9).all()
+        table = format_pathway(ds).splitlines()  # the CLI's summary says how the budget counts
+        assert ("subsidy / budget (10^4 yuan, to date)" in table[-3]) == bool(cumulative)
 
 
 @pytest.mark.parametrize("coal_2021, year, objective", [(800.0, 2022, 0.7456), (1000.0, 2021, 0.8)])
@@ -107,8 +132,11 @@ def random_pathway(rng, folder):
         }
     trs = [f.transformer(capacity_kva=float(rng.uniform(0, 15)), upgrade_unit_kva=5.0,
                          upgrade_unit_capex_yuan=float(rng.integers(0, 3000)), max_upgrade_units=int(rng.integers(0, 3)))]
+    discount_rate = float(rng.choice([0.0, 0.06]))
+    cumulative = int(rng.random() < 0.5)  # drawn last: the instances of earlier sessions stay the same
     return two_years(folder, zones=zones, routes=routes, transformers=trs, per_year=per_year,
-                     params={"storage_averaging_days": 7, "discount_rate": float(rng.choice([0.0, 0.06]))})
+                     params={"storage_averaging_days": 7, "discount_rate": discount_rate,
+                             "subsidy_budget_cumulative": cumulative})
 
 
 def enumerate_pathway(pw):
@@ -121,6 +149,7 @@ def enumerate_pathway(pw):
     fixed_cost = [sum(inst.cost[c][pw.fixed].sum() for c in PAIR_COST_COMPONENTS) for inst in pw.insts]
     ratio = a.params["storage_days_required"] / a.params["storage_averaging_days"]
     tail = np.cumsum(pw.discount[::-1])[::-1]
+    to_date = a.params["subsidy_budget_cumulative"] > 0
     best = math.inf
     zones = list(opts)
     choices = [[None] + [(p, k) for p in opts[z] for k in range(K)] for z in zones]
@@ -128,6 +157,7 @@ def enumerate_pathway(pw):
         ok, total = True, 0.0
         units_so_far = 0
         modules_so_far = 0
+        spent = 0.0
         for k, inst in enumerate(pw.insts):
             gas = inst.q["gas_annual"][pw.fixed].sum()
             kva = a.group_existing[0] + inst.q["kva"][pw.fixed].sum()
@@ -149,7 +179,8 @@ def enumerate_pathway(pw):
                     clean += inst.base_q["clean_households"][z]
                     cost += sum(inst.base_cost[c][z] for c in PAIR_COST_COMPONENTS)
             c = inst.caps
-            if gas > c["gas_annual_cap_10k_m3"] + 1e-9 or subsidy > c["subsidy_budget_10k_yuan"] + 1e-9:
+            spent += subsidy
+            if gas > c["gas_annual_cap_10k_m3"] + 1e-9 or (spent if to_date else subsidy) > c["subsidy_budget_10k_yuan"] + 1e-9:
                 ok = False
             if not np.isnan(c["rural_gas_new_cap_households"]) and rural_new > c["rural_gas_new_cap_households"] + 1e-9:
                 ok = False

@@ -76,6 +76,12 @@ def test_choice_and_flag(tmp_path):
     assert any("column 'gas_network': '2' must be 0 or 1" in m for m in msgs)
 
 
+def test_parameter_switch_must_be_0_or_1(tmp_path):
+    msgs = problems(tmp_path, f.tables(params={"subsidy_budget_cumulative": 0.5}))
+    assert any("parameters.csv" in m and "column 'value'" in m and "0.5 for subsidy_budget_cumulative: must be 0 or 1" in m
+               for m in msgs), msgs
+
+
 def test_all_problems_of_all_files_at_once(tmp_path):
     tbl = zones_with(households="x")
     tbl["routes"].loc[2, "efficiency"] = -1
