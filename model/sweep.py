@@ -1015,7 +1015,7 @@ def _start_warm_up() -> None:
 
 def _warm_up_combine() -> None:
     """Pay the first-use costs of building datasets while the points solve (HiGHS releases the
-    GIL): xarray's first variable probes for dask.array, an import of about 1 s."""
+    GIL): xarray's first variable probes for dask.array, an import of 0.4-0.7 s."""
     try:
         xr.Dataset({"a": ("x", np.zeros(1))}).merge(xr.Dataset({"b": ("x", np.zeros(1))}))
     except Exception:  # only a head start; combine pays it otherwise
@@ -1118,9 +1118,10 @@ class _Dispatcher:
     left ahead of it helps the longest stretch of points left from its far end, walking back.
     With `gallop`, every point goes out with the nearest solved plans on its line, and the worker
     starts from the cheapest of them and its own, so a helper's first point is not a distant
-    start: it helps any stretch, even a single point at a line's end beside a running one. Without, it helps only when the stretch is
-    long enough to repay the distant start: more points than a cold solve takes re-solves
-    (`help_after`). When nothing else is running a slot always helps.
+    start: it helps any stretch, even a single point at a line's end beside a running one.
+    Without, it helps only when the stretch is long enough to repay the distant start: more
+    points than a cold solve takes re-solves (`help_after`). When nothing else is running a slot
+    always helps.
     """
 
     def __init__(self, todo: list[dict], slots: list, gallop: bool = True):
