@@ -204,7 +204,7 @@ def format_pathway(ds) -> str:
     to_date = bool(ds.attrs.get("subsidy_budget_cumulative", 0))
     spent = ds.subsidy_spent_to_date if to_date else ds.subsidy_equipment + ds.subsidy_running
     lines = ["Households converting, by county and year:", hh.round(0).astype(int).to_string(), "",
-             "year   gas / cap (10^4 m3)      subsidy / budget (10^4 yuan" + (", to date)" if to_date else ")      ")
+             "year   gas / cap (10^4 m3)      subsidy / budget (10^4 yuan" + (", to date)" if to_date else ")")
              + "   storage required / existing+built (10^4 m3)"]
     for i, y in enumerate(ds.year.values):
         lines.append(f"{y}   {float(ds.gas_annual[i]):>9,.0f} / {float(ds.gas_annual_cap[i]):<9,.0f}  "
