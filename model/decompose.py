@@ -34,7 +34,7 @@ import scipy.sparse as sp
 from model.build import StandardForm
 from model.errors import EXIT_INFEASIBLE, SolveError
 from model.prepare import Instance
-from model.solve import Compiled, Solution, SolveOptions, pass_model, run
+from model.solve import Compiled, Solution, SolveOptions, pass_model, plan_of, run
 
 # `auto` decomposes when the requested gap leaves room for the Lagrangian bound (0.05-0.34 %
 # below HiGHS's whole-model plans on the synthetic 5k and 20k regions) and there are enough counties
@@ -328,8 +328,6 @@ def _finish(comp: Compiled, options: SolveOptions, plan: np.ndarray | None, boun
 
 def _solution(comp: Compiled, col: np.ndarray, value: float, bound: float, gap: float, status: str, times: dict,
               method: str) -> Solution:
-    x = np.rint(col[comp.x_col]) if len(comp.x_col) else np.zeros(0)
-    return Solution(status=status, objective=value, mip_gap=gap, bound=bound, x=x.astype(np.int8),
-                    upgrade={g: int(round(col[j])) for g, j in comp.upgrade_col.items()},
-                    modules=int(round(col[comp.modules_col])) if comp.modules_col >= 0 else 0,
+    x, upgrade, modules = plan_of(comp, col)
+    return Solution(status=status, objective=value, mip_gap=gap, bound=bound, x=x, upgrade=upgrade, modules=modules,
                     times=dict(times), method=method)

@@ -189,14 +189,14 @@ def run(comp: Compiled, options: SolveOptions | None = None) -> Solution:
     if not has_sol:
         raise SolveError(f"HiGHS stopped ({status}) before finding any feasible plan; raise --time-limit",
                          EXIT_NO_SOLUTION)
-    col = np.asarray(h.getSolution().col_value)
-    x = np.rint(col[comp.x_col]) if len(comp.x_col) else np.zeros(0)
     gap = float(info.mip_gap) if np.isfinite(info.mip_gap) else 0.0
-    return Solution(
-        status=status, objective=float(info.objective_function_value), mip_gap=max(gap, 0.0),
-        bound=float(info.mip_dual_bound),
-        x=x.astype(np.int8),
-        upgrade={g: int(round(col[j])) for g, j in comp.upgrade_col.items()},
-        modules=int(round(col[comp.modules_col])) if comp.modules_col >= 0 else 0,
-        times={"solve": solve_s},
-    )
+    x, upgrade, modules = plan_of(comp, np.asarray(h.getSolution().col_value))
+    return Solution(status=status, objective=float(info.objective_function_value), mip_gap=max(gap, 0.0),
+                    bound=float(info.mip_dual_bound), x=x, upgrade=upgrade, modules=modules, times={"solve": solve_s})
+
+
+def plan_of(comp: Compiled, col: np.ndarray) -> tuple[np.ndarray, dict[int, int], int]:
+    """A column vector -> (0/1 per free pair, upgrade units per transformer group, storage modules)."""
+    x = np.rint(col[comp.x_col]) if len(comp.x_col) else np.zeros(0)
+    return (x.astype(np.int8), {g: int(round(col[j])) for g, j in comp.upgrade_col.items()},
+            int(round(col[comp.modules_col])) if comp.modules_col >= 0 else 0)
