@@ -69,6 +69,11 @@ class Instance:
     zone_area: np.ndarray  # 10^4 m2
     zone_rural: np.ndarray
     zone_demolition: np.ndarray
+    zone_names: np.ndarray  # name_zh
+    zone_township: np.ndarray  # township_id ('' where the inputs leave it empty)
+    zone_area_type: np.ndarray  # urban | rural
+    zone_terrain: np.ndarray  # plain | mountain
+    zone_group: np.ndarray  # transformer group id ('' = urban grid)
     # options (pairs)
     pair_zone: np.ndarray
     pair_route: np.ndarray
@@ -322,6 +327,10 @@ def prepare(data: RegionData, year: int, overrides: Overrides | None = None) -> 
         zone_existing=existing, zone_households=zones["households"].to_numpy(dtype=float),
         zone_area=zones["floor_area_10k_m2"].to_numpy(dtype=float), zone_rural=rural,
         zone_demolition=zones["demolition"].to_numpy().astype(bool),
+        zone_names=zones["name_zh"].to_numpy().astype(str),
+        zone_township=zones["township_id"].fillna("").to_numpy().astype(str),
+        zone_area_type=zone_area_type.astype(str), zone_terrain=zone_terrain.astype(str),
+        zone_group=zones["transformer_group"].fillna("").to_numpy().astype(str),
         pair_zone=pz, pair_route=pr, pair_retrofit=pe, pair_free=(n_opts[pz] > 1), pair_converting=converting,
         q=q, cost=cost, base_q=base_q, base_cost=base_cost, pair_group=pair_group, pair_source=np.where(needs_src[pr] & converting, src_of[pz, pr], -1),
         group_ids=tr["group_id"].to_numpy(), group_capacity=tr["capacity_kva"].to_numpy(dtype=float),

@@ -127,6 +127,11 @@ def build_dataset(inst: Instance, sol: Solution, attrs: dict | None = None) -> x
     }
     coords = {
         "zone": inst.zone_ids.astype(str),
+        "zone_name_zh": ("zone", inst.zone_names.astype(str)),
+        "township_id": ("zone", inst.zone_township.astype(str)),
+        "area_type": ("zone", inst.zone_area_type.astype(str)),
+        "terrain": ("zone", inst.zone_terrain.astype(str)),
+        "zone_transformer_group": ("zone", inst.zone_group.astype(str)),
         "route": inst.route_ids.astype(str),
         "county": inst.county_ids.astype(str),
         "transformer_group": inst.group_ids.astype(str),
