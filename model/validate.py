@@ -510,6 +510,9 @@ def load_region(folder: Path | str, year: int | None = None, region: str | None 
         files[name] = str(path)
         df = read_csv(path, table, problems)
         if df is None:
+            if not table.required and not path.exists():  # an optional table left out: no rows
+                typed[name] = pd.DataFrame({c.name: pd.Series(dtype=object if c.dtype in ("str", "list") else float)
+                                            for c in table.columns})
             continue
         raw[name] = df
         typed[name] = _typed(df, table, str(path), problems)

@@ -110,3 +110,20 @@ def test_inputs_are_not_modified(tmp_path):
     before = {p.name: p.read_bytes() for p in folder.iterdir()}
     load_region(folder, 2022)
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+
+
+def test_optional_table_left_out_reads_as_empty(tmp_path, monkeypatch):
+    """A table declared optional (required=False) may be absent: it reads as a table with its
+    columns and no rows, and the region loads (it used to crash load_region)."""
+    import dataclasses
+
+    from model import registry, validate
+
+    tables = dict(registry.TABLES)
+    tables["heat_sources"] = dataclasses.replace(tables["heat_sources"], required=False)
+    monkeypatch.setattr(validate, "TABLES", tables)
+    folder = f.write_region(tmp_path / "r", f.tables())
+    (folder / "heat_sources.csv").unlink()
+    data = load_region(folder, 2022)
+    hs = data.tables["heat_sources"]
+    assert len(hs) == 0 and list(hs.columns) == [c.name for c in tables["heat_sources"].columns]
