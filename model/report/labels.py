@@ -5,7 +5,7 @@ itself so a new dataset variable still shows up, just unlabelled.
 """
 from __future__ import annotations
 
-from model.registry import CONSTRAINT_FAMILIES as _FAMILIES
+from model.families import FAMILIES as _FAMILIES
 
 LANGS = ("zh", "en")
 
@@ -184,8 +184,9 @@ ITEMS = {
     "tipping_at": ("其他参数取值", "Other parameters"),
 }
 
-# (zh, en) per constraint family, from the registry's one table
-CONSTRAINT_FAMILIES = {fam: (zh, en) for fam, (_unit, zh, en, _words) in _FAMILIES.items()}
+# (zh, en) per built-in constraint family, from the family list (a run's policies and extras carry
+# their names in the dataset: constraint_name_zh / constraint_name_en)
+CONSTRAINT_FAMILIES = {f.name: (f.zh, f.en) for f in _FAMILIES}
 
 TABLE_TITLES = {
     "headline": ("主要指标", "Headline numbers"),
