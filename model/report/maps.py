@@ -108,8 +108,10 @@ def _numeric(ax, g, col, title, cmap, lang):
         return
     # five classes by value; the legend shows their ranges with thousands separators
     edges = np.unique(np.nanquantile(v[v > 0], np.linspace(0, 1, 6)))
+    if len(edges) < 2:  # every county the same: one class from 0
+        edges = np.array([0.0, edges[0]])
     edges[0] = min(edges[0], 0.0)
-    cls = np.digitize(v.fillna(-1).to_numpy(), edges[1:-1], right=True)
+    cls = np.clip(np.digitize(v.fillna(-1).to_numpy(), edges[1:-1], right=True), 0, len(edges) - 2)
     base = matplotlib.colormaps[cmap]
     palette = [to_hex(base(0.25 + 0.7 * i / max(1, len(edges) - 2))) for i in range(len(edges) - 1)]
     colors = [palette[c] if val > 0 else "#eeeeee" for c, val in zip(cls, v.fillna(0).to_numpy())]
