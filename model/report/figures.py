@@ -16,7 +16,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from model.registry import HEATING_STATUSES
 from model.report import tables as tb
-from model.report.labels import CATEGORIES, CATEGORY_COLORS, T, unit_label
+from model.report.labels import CATEGORY_COLORS, T, unit_label
 
 GREY = "#7f7f7f"
 STATUS_COLORS = {"converted_to_clean": "#2ca02c", "quality_coal": "#8c6d31", "already_clean": "#9ecae1",
@@ -425,6 +425,3 @@ def report_figures(ds: xr.Dataset, lang: str, other: xr.Dataset | None = None) -
     if other is not None:
         figs.append(("compare", T("fig_compare", lang), compare_mix(ds, other, lang)))
     return figs
-
-
-__all__ = ["report_figures", "number", "style_value_axis", "CATEGORIES"]

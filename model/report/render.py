@@ -12,7 +12,6 @@ import io
 import json
 import math
 import os
-import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -157,7 +156,3 @@ def _write_all(c: Content, lang: str, folder: Path, source: Path, other_source: 
                 "figures": [f[0] for f in c.figures], "files": sorted(files)}
     (folder / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
     return files
-
-
-def strip_tags(s: str) -> str:
-    return re.sub(r"<[^>]+>", " ", s)

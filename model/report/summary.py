@@ -12,7 +12,7 @@ import pandas as pd
 import xarray as xr
 
 from model.report import tables as tb
-from model.report.labels import CATEGORIES, T, unit_label
+from model.report.labels import T, unit_label
 
 SENTENCES = {
     "converts": ("本期共有 {n:,.0f} 户（{area:,.1f} 万m²）由散煤改为清洁取暖：{mix}。",
@@ -269,6 +269,3 @@ def sweep_findings(sweep: xr.Dataset, lang: str) -> list[str]:
 
 def gap_sentence(ds: xr.Dataset, lang: str) -> str:
     return S("gap", lang, gap=float(ds.attrs.get("mip_gap", 0.0)))
-
-
-__all__ = ["findings", "recommendations", "gas_risk", "household_costs", "CATEGORIES"]
