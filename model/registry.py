@@ -270,6 +270,31 @@ TABLES: dict[str, Table] = {
             required=False,
         ),
         Table(
+            "region",
+            "The region's name and plan period, for report titles (one row; optional: reports fall back to the folder name).",
+            (
+                Column("name_zh", "str", "-", "Chinese name of the city or county (e.g. 济南市)"),
+                Column("name_en", "str", "-", "English name", required=False),
+                Column("plan_first_year", "int", "a", "First year of the plan period", min=1990, max=2100),
+                Column("plan_last_year", "int", "a", "Last year of the plan period", min=1990, max=2100),
+                SOURCE,
+            ),
+            key=("name_zh",),
+            required=False,
+        ),
+        Table(
+            "townships",
+            "Township-level divisions (街道/镇/乡) whose names the village list shows (optional: ids are shown instead).",
+            (
+                Column("township_id", "str", "-", "NBS township code (as in zones.township_id)"),
+                Column("county_id", "str", "-", "County"),
+                Column("name_zh", "str", "-", "Chinese name"),
+                SOURCE,
+            ),
+            key=("township_id",),
+            required=False,
+        ),
+        Table(
             "zones",
             "Planning zones: villages (村), communities and urban heating zones. Each converts as a whole.",
             (
@@ -306,12 +331,18 @@ REFERENCES: tuple[Reference, ...] = (
     Reference("transformers", "county_id", "counties", "county_id"),
     Reference("heat_sources", "county_id", "counties", "county_id"),
     Reference("heat_sources", "route_id", "routes", "route_id"),
+    Reference("townships", "county_id", "counties", "county_id"),
 )
 
 # Fuels the model's constraints refer to by id.
 GAS, ELECTRICITY = "gas", "electricity"
 # Route that zones with a demolition plan keep, and the not-converted option.
 QUALITY_COAL = "quality_coal"
+
+
+# Where a zone's households stand after the plan (the `heating_status` dim of the outputs). A move
+# to quality coal (demolition zones) is transitional, not a clean conversion: reports count it apart.
+HEATING_STATUSES = ("converted_to_clean", "quality_coal", "already_clean", "not_clean")
 
 
 @dataclass(frozen=True)
@@ -337,12 +368,21 @@ OUTPUTS: dict[str, Var] = {
     "zone_peak_kva": Var(("zone",), "kVA", "Electric heating load on the transformer at the design temperature"),
     "zone_cost": Var(("zone",), U_MONEY_A, "Annualised cost to society of the zone's heating (new investment, O&M, fuel)"),
     "zone_investment": Var(("zone",), U_MONEY, "Investment for the zone's conversion"),
+    "zone_annuity": Var(("zone",), U_MONEY_A, "Annuity of the zone's investment (route and envelope retrofit)"),
+    "zone_subsidy_equipment": Var(("zone",), U_MONEY, "Equipment subsidy for the zone's conversion (one-off)"),
+    "zone_subsidy_running": Var(("zone",), U_MONEY_A, "Running subsidy for the zone's households per season"),
+    "zone_heating_status": Var(("zone",), "-", "converted_to_clean | quality_coal (transitional, demolition zones) | "
+                               "already_clean (clean in the base year) | not_clean (base-year coal kept)"),
     # per county x route
     "households": Var(("county", "route"), "households", "Households heated by route"),
     "floor_area": Var(("county", "route"), U_AREA, "Floor area heated by route"),
     "households_converted": Var(("county", "route"), "households", "Households converted this period, by new route"),
     "floor_area_converted": Var(("county", "route"), U_AREA, "Floor area converted this period, by new route"),
     "investment": Var(("county", "route"), U_MONEY, "Investment in conversions (route equipment, networks, retrofits)"),
+    "households_to_clean": Var(("county", "route"), "households", "Households converted from coal to a clean route this period, by new route"),
+    # per county x heating status
+    "households_by_status": Var(("county", "heating_status"), "households", "Households by heating status after the plan"),
+    "floor_area_by_status": Var(("county", "heating_status"), U_AREA, "Floor area by heating status after the plan"),
     # per county
     "co2": Var(("county",), "t/a", "CO2 emissions from space heating"),
     "co2_avoided": Var(("county",), "t/a", "CO2 avoided against the base year"),

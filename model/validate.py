@@ -401,6 +401,15 @@ def _check_semantics(tables: dict[str, pd.DataFrame], files: dict[str, str], yea
                      problems: list[Problem]) -> None:
     """Rules that span tables or rows."""
     _check_unit_scale(tables, files, problems)
+    if "region" in tables:
+        reg = tables["region"]
+        if len(reg) > 1:
+            problems.append(Problem(files["region"], 3, None, f"has {len(reg)} rows; one row names the region"))
+        for idx, row in reg.iterrows():
+            if pd.notna(row["plan_first_year"]) and pd.notna(row["plan_last_year"]) and \
+                    row["plan_first_year"] > row["plan_last_year"]:
+                problems.append(Problem(files["region"], int(idx) + 2, "plan_last_year",
+                                        f"{row['plan_last_year']:g} is before plan_first_year {row['plan_first_year']:g}"))
     if "parameters" in tables:
         names = set(tables["parameters"]["name"])
         choices = TABLES["parameters"].column("name").choices
