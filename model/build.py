@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import gc
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable
 
 import numpy as np
@@ -123,6 +123,8 @@ class StandardForm:
     row_offset: np.ndarray  # planner's bound = matrix bound + offset
     families: dict[str, Family]
     broken: list[BrokenCap]
+    # rows without a column: (family, key, year, constant, lower, upper); reported, not solved
+    constant_rows: list[tuple[str, str, int, float, float, float]] = field(default_factory=list)
 
     @property
     def n_rows(self) -> int:
@@ -184,6 +186,7 @@ def standard_form(model_input: Horizon | Instance, lay: Layout | None = None,
         row_names=[(b.name, k) for b in blocks for k in b.keys],
         row_year=np.concatenate([b.year for b in blocks]).astype(np.int64), row_sense=sense, row_offset=const,
         families=families, broken=[x for b in blocks for x in b.broken],
+        constant_rows=[(b.name, *r) for b in blocks for r in b.constant_rows],
     )
 
 
@@ -216,6 +219,7 @@ def create_model(model_input: Horizon | Instance, families: Iterable[Family] = F
         m.row_keys = {}
         m.row_years = {}
         m.trivially_infeasible = []
+        m.constant_rows = []
         for block in constraint_rows(hz, lay, m.families.values()):
             add_rows(m, block)
         add_objective(m, hz, lay)
@@ -249,6 +253,7 @@ def add_rows(m, block: RowBlock) -> None:
     import pyomo.environ as pyo
 
     m.trivially_infeasible.extend(block.broken)
+    m.constant_rows.extend((block.name, *r) for r in block.constant_rows)
     m.row_keys[block.name] = block.keys
     m.row_years[block.name] = block.year
     if not len(block):

@@ -226,6 +226,9 @@ class ShadowPriceLP:
         self.unit = np.array([_words(comp, f)[0] for f in self.family], dtype=object)
         self.year = comp.row_year[self.rows] if len(self.rows) else np.zeros(0, dtype=np.int64)
         self.multi_year = comp.layout.K > 1
+        self.constant = list(comp.constant_rows)
+        self.kinds = {name: fam.kind for name, fam in comp.families.items()}
+        self.units = {name: _words(comp, name)[0] for name in comp.families}
         self.upper_row = comp.row_sense[self.rows] == 1
         self.offset = comp.row_offset[self.rows]
         # in the integer sense a cap binds when no further option fits in what is left: slack below
@@ -265,10 +268,22 @@ class ShadowPriceLP:
                            "bound": bound + self.offset, "slack": slack, "shadow_price": dual})
         if self.multi_year:
             df["year_index"] = self.year
+        if self.constant:  # rows no plan choice enters: the zones without a choice decide them
+            c = pd.DataFrame(self.constant, columns=["family", "key", "year_index", "activity", "lower", "upper"])
+            c = c[c["family"].map(lambda f: self.kinds.get(f, "cap") != "choice")]
+            upper_row = np.isfinite(c["upper"].to_numpy(dtype=float))
+            c["bound"] = np.where(upper_row, c["upper"], c["lower"])
+            c["slack"] = np.where(upper_row, c["bound"] - c["activity"], c["activity"] - c["bound"])
+            c["unit"] = c["family"].map(self.units)
+            c["shadow_price"] = 0.0
+            df = pd.concat([df, c[[*df.columns]]], ignore_index=True)
         if df.empty:
             return df
-        tol = rel_tol * np.maximum(1.0, np.abs(bound + self.offset))
-        df["binding"] = (np.abs(slack) <= tol) | (np.abs(dual) > 1e-9) | (slack < self.smallest)
+        n = len(self.rows)
+        smallest = np.r_[self.smallest, np.zeros(len(df) - n)]
+        tol = rel_tol * np.maximum(1.0, np.abs(df["bound"].to_numpy(dtype=float)))
+        slack_all, dual_all = df["slack"].to_numpy(dtype=float), df["shadow_price"].to_numpy(dtype=float)
+        df["binding"] = (np.abs(slack_all) <= tol) | (np.abs(dual_all) > 1e-9) | (slack_all < smallest)
         return df
 
 

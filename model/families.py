@@ -248,15 +248,17 @@ def coverage_target(hz: Horizon, lay: Layout) -> Rows:
 
 
 def rural_gas_control(hz: Horizon, lay: Layout) -> Rows:
-    """Per year k with a cap: sum_f rural_gas_new_hh[f] conv(f,k) <= rural_gas_new_cap[k]
+    """Per year k with a cap: sum_f rural_gas_new_hh[f] conv(f,k) + fixed zones (first year) <= rural_gas_new_cap[k]
     (严控新增农村煤改气; no row where the cap is empty).  [households]"""
     hh = hz.delta("rural_gas_new_households")
     f = np.flatnonzero(hh != 0)
     cap = hz.cap("rural_gas_new_cap_households")
+    fixed = hz.fixed_sum("rural_gas_new_households")
     rows = Rows()
     for k in range(hz.K):
         if not np.isnan(cap[k]):
-            rows.add(year_key(hz, "city", k), lay.conversion(0, f, hh[f], k), upper=cap[k], year=k)
+            rows.add(year_key(hz, "city", k), lay.conversion(0, f, hh[f], k), constant=fixed if k == 0 else 0.0,
+                     upper=cap[k], year=k)
     return rows
 
 

@@ -170,6 +170,9 @@ class RowBlock:
     lower: np.ndarray  # -inf: none
     upper: np.ndarray  # +inf: none
     broken: list[BrokenCap] = field(default_factory=list)
+    # rows left without a column (their constant decides them; reported in what-binds tables):
+    # (key, year, constant, lower, upper)
+    constant_rows: list[tuple[str, int, float, float, float]] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.keys)
@@ -237,6 +240,9 @@ def make_block(family, keys: list[str], year, row, col, coef, constant, lower, u
         if constant[r] < lower[r] - 1e-9:
             broken.append(BrokenCap(family.name, keys[r], lower[r] - constant[r], family.unit))
     live = lens > 0
+    fixed = [(keys[r], int(year[r]), float(constant[r]), float(lower[r]), float(upper[r]))
+             for r in np.flatnonzero(~live).tolist()]
     return RowBlock(family=family, keys=[k for k, ok in zip(keys, live.tolist()) if ok], year=year[live],
                     indptr=np.r_[0, np.cumsum(lens[live])].astype(np.int64), cols=col, coefs=coef,
-                    constant=constant[live], lower=lower[live], upper=upper[live], broken=broken)
+                    constant=constant[live], lower=lower[live], upper=upper[live], broken=broken,
+                    constant_rows=fixed)

@@ -15,7 +15,8 @@ import xarray as xr
 from model.families import budget_to_date
 from model.horizon import Horizon
 from model.layout import layout
-from model.registry import PATHWAY_OUTPUTS
+from model.registry import HEATING_STATUSES, PATHWAY_OUTPUTS
+from model.results import heating_status
 from model.solve import Solution
 
 
@@ -66,6 +67,10 @@ def pathway_dataset(hz: Horizon, sol: Solution, attrs: dict | None = None) -> xr
     zone_invest[zones] = a.q["investment"][pairs]
     zone_subsidy = np.zeros(nz)
     zone_subsidy[zones] = a.q["subsidy_equipment"][pairs]
+    zone_running = np.zeros(nz)
+    zone_running[zones] = a.q["subsidy_running"][pairs]
+    final_clean = np.where(has, a.q["clean_households"][np.maximum(final, 0)], a.base_q["clean_households"])
+    status = heating_status(a, final_route, final_clean)
 
     def state_sum(q: str, lag: int = 0) -> np.ndarray:
         """Per year: quantity q over all zones in their state that year (conversions count `lag`
@@ -96,6 +101,8 @@ def pathway_dataset(hz: Horizon, sol: Solution, attrs: dict | None = None) -> xr
         "zone_floor_area": (("zone",), a.zone_area),
         "zone_investment": (("zone",), zone_invest),
         "zone_subsidy_equipment": (("zone",), zone_subsidy),
+        "zone_subsidy_running": (("zone",), zone_running),
+        "zone_heating_status": (("zone",), np.array(HEATING_STATUSES)[status].astype(str)),
         "households_converted": (("county", "route", "year"), hh_conv),
         "floor_area_converted": (("county", "route", "year"), area_conv),
         "investment": (("year",), invest),

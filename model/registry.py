@@ -449,6 +449,9 @@ PATHWAY_OUTPUTS: dict[str, Var] = {
     "zone_floor_area": Var(("zone",), U_AREA, "Heated floor area of the zone"),
     "zone_investment": Var(("zone",), U_MONEY, "Investment for the zone's conversion (in its conversion year)"),
     "zone_subsidy_equipment": Var(("zone",), U_MONEY, "Equipment subsidy of the zone's conversion"),
+    "zone_subsidy_running": Var(("zone",), U_MONEY_A, "Running subsidy of the zone each season from its conversion on"),
+    "zone_heating_status": Var(("zone",), "-", "At the end of the horizon: converted_to_clean | quality_coal "
+                               "(transitional) | already_clean | not_clean"),
     "households_converted": Var(("county", "route", "year"), "households", "Households converting in the year, by new route"),
     "floor_area_converted": Var(("county", "route", "year"), U_AREA, "Floor area converting in the year, by new route"),
     "investment": Var(("year",), U_MONEY, "Investment in the year's conversions"),

@@ -59,6 +59,7 @@ class Compiled:
     n_cols: int
     objective_offset: float
     columns: list = field(default_factory=list)  # Pyomo VarData per column
+    constant_rows: list = field(default_factory=list)  # rows without a column (see StandardForm)
 
     @property
     def x_col(self) -> np.ndarray:
@@ -137,7 +138,7 @@ def compile_standard(sf: StandardForm, options: SolveOptions | None = None) -> C
     return Compiled(
         highs=h, layout=sf.layout, col_of=np.arange(sf.n_cols), row_names=sf.row_names, row_year=sf.row_year,
         row_sense=sf.row_sense, row_offset=sf.row_offset, families=sf.families, n_rows=sf.n_rows, n_cols=sf.n_cols,
-        objective_offset=sf.offset,
+        objective_offset=sf.offset, constant_rows=sf.constant_rows,
     )
 
 
@@ -172,7 +173,7 @@ def _compile_model(m, options: SolveOptions) -> Compiled:
         row_year=np.array([m.row_years[r[0].parent_component().local_name][r[0].index()] for r in std.rows],
                           dtype=np.int64),
         row_sense=sense, families=m.families, n_rows=n_rows, n_cols=n_cols, objective_offset=offset,
-        columns=list(std.columns),
+        columns=list(std.columns), constant_rows=m.constant_rows,
     )
 
 

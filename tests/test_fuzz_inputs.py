@@ -40,6 +40,9 @@ def region() -> dict[str, pd.DataFrame]:
     out["region"] = pd.DataFrame([dict(name_zh="测试市", name_en="Testville", plan_first_year=2022, plan_last_year=2022,
                                        source=f.SRC)])
     out["townships"] = pd.DataFrame([dict(township_id="T1", county_id="C1", name_zh="甲镇", source=f.SRC)])
+    out["policies"] = pd.DataFrame([dict(policy_id="co2", name_zh="碳排放上限", quantity="co2", counties="all",
+                                         area_types="all", terrains="all", routes="all", sense="<=", bound=1e6,
+                                         share_of_routes="", year="", source=f.SRC)])
     return out
 
 

@@ -89,7 +89,7 @@ def pathway_region(folder: Path) -> Path:
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
     """Result files (base at gas 2.0, other at gas 4.0, a sweep of 2.0/3.0/4.0, a pathway) and their reports."""
-    from model.pathway import pathway_dataset, prepare_pathway, solve_pathway
+    from model.pipeline import solve_data
     from model.prepare import Overrides
     from model.results import to_netcdf
     from model.solve import SolveOptions
@@ -105,8 +105,7 @@ def runs(tmp_path_factory):
     sweep.to_netcdf(res / "sweep_gas.nc")
     pfolder = pathway_region(root / "pin")
     data = load_region(pfolder, 2022)
-    pres, _, _ = solve_pathway(prepare_pathway(data, [2021, 2022], Overrides()), SolveOptions(mip_gap=0.0))
-    pds = pathway_dataset(pres, {"inputs_hash": data.inputs_hash})
+    pds = solve_data(data, 2022, Overrides(), SolveOptions(mip_gap=0.0), from_year=2021).dataset
     to_netcdf(pds, res / "base.from2021.nc")
     assert report_main([str(res / "base.nc"), "--compare", str(res / "high_gas.nc"), "--sweep", str(res / "sweep_gas.nc"),
                         "--pdf"] if chromium_or_none() else

@@ -49,7 +49,10 @@ def _overrides(data, label: str):
 
 
 def zone_frame(ds: xr.Dataset, data) -> pd.DataFrame:
-    """Per zone, as model.report.tables.zone_frame, plus the conversion year; from the pathway and its inputs."""
+    """Per zone, as model.report.tables.zone_frame, plus the conversion year: from the pathway
+    dataset's own zone variables, or (older pathway files) from the run's inputs."""
+    if all(v in ds.variables for v in DATASET_ZONE_VARIABLES):
+        return _zone_frame_of(ds)
     from model.prepare import prepare
 
     zones = data.tables["zones"].set_index("zone_id")
@@ -87,6 +90,30 @@ def zone_frame(ds: xr.Dataset, data) -> pd.DataFrame:
         "subsidy_equipment": q["subsidy_equipment"][pair], "subsidy_running": q["subsidy_running"][pair],
         "annuity": np.zeros(len(ids)), "running_cost": np.zeros(len(ids)),
         "year": np.asarray(ds["conversion_year"].values, dtype=float),
+    })
+
+
+DATASET_ZONE_VARIABLES = ("zone_name_zh", "township_id", "zone_households", "zone_floor_area", "zone_investment",
+                          "zone_subsidy_equipment", "zone_subsidy_running", "zone_heating_status", "route_category")
+
+
+def _zone_frame_of(ds: xr.Dataset) -> pd.DataFrame:
+    route = ds["chosen_route"].values.astype(str)
+    cat = dict(zip(ds["route"].values.astype(str), ds["route_category"].values.astype(str)))
+    retro = np.asarray(ds["retrofit"].values, dtype=bool) if "retrofit" in ds else np.zeros(len(route), bool)
+    year = np.asarray(ds["conversion_year"].values, dtype=float)
+    return pd.DataFrame({
+        "zone": ds["zone"].values.astype(str), "name": ds["zone_name_zh"].values.astype(str),
+        "county": ds["zone_county"].values.astype(str), "township": ds["township_id"].values.astype(str),
+        "area_type": ds["area_type"].values.astype(str), "terrain": ds["terrain"].values.astype(str),
+        "group": ds["zone_transformer_group"].values.astype(str),
+        "route": route, "category": [cat[r] for r in route], "status": ds["zone_heating_status"].values.astype(str),
+        "converted": year > 0, "retrofit": retro,
+        "households": ds["zone_households"].values.astype(float), "floor_area": ds["zone_floor_area"].values.astype(float),
+        "investment": ds["zone_investment"].values.astype(float),
+        "subsidy_equipment": ds["zone_subsidy_equipment"].values.astype(float),
+        "subsidy_running": ds["zone_subsidy_running"].values.astype(float),
+        "annuity": np.zeros(len(route)), "running_cost": np.zeros(len(route)), "year": year,
     })
 
 
@@ -214,7 +241,7 @@ def pathway_content(ds: xr.Dataset, lang: str, source: Path, info, title: str, s
     p.add("table", tables[0]).add("figure", "pathway_households").add("table", tables[1])
     p.add("table", tables[2]).add("figure", "pathway_gas").add("figure", "pathway_subsidy")
     sections = [s, p]
-    if data is not None:
+    if data is not None or all(v in ds.variables for v in DATASET_ZONE_VARIABLES):
         from model.report.content import village_tables
 
         zones = zone_frame(ds, data)
