@@ -4,7 +4,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from model.report.cli import main  # noqa: E402
-
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        from model.interrupt import run_script  # noqa: E402  (light: installs the Ctrl-C/SIGTERM handlers)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    sys.exit(run_script("model.report.cli"))

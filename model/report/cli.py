@@ -5,7 +5,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from model.errors import EXIT_INPUT, EXIT_OK
+from model import paths
+from model.errors import EXIT_INPUT, EXIT_OK, EXIT_WRITE
 
 
 def report_parser() -> argparse.ArgumentParser:
@@ -45,10 +46,14 @@ class _Bad(Exception):
 def main(argv: list[str] | None = None) -> int:
     args = report_parser().parse_args(argv)
     from model.report.fonts import FontMissing
-    from model.report.render import ReportError, write_report
+    from model.report.render import ReportError, report_dir, write_report
     from model.report.tables import sweep_dims
 
+    folder = args.out if args.out is not None else report_dir(args.result)
     try:
+        unwritable = paths.cannot_write(folder)
+        if unwritable:
+            raise _Bad(f"{'--out' if args.out is not None else 'report folder'} {folder}: cannot be written: {unwritable}")
         ds = _open(args.result, "result")
         other = _open(args.compare, "--compare") if args.compare else None
         if other is not None and (sweep_dims(ds) or sweep_dims(other)):
@@ -57,6 +62,10 @@ def main(argv: list[str] | None = None) -> int:
     except (_Bad, ReportError, FontMissing) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_INPUT
+    except OSError as exc:  # disk full, permissions changed while writing: an earlier report is unchanged
+        print(f"error: cannot write the report to {folder}: {exc.strerror or exc}; an earlier report there is unchanged",
+              file=sys.stderr)
+        return EXIT_WRITE
     print(f"wrote {folder}/report.html, report.md, tables.xlsx, tables/*.csv, figures/*.png|svg")
     return EXIT_OK
 
