@@ -6,6 +6,7 @@ every per-run variable of the point from the plan and the inputs, the values a s
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,7 +20,9 @@ from model.solve import Solution
 # A point file holds the plan (PointPlan), not the full dataset; files without this attribute
 # (written before it) hold the full dataset and are read as such.
 PLAN_FORMAT = "plan-1"
-
+# SHA-256 of the plan's variables and attributes (`_digest`), written with the point; a point whose
+# file does not match it (truncated, corrupted, or written before the digest) is solved again.
+DIGEST_ATTR = "point_sha256"
 
 
 @dataclass
@@ -114,45 +117,51 @@ def write_point_file(path: Path, attrs: dict, plan: PointPlan | None) -> None:
         # classic 64-bit-offset NetCDF: no HDF5 layer, half the time of NetCDF-4 for these few variables
         with netCDF4.Dataset(tmp, "w", format="NETCDF3_64BIT_OFFSET") as nc:
             nc.setncatts({k: v for k, v in attrs.items() if v is not None})
-            if plan is None:
-                return
+            if plan is not None:
+                write_plan(nc)
+        # the digest of what the file holds, read back the way a resume reads it
+        with netCDF4.Dataset(tmp, "a") as nc:
+            nc.set_auto_mask(False)
+            nc.set_auto_chartostring(False)
+            nc.setncattr(DIGEST_ATTR, _digest(nc))
 
-            def var(name, dtype, dims, values, long_name):
-                v = nc.createVariable(name, dtype, dims)
-                v[:] = values
-                v.long_name = long_name
+    def write_plan(nc):
+        def var(name, dtype, dims, values, long_name):
+            v = nc.createVariable(name, dtype, dims)
+            v[:] = values
+            v.long_name = long_name
 
-            nc.createDimension("zone", len(plan.route))
-            nc.createDimension("transformer_group", len(plan.upgrade))
-            nc.createDimension("pair", 2)
-            var("plan_option", "i2", ("zone", "pair"), np.column_stack([plan.route, plan.retrofit]),
-                "chosen route (a row of routes.csv, 0-based) and envelope retrofit (0/1) per zone")
-            var("plan_upgrade_units", "i4", ("transformer_group",), plan.upgrade,
-                "transformer upgrade units bought, per row of transformers.csv")
-            meta = {"plan_storage_modules": int(plan.modules), "plan_bound": float(plan.bound),
-                    "plan_solver_objective": float(plan.objective), "plan_solver": plan.solver}
-            c = plan.constraints
-            if c is not None:
-                family = np.asarray(c["family"], dtype=object)
-                families, first, code = np.unique(family.astype(str), return_index=True, return_inverse=True)
-                units = np.asarray(c["unit"], dtype=object)[first] if len(c) else []
-                binding = np.asarray(c["binding"], dtype=np.int8) if "binding" in c else np.full(len(c), -1, np.int8)
-                nc.createDimension("constraint", len(c))
-                nc.createDimension("quantity", len(_CONSTRAINT_COLUMNS))
-                var("constraint_code", "i1", ("constraint", "pair"), np.column_stack([code, binding]).astype(np.int8),
-                    "constraint family (index into the plan_constraint_families attribute) and binding (0/1; -1 unknown)")
-                # NetCDF-3 text is characters: the keys' UTF-8 bytes, one row per constraint
-                key = np.array([str(k).encode("utf-8") for k in c["key"]] or [b""], dtype="S")
-                key = key.astype(f"S{max(1, key.dtype.itemsize)}")
-                nc.createDimension("key_bytes", key.dtype.itemsize)
-                var("constraint_key", "S1", ("constraint", "key_bytes"),
-                    key[:len(c)].view("S1").reshape(len(c), key.dtype.itemsize), "constraint key (UTF-8)")
-                values = np.column_stack([np.asarray(c[k], dtype=float) for k in _CONSTRAINT_COLUMNS]) if len(c) \
-                    else np.zeros((0, len(_CONSTRAINT_COLUMNS)))
-                var("constraint_value", "f8", ("constraint", "quantity"), values, ",".join(_CONSTRAINT_COLUMNS))
-                # newline-separated: names of families and their units (neither holds a newline)
-                meta.update(plan_constraint_families="\n".join(families), plan_constraint_units="\n".join(units))
-            nc.setncatts(meta)
+        nc.createDimension("zone", len(plan.route))
+        nc.createDimension("transformer_group", len(plan.upgrade))
+        nc.createDimension("pair", 2)
+        var("plan_option", "i2", ("zone", "pair"), np.column_stack([plan.route, plan.retrofit]),
+            "chosen route (a row of routes.csv, 0-based) and envelope retrofit (0/1) per zone")
+        var("plan_upgrade_units", "i4", ("transformer_group",), plan.upgrade,
+            "transformer upgrade units bought, per row of transformers.csv")
+        meta = {"plan_storage_modules": int(plan.modules), "plan_bound": float(plan.bound),
+                "plan_solver_objective": float(plan.objective), "plan_solver": plan.solver}
+        c = plan.constraints
+        if c is not None:
+            family = np.asarray(c["family"], dtype=object)
+            families, first, code = np.unique(family.astype(str), return_index=True, return_inverse=True)
+            units = np.asarray(c["unit"], dtype=object)[first] if len(c) else []
+            binding = np.asarray(c["binding"], dtype=np.int8) if "binding" in c else np.full(len(c), -1, np.int8)
+            nc.createDimension("constraint", len(c))
+            nc.createDimension("quantity", len(_CONSTRAINT_COLUMNS))
+            var("constraint_code", "i1", ("constraint", "pair"), np.column_stack([code, binding]).astype(np.int8),
+                "constraint family (index into the plan_constraint_families attribute) and binding (0/1; -1 unknown)")
+            # NetCDF-3 text is characters: the keys' UTF-8 bytes, one row per constraint
+            key = np.array([str(k).encode("utf-8") for k in c["key"]] or [b""], dtype="S")
+            key = key.astype(f"S{max(1, key.dtype.itemsize)}")
+            nc.createDimension("key_bytes", key.dtype.itemsize)
+            var("constraint_key", "S1", ("constraint", "key_bytes"),
+                key[:len(c)].view("S1").reshape(len(c), key.dtype.itemsize), "constraint key (UTF-8)")
+            values = np.column_stack([np.asarray(c[k], dtype=float) for k in _CONSTRAINT_COLUMNS]) if len(c) \
+                else np.zeros((0, len(_CONSTRAINT_COLUMNS)))
+            var("constraint_value", "f8", ("constraint", "quantity"), values, ",".join(_CONSTRAINT_COLUMNS))
+            # newline-separated: names of families and their units (neither holds a newline)
+            meta.update(plan_constraint_families="\n".join(families), plan_constraint_units="\n".join(units))
+        nc.setncatts(meta)
 
     _atomic(Path(path), write)
 
@@ -198,6 +207,44 @@ def read_point_file(path: Path) -> tuple[dict | None, PointPlan | None]:
             return a, plan
     except (OSError, RuntimeError, KeyError, IndexError, ValueError):
         return None, None
+
+
+def _digest(nc) -> str:
+    """SHA-256 of an open point file's attributes and variables (values as read, so the writer and
+    a resume compute it the same way); the digest attribute itself is left out."""
+    h = hashlib.sha256()
+
+    def add(name: str, value) -> None:
+        data = value.encode("utf-8") if isinstance(value, str) else np.ascontiguousarray(value)
+        h.update(f"{name}\0{getattr(data, 'dtype', 'str')}\0{getattr(data, 'shape', '')}\0".encode())
+        h.update(data if isinstance(data, bytes) else data.tobytes())
+
+    for k in sorted(nc.ncattrs()):
+        if k != DIGEST_ATTR:
+            add(k, nc.getncattr(k))
+    for name in sorted(nc.variables):
+        v = nc.variables[name]
+        add(name, v[:])
+        for k in sorted(v.ncattrs()):
+            add(f"{name}.{k}", v.getncattr(k))
+    return h.hexdigest()
+
+
+def intact_attrs(path: Path) -> dict | None:
+    """Global attributes of a point file whose contents match the digest written with it; None
+    when the file is missing, unreadable, truncated, altered or has no digest."""
+    import netCDF4
+
+    try:
+        with netCDF4.Dataset(str(path)) as nc:
+            nc.set_auto_mask(False)
+            nc.set_auto_chartostring(False)
+            a = {k: nc.getncattr(k) for k in nc.ncattrs()}
+            if a.get(DIGEST_ATTR) != _digest(nc):
+                return None
+            return a
+    except (OSError, RuntimeError, ValueError, IndexError, KeyError, MemoryError):
+        return None
 
 
 def write_point(ds: xr.Dataset, path: Path) -> None:
