@@ -21,6 +21,8 @@ REPO = Path(__file__).resolve().parents[1]
 # --year and --from: outside this a year is a typo (and a pathway of 10^9 years would exhaust memory)
 YEARS = (1990, 2100)
 MAX_PATHWAY_YEARS = 50
+# --threads and sweep --workers: beyond this a number is a typo (HiGHS takes an int32)
+MAX_THREADS = 1024
 
 
 def _parse_set(items: list[str]) -> dict[str, str]:
@@ -47,8 +49,8 @@ def _write_diagnosis(exc: SolveError, args) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         with paths.folder_lock(path.parent):
             _atomic(path, lambda tmp: to_netcdf(ds, tmp))
-    except (OSError, InputError) as exc_write:
-        reason = exc_write.message() if isinstance(exc_write, InputError) else exc_write.strerror or exc_write
+    except (*paths.WRITE_ERRORS, InputError) as exc_write:
+        reason = exc_write.message() if isinstance(exc_write, InputError) else paths.write_failure(exc_write, path.parent)
         print(f"error: the diagnosis could not be written: {reason}", file=sys.stderr)
         return
     print(f"wrote the diagnosis to {path}", file=sys.stderr)
@@ -112,7 +114,7 @@ def add_run_arguments(ap: argparse.ArgumentParser, *, set_help: str, set_metavar
     ap.add_argument("--out", type=Path, default=REPO / "results", help="results folder (default: results/)")
     ap.add_argument("--gap", type=_number(float, 0.0), default=1e-4, help=gap_help)
     ap.add_argument("--time-limit", type=_number(float, 0.0, low_inclusive=False), default=600.0, help=time_limit_help)
-    ap.add_argument("--threads", type=_number(int, 1), default=1, help=threads_help)
+    ap.add_argument("--threads", type=_number(int, 1, high=MAX_THREADS), default=1, help=threads_help)
     return ap
 
 
@@ -168,8 +170,9 @@ def _checked_sets(args) -> dict[str, str]:
     return sets
 
 
-def _cannot_write(path: Path, exc: OSError) -> int:
-    print(f"error: cannot write {path}: {exc.strerror or exc}; an earlier result there is unchanged", file=sys.stderr)
+def _cannot_write(path: Path, exc: Exception) -> int:
+    print(f"error: cannot write {path}: {paths.write_failure(exc, path.parent)}; an earlier result there is unchanged",
+          file=sys.stderr)
     return EXIT_WRITE
 
 
@@ -213,7 +216,7 @@ def main(argv: list[str] | None = None) -> int:
         path.parent.mkdir(parents=True, exist_ok=True)
         with paths.folder_lock(path.parent):  # another run writing the same result waits for this pair
             files = write_results(ds, path)
-    except OSError as exc:
+    except paths.WRITE_ERRORS as exc:
         return _cannot_write(path, exc)
     except KeyboardInterrupt:
         print("interrupted while writing: an earlier result is unchanged", file=sys.stderr)
@@ -296,7 +299,7 @@ def _main_pathway(args, folder, scenarios, options) -> int:
         path.parent.mkdir(parents=True, exist_ok=True)
         with paths.folder_lock(path.parent):
             _atomic(path, lambda tmp: to_netcdf(ds, tmp))
-    except OSError as exc:
+    except paths.WRITE_ERRORS as exc:
         return _cannot_write(path, exc)
     except KeyboardInterrupt:
         print("interrupted while writing: an earlier result is unchanged", file=sys.stderr)

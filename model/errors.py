@@ -56,6 +56,6 @@ class SolveError(Exception):
 class CannotWrite(Exception):
     """A result could not be written (disk full, no permission, read-only): exit code 6."""
 
-    def __init__(self, path, error: OSError):
-        self.path, self.error = path, error
-        super().__init__(f"cannot write {path}: {error.strerror or error}")
+    def __init__(self, path, reason: str):
+        self.path, self.reason = path, reason
+        super().__init__(f"cannot write {path}: {reason}")

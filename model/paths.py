@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import shutil
 import unicodedata
 from pathlib import Path
 
@@ -30,30 +31,37 @@ _FORBIDDEN = set('/\\<>:"|?*')
 _DEVICE_NAMES = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
 
 
+def _shown(name: str, width: int = 40) -> str:
+    """The name quoted for a one-line message: escapes for invisible characters, long ones cut."""
+    text = name if name.isprintable() else repr(name)[1:-1]
+    return f"'{text}'" if len(text) <= width else f"'{text[:width]}...'"
+
+
 def name_problem(name: object, max_bytes: int = MAX_NAME_BYTES) -> str | None:
     """Why `name` cannot be one file or folder name inside the results folder, or None."""
     if not isinstance(name, str):
         return f"{name!r} is not text (in YAML, quote it)"
     if name == "":
-        return "is empty"
+        return "the name is empty"
+    shown = _shown(name)
     if name in (".", ".."):
-        return f"'{name}' points to a folder, not a name"
+        return f"{shown} points to a folder, not a name"
     bad = sorted({c for c in name if c in _FORBIDDEN})
     if bad:
-        return f"'{name}' contains {' '.join(repr(c) for c in bad)}: a plain name has no path separators or {''.join(sorted(_FORBIDDEN))}"
+        return f"{shown} contains {' '.join(bad)}: a plain name has no path separators or {''.join(sorted(_FORBIDDEN))}"
     # control, format (zero-width, right-to-left override), surrogate (undecodable bytes) characters
     hidden = sorted({c for c in name if unicodedata.category(c).startswith("C")})
     if hidden:
-        return f"{name!r} contains invisible or undecodable characters ({', '.join(f'U+{ord(c):04X}' for c in hidden)})"
+        return f"{shown} contains invisible or undecodable characters ({', '.join(f'U+{ord(c):04X}' for c in hidden)})"
     if name.startswith((".", "-")):
-        return f"'{name}' starts with '{name[0]}': a plain name starts with a letter, a digit or '_'"
+        return f"{shown} starts with '{name[0]}': a plain name starts with a letter, a digit or '_'"
     if name != name.strip() or name.endswith("."):
-        return f"'{name}' ends with a space or a dot, or starts with a space"
+        return f"{shown} starts or ends with a space, or ends with a dot"
     if name.split(".")[0].lower() in _DEVICE_NAMES:
-        return f"'{name}' is a reserved device name on Windows"
+        return f"{shown} is a reserved device name on Windows"
     size = len(name.encode("utf-8"))
     if size > max_bytes:
-        return f"'{name[:40]}...' is {size} bytes long (at most {max_bytes} in UTF-8)"
+        return f"{shown} is {size} bytes long (at most {max_bytes} in UTF-8)"
     return None
 
 
@@ -106,6 +114,25 @@ def cannot_write(folder: Path) -> str | None:
         reason = "the file system is read-only" if _read_only(p) else "no permission to write"
         return f"{reason} in {p}"
     return None
+
+
+# What a failed write raises: OSError from Python's own files, RuntimeError from the netCDF/HDF5
+# library ("NetCDF: HDF error" on a full disk).
+WRITE_ERRORS = (OSError, RuntimeError)
+
+
+def write_failure(exc: BaseException, folder: Path) -> str:
+    """Why a write into `folder` failed, in words: the OS's reason, or for the netCDF library's
+    generic error, a full disk when the folder's file system has (almost) no space left."""
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    try:
+        free = shutil.disk_usage(folder).free
+    except OSError:
+        free = None
+    if free is not None and free < 1 << 20:
+        return f"No space left on device ({free // 1024} kB free; the netCDF library said: {exc})"
+    return str(exc)
 
 
 def _read_only(p: Path) -> bool:

@@ -48,10 +48,11 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from model import interrupt, paths
+from model import interrupt
 from model.certify import Bracket, certify, column_values
 from model.diagnose import ShadowPriceLP
 from model.errors import EXIT_INFEASIBLE, CannotWrite, InputError, Problem, SolveError
+from model.paths import WRITE_ERRORS, check_name, plain_name, result_file, write_failure
 from model.prepare import CostDominance, Instance, prepare, reprice, resolve_overrides, storage_module_cost
 from model.registry import SWEEP_OUTPUTS, TABLES, TIPPING_OUTPUTS
 from model.solve import Compiled, Solution, SolveOptions, run
@@ -125,10 +126,10 @@ def point_stem(values: dict[str, float]) -> str:
 
 def sweep_paths(out: Path, region: str, year: int, name: str) -> tuple[Path, Path]:
     """(folder of the point files, combined dataset path); InputError unless the names are plain."""
-    problems = paths.check_name(name, "--name (sweep name)")
+    problems = check_name(name, "--name (sweep name)")
     if problems:
         raise InputError(problems)
-    folder = paths.result_file(out, region, year, f"sweep_{name}", "")
+    folder = result_file(out, region, year, f"sweep_{name}", "")
     return folder, folder.parent / f"{folder.name}.nc"
 
 
@@ -967,8 +968,8 @@ def run_sweep(data: RegionData, grid: Grid, spec: RunSpec, out: Path, name: str 
             attrs["sweep_name"] = name
             try:
                 write_point_file(folder / f"{stem}.nc", attrs, res.plan)
-            except OSError as exc:
-                raise CannotWrite(folder / f"{stem}.nc", exc) from None
+            except WRITE_ERRORS as exc:
+                raise CannotWrite(folder / f"{stem}.nc", write_failure(exc, folder)) from None
             res.times["write"] = time.perf_counter() - t
             report.solved.append(stem)
         else:
@@ -984,7 +985,10 @@ def run_sweep(data: RegionData, grid: Grid, spec: RunSpec, out: Path, name: str 
             res.times["rebuild"] = time.perf_counter() - t
 
     if todo:
-        folder.mkdir(parents=True, exist_ok=True)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise CannotWrite(folder, write_failure(exc, folder.parent)) from None
         try:
             if serial:
                 _start_warm_up()
@@ -1027,8 +1031,8 @@ def run_sweep(data: RegionData, grid: Grid, spec: RunSpec, out: Path, name: str 
     ds = ds.merge(tipping_dataset(tip, units), combine_attrs="override")
     try:
         write_point(ds, combined_path)
-    except OSError as exc:
-        raise CannotWrite(combined_path, exc) from None
+    except WRITE_ERRORS as exc:
+        raise CannotWrite(combined_path, write_failure(exc, combined_path.parent)) from None
     report.combined_path, report.dataset, report.tipping = combined_path, ds, tip
     report.seconds = time.perf_counter() - t0
     return report
@@ -1375,7 +1379,7 @@ def _run_dask(data, spec, todo, grid, skipped, handle, report, client, scheduler
 # command line
 
 def sweep_parser():
-    from model.cli import Parser, _number, add_run_arguments
+    from model.cli import MAX_THREADS, Parser, _number, add_run_arguments
 
     ap = Parser(prog="sweep.py", description=(
         "Solve a grid of plans over one or more scalar inputs (gas price, caps, budgets) on Dask, "
@@ -1388,13 +1392,13 @@ def sweep_parser():
         time_limit_help="seconds per point (default 600)", threads_help="HiGHS threads per worker (default 1)")
     ap.add_argument("--gas-price", default=None, metavar="SPEC",
                     help="gas prices (yuan/m3): START:STOP:STEP (stop included) or a comma list, e.g. 2.0:4.0:0.1")
-    ap.add_argument("--name", type=paths.plain_name, default=None,
+    ap.add_argument("--name", type=plain_name, default=None,
                     help="sweep name, a plain name (default: scenarios and swept parameters joined by '+', e.g. gas_price)")
     ap.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT",
                     help="an existing Dask scheduler (its workers must be able to import this repository's "
                          "model package; points are written here, by this process; start the workers with "
                          "MALLOC_TRIM_THRESHOLD_=1073741824 set: Dask's 65536 slows HiGHS 1.3-1.9x)")
-    ap.add_argument("--workers", type=_number(int, 1), default=None,
+    ap.add_argument("--workers", type=_number(int, 1, high=MAX_THREADS), default=None,
                     help="LocalCluster worker processes (default: CPU count)")
     ap.add_argument("--start-method", choices=START_METHODS, default=None,
                     help="how LocalCluster workers start (default: fork on Linux, a copy of this process that "
