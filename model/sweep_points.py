@@ -20,9 +20,14 @@ from model.solve import Solution
 # A point file holds the plan (PointPlan), not the full dataset; files without this attribute
 # (written before it) hold the full dataset and are read as such.
 PLAN_FORMAT = "plan-1"
-# SHA-256 of the plan's variables and attributes (`_digest`), written with the point; a point whose
-# file does not match it (truncated, corrupted, or written before the digest) is solved again.
+# SHA-256 of the point file's bytes, held in the file as this attribute (its 64 characters read as
+# '0' while the digest is taken); a file that does not match it (truncated, corrupted, written
+# before the digest) is solved again, and is never handed to the netCDF library: a damaged
+# header can make it allocate gigabytes.
 DIGEST_ATTR = "point_sha256"
+_DIGEST_BLANK = b"0" * 64
+# the attribute as NetCDF-3 stores it: name length, name, type NC_CHAR (2), 64 characters
+_DIGEST_TAG = len(DIGEST_ATTR).to_bytes(4, "big") + DIGEST_ATTR.encode() + (2).to_bytes(4, "big") + (64).to_bytes(4, "big")
 
 
 @dataclass
@@ -116,14 +121,14 @@ def write_point_file(path: Path, attrs: dict, plan: PointPlan | None) -> None:
     def write(tmp):
         # classic 64-bit-offset NetCDF: no HDF5 layer, half the time of NetCDF-4 for these few variables
         with netCDF4.Dataset(tmp, "w", format="NETCDF3_64BIT_OFFSET") as nc:
-            nc.setncatts({k: v for k, v in attrs.items() if v is not None})
+            nc.setncatts({k: v for k, v in attrs.items() if v is not None and k != DIGEST_ATTR})
+            nc.setncattr(DIGEST_ATTR, _DIGEST_BLANK.decode())
             if plan is not None:
                 write_plan(nc)
-        # the digest of what the file holds, read back the way a resume reads it
-        with netCDF4.Dataset(tmp, "a") as nc:
-            nc.set_auto_mask(False)
-            nc.set_auto_chartostring(False)
-            nc.setncattr(DIGEST_ATTR, _digest(nc))
+        with open(tmp, "r+b") as fh:  # the digest into its blank (same length: nothing moves)
+            raw = fh.read()
+            fh.seek(_digest_at(raw))
+            fh.write(_digest(raw, _digest_at(raw)).encode())
 
     def write_plan(nc):
         def var(name, dtype, dims, values, long_name):
@@ -209,41 +214,33 @@ def read_point_file(path: Path) -> tuple[dict | None, PointPlan | None]:
         return None, None
 
 
-def _digest(nc) -> str:
-    """SHA-256 of an open point file's attributes and variables (values as read, so the writer and
-    a resume compute it the same way); the digest attribute itself is left out."""
-    h = hashlib.sha256()
+def _digest_at(raw: bytes) -> int:
+    """Offset of the digest's 64 characters in a point file's bytes; -1 if it has none."""
+    i = raw.find(_DIGEST_TAG)
+    return -1 if i < 0 or raw.find(_DIGEST_TAG, i + 1) >= 0 else i + len(_DIGEST_TAG)
 
-    def add(name: str, value) -> None:
-        data = value.encode("utf-8") if isinstance(value, str) else np.ascontiguousarray(value)
-        h.update(f"{name}\0{getattr(data, 'dtype', 'str')}\0{getattr(data, 'shape', '')}\0".encode())
-        h.update(data if isinstance(data, bytes) else data.tobytes())
 
-    for k in sorted(nc.ncattrs()):
-        if k != DIGEST_ATTR:
-            add(k, nc.getncattr(k))
-    for name in sorted(nc.variables):
-        v = nc.variables[name]
-        add(name, v[:])
-        for k in sorted(v.ncattrs()):
-            add(f"{name}.{k}", v.getncattr(k))
-    return h.hexdigest()
+def _digest(raw: bytes, at: int) -> str:
+    """SHA-256 of a point file's bytes with its digest blanked."""
+    return hashlib.sha256(raw[:at] + _DIGEST_BLANK + raw[at + len(_DIGEST_BLANK):]).hexdigest()
 
 
 def intact_attrs(path: Path) -> dict | None:
-    """Global attributes of a point file whose contents match the digest written with it; None
-    when the file is missing, unreadable, truncated, altered or has no digest."""
+    """Global attributes of a point file whose bytes match the digest written into it; None when
+    the file is missing, truncated, altered or has no digest."""
     import netCDF4
 
     try:
+        raw = Path(path).read_bytes()
+    except OSError:
+        return None
+    at = _digest_at(raw)
+    if at < 0 or raw[at:at + len(_DIGEST_BLANK)].decode("ascii", "replace") != _digest(raw, at):
+        return None
+    try:
         with netCDF4.Dataset(str(path)) as nc:
-            nc.set_auto_mask(False)
-            nc.set_auto_chartostring(False)
-            a = {k: nc.getncattr(k) for k in nc.ncattrs()}
-            if a.get(DIGEST_ATTR) != _digest(nc):
-                return None
-            return a
-    except (OSError, RuntimeError, ValueError, IndexError, KeyError, MemoryError):
+            return {k: nc.getncattr(k) for k in nc.ncattrs()}
+    except (OSError, RuntimeError):
         return None
 
 
