@@ -85,8 +85,9 @@ def load(path, max_bytes: int = MAX_BYTES, max_nodes: int = MAX_NODES):
         text = _decode(raw)
     except UnicodeDecodeError:
         raise YamlLimitError("cannot be decoded as UTF-8 or GBK: save it as UTF-8") from None
-    loader = yaml.SafeLoader(text)
+    loader = None
     try:
+        loader = yaml.SafeLoader(text)  # (its reader refuses control characters here)
         node = loader.get_single_node()
         if node is None:
             return None
@@ -103,4 +104,5 @@ def load(path, max_bytes: int = MAX_BYTES, max_nodes: int = MAX_NODES):
     except ValueError as exc:  # a value the constructor cannot build (an integer of 5,000 digits)
         raise YamlLimitError(f"holds a value that cannot be read ({exc})") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()

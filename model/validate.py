@@ -456,7 +456,8 @@ SCENARIO_KEYS = {"description", "set", "fix_plan_routes"}
 
 
 def _shown(name: object, width: int = 60) -> str:
-    text = str(name)
+    """A name for a one-line message: invisible characters escaped, long names cut."""
+    text = str(name) if str(name).isprintable() else repr(str(name))[1:-1]
     return text if len(text) <= width else text[:width - 3] + "..."
 
 
