@@ -73,12 +73,13 @@ def check() -> None:
         raise KeyboardInterrupt
 
 
-def run_script(module: str, argv: list[str] | None = None) -> int:
-    """Install the handlers, import `module` and return its main(argv); an interrupt anywhere
-    (imports included) gives exit code 130 and one line on stderr, never a traceback."""
+def run_script(module, argv: list[str] | None = None) -> int:
+    """Install the handlers, import `module` (a name; or a main function) and return its
+    main(argv); an interrupt anywhere (imports included) gives exit code 130 and one line on
+    stderr, never a traceback."""
     install()
     try:
-        main = importlib.import_module(module).main
+        main = importlib.import_module(module).main if isinstance(module, str) else module
         code = main(argv)
     except KeyboardInterrupt:
         # main() prints what it kept when it catches the interrupt itself; this is the rest
