@@ -471,6 +471,9 @@ def load_scenarios(folder: Path, problems: list[Problem]) -> dict[str, dict]:
     path = folder / "scenarios.yaml"
     if not path.exists():
         return {}
+    if not path.is_file():  # a device or a pipe may never end (or never start)
+        problems.append(Problem(str(path), None, None, "is not a regular file"))
+        return {}
     try:
         data = safe_yaml.load(path)
     except safe_yaml.YamlLimitError as exc:

@@ -30,7 +30,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import factory as f
-from model import paths, results
+from model import paths, results, safe_yaml
 from model.cli import main as solve_main
 from model.cli import solve_parser
 from model.errors import EXIT_INPUT, EXIT_INTERRUPTED, EXIT_WRITE, InputError
@@ -270,14 +270,21 @@ def test_scenarios_yaml_beyond_its_limits_exit_2_quickly(tmp_path, capsys, kind)
     assert not (tmp_path / "res").exists()
 
 
-def test_scenarios_yaml_that_never_ends(tmp_path, capsys):
-    """scenarios.yaml a link to an endless device: at most 1 MiB is read, then refused."""
-    if not Path("/dev/zero").exists():
-        pytest.skip("no /dev/zero")
+@pytest.mark.parametrize("kind", ["endless device", "pipe with no writer"])
+def test_scenarios_yaml_that_never_ends(tmp_path, capsys, kind):
+    """scenarios.yaml a link to an endless device, or a named pipe (reading it would wait for
+    ever): refused as not a regular file, at once. (A regular file is read up to 1 MiB.)"""
     folder = f.write_region(tmp_path / "inp", two_zones())
-    (folder / "scenarios.yaml").symlink_to("/dev/zero")
+    if kind == "endless device":
+        if not Path("/dev/zero").exists():
+            pytest.skip("no /dev/zero")
+        (folder / "scenarios.yaml").symlink_to("/dev/zero")
+    else:
+        os.mkfifo(folder / "scenarios.yaml")
     rc, err = solve(capsys, folder, tmp_path / "res")
-    assert rc == EXIT_INPUT and "larger than 1024 kB" in err
+    assert rc == EXIT_INPUT and "scenarios.yaml: is not a regular file" in err
+    with pytest.raises(safe_yaml.YamlLimitError, match="larger than 1024 kB"):
+        safe_yaml.load("/dev/zero")
 
 
 def test_anchors_within_the_limit_stay_legal(tmp_path, capsys):
