@@ -1,12 +1,11 @@
 """Regenerate the schema tables in inputs/README.md from model/registry.py."""
-import os
 import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
 def main(argv=None) -> int:
+    import os
+    from pathlib import Path
+
     from model.schema_doc import render
 
     readme = Path(__file__).resolve().parents[1] / "inputs" / "README.md"
@@ -22,8 +21,12 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    try:
-        from model.interrupt import run_script  # noqa: E402  (light: installs the Ctrl-C/SIGTERM handlers)
+    try:  # from here on a Ctrl-C ends with exit code 130 and one line, no traceback
+        from pathlib import Path
+
+        sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+        from model.interrupt import run_script  # light: installs the Ctrl-C/SIGTERM handlers first
     except KeyboardInterrupt:
+        print("interrupted (SIGINT)", file=sys.stderr)
         sys.exit(130)
     sys.exit(run_script(main))
