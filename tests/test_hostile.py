@@ -248,7 +248,7 @@ YAML_ATTACKS = {
     "too_large": ("# padding\n" * 120_000, "larger than"),
     "alias_bomb_in_set": ("base: &v0 [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]\n"
                           + "".join(f"l{i}: &v{i} [{', '.join([f'*v{i - 1}'] * 10)}]\n" for i in range(1, 9))
-                          + "bomb:\n  set:\n    gas_price: *v8\n", "expands to more than"),
+                          + "bomb:\n  set:\n    gas_price: *v8\n", "once its anchors and aliases are expanded"),
     "recursive_alias": ("loop: &l\n  set: *l\n", "refers to a block that contains it"),
     "deep_nesting": ("deep: " + "[" * 50_000 + "]" * 50_000 + "\n", "nested too deeply"),
     "huge_integer": ("big:\n  set:\n    gas_price: " + "9" * 5000 + "\n", "cannot be read"),
@@ -273,7 +273,7 @@ def test_scenarios_yaml_beyond_its_limits_exit_2_quickly(tmp_path, capsys, kind)
 @pytest.mark.parametrize("kind", ["endless device", "pipe with no writer"])
 def test_scenarios_yaml_that_never_ends(tmp_path, capsys, kind):
     """scenarios.yaml a link to an endless device, or a named pipe (reading it would wait for
-    ever): refused as not a regular file, at once. (A regular file is read up to 1 MiB.)"""
+    ever): refused as not a regular file, at once. (A regular file is read up to 256 kB.)"""
     folder = f.write_region(tmp_path / "inp", two_zones())
     if kind == "endless device":
         if not Path("/dev/zero").exists():
@@ -283,7 +283,7 @@ def test_scenarios_yaml_that_never_ends(tmp_path, capsys, kind):
         os.mkfifo(folder / "scenarios.yaml")
     rc, err = solve(capsys, folder, tmp_path / "res")
     assert rc == EXIT_INPUT and "scenarios.yaml: is not a regular file" in err
-    with pytest.raises(safe_yaml.YamlLimitError, match="larger than 1024 kB"):
+    with pytest.raises(safe_yaml.YamlLimitError, match="larger than 256 kB"):
         safe_yaml.load("/dev/zero")
 
 
@@ -574,6 +574,23 @@ def test_stopped_dask_sweep_exits_130_keeps_points_and_stops_workers(tmp_path, s
     grid = Grid(("gas_price",), (parse_values("1.0:4.0:0.1", "--gas-price"),))
     todo, done = _pending(grid, points, data, RunSpec(YEAR, (), SolveOptions(mip_gap=0.0)))
     assert len(done) == len(kept) and len(todo) == 31 - len(kept)
+
+
+def test_sweep_point_without_a_plan_exit_5_names_it(tmp_path, region, capsys, monkeypatch):
+    """A point whose solve fails: the others are written, exit 5, the point named on stderr."""
+    import model.sweep as sw
+
+    real = sw._solve_point
+
+    def fails_at_3(data, spec, values, *args):
+        if values["gas_price"] == 3.0:
+            raise RuntimeError("HiGHS crashed")
+        return real(data, spec, values, *args)
+
+    monkeypatch.setattr(sw, "_solve_point", fails_at_3)
+    rc, err = sweep(capsys, region, tmp_path / "res", "--serial", "--solve-all", "--gas-price", "2,3,4")
+    assert rc == 5 and "error: point_gas_price=3: RuntimeError: HiGHS crashed" in err
+    clear_error(err)
 
 
 # ---------------------------------------------------------------------------------------------
