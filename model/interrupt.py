@@ -10,6 +10,7 @@ the heavy imports and turns an interrupt anywhere into exit code 130 and one lin
 from __future__ import annotations
 
 import importlib
+import logging
 import os
 import signal
 import sys
@@ -47,10 +48,23 @@ def worker_defaults() -> None:
         pass
 
 
+class _QuietHeartbeat(logging.Filter):
+    """Drops a LocalCluster worker's 'Failed to communicate with scheduler during heartbeat'
+    traceback: the scheduler lives in the sweep's process, so it is gone only when the sweep is
+    closing (on Ctrl-C the heartbeat can race the shutdown)."""
+
+    MESSAGE = "Failed to communicate with scheduler during heartbeat"
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith(self.MESSAGE)
+
+
 def dask_setup(worker=None) -> None:
-    """Dask preload hook (`distributed.worker.preload`): spawned workers start with Python's
-    defaults, under which a Ctrl-C prints a traceback from every worker."""
+    """Dask preload hook (`distributed.worker.preload`) of the sweep's LocalCluster workers: the
+    signals of `worker_defaults` (spawned workers start with Python's defaults, under which a
+    Ctrl-C prints a traceback from every worker), and no heartbeat traceback at shutdown."""
     worker_defaults()
+    logging.getLogger("distributed.worker").addFilter(_QuietHeartbeat())
 
 
 def install() -> None:

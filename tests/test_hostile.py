@@ -593,6 +593,26 @@ def test_sweep_point_without_a_plan_exit_5_names_it(tmp_path, region, capsys, mo
     clear_error(err)
 
 
+def test_the_worker_heartbeat_traceback_dropped_at_shutdown_is_the_one_dask_logs():
+    """The LocalCluster workers drop one log record (a heartbeat that races the shutdown after a
+    Ctrl-C); this pins its text to the installed distributed, and keeps every other record."""
+    import inspect
+    import logging
+
+    from distributed.worker import Worker
+
+    from model.interrupt import _QuietHeartbeat
+
+    assert f'"{_QuietHeartbeat.MESSAGE}.")' in inspect.getsource(Worker.heartbeat)
+
+    def record(msg):
+        return logging.LogRecord("distributed.worker", logging.ERROR, __file__, 1, msg, None, None)
+
+    quiet = _QuietHeartbeat()
+    assert not quiet.filter(record(_QuietHeartbeat.MESSAGE + "."))
+    assert quiet.filter(record("Unexpected exception during heartbeat. Closing worker."))
+
+
 # ---------------------------------------------------------------------------------------------
 # sweep point files: a damaged file is never trusted
 
