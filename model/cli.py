@@ -11,6 +11,8 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
+
 from model import interrupt, paths
 from model.errors import EXIT_INPUT, EXIT_INTERRUPTED, EXIT_OK, EXIT_SOLVER, EXIT_WRITE, InputError, Problem, SolveError
 from model.results import format_plan_table, to_netcdf, write_results
@@ -123,9 +125,9 @@ def check_run_arguments(args) -> list[Problem]:
     can be written under --out/<region>/<year>. (Types and ranges of single flags are argparse's.)"""
     problems = []
     from_year = getattr(args, "from_year", None)
-    if from_year is not None and not args.year - MAX_PATHWAY_YEARS < from_year <= args.year:
-        problems.append(Problem("--from", None, None, f"{from_year} must be at most --year ({args.year}) and at most "
-                                f"{MAX_PATHWAY_YEARS - 1} years before it"))
+    if from_year is not None and not args.year - MAX_PATHWAY_YEARS < from_year < args.year:
+        problems.append(Problem("--from", None, None, f"{from_year} must be before --year ({args.year}) and at most "
+                                f"{MAX_PATHWAY_YEARS - 1} years before it (for one year, leave out --from)"))
     unwritable = paths.cannot_write(Path(args.out) / args.region / str(args.year))
     if unwritable:
         problems.append(Problem("--out", None, None, f"results cannot be written: {unwritable}"))
@@ -139,11 +141,16 @@ def solve_parser() -> argparse.ArgumentParser:
     year = _number(int, YEARS[0], high=YEARS[1])
     ap.add_argument("--from", dest="from_year", type=year, default=None,
                     help="solve the pathway from this year to --year in one model (when each zone converts)")
+    ap.add_argument("--foresight", choices=("perfect", "myopic"), default="perfect",
+                    help="with --from: perfect (default; one model over the years) or myopic (year by year, each "
+                         "year's plan fixed before the next; the result also gives the cost of myopia)")
     ap.add_argument("--verbose", action="store_true", help="show the HiGHS log")
     ap.add_argument("--method", choices=("auto", "direct", "county"), default="auto",
                     help="direct: HiGHS on the whole model; county: solve county by county under prices on the "
                          "city-wide rows, then repair (large regions, gaps of 0.2 %% or more); auto (default): "
                          "county from 4 counties and 2,000 zones with a choice when --gap >= 0.002")
+    ap.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                    help="with --method county: a Dask scheduler (tcp://HOST:8786); the county MIPs run as its tasks")
     ap.add_argument("--handoff", choices=("direct", "pyomo"), default="direct",
                     help="how the model reaches HiGHS: the numpy standard form (default) or Pyomo's compiler "
                          "on the Pyomo model (the same model, slower; for checking)")
@@ -181,13 +188,14 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = solve_parser()
     args = parser.parse_args(argv)
-    if args.method == "county" and (args.from_year is not None or args.handoff == "pyomo"):
-        parser.error("--method county solves one year from the direct hand-off; drop --from and --handoff pyomo, "
-                     "or use --method direct")
+    if args.method == "county" and args.handoff == "pyomo":
+        parser.error("--method county works on the direct hand-off; drop --handoff pyomo, or use --method direct")
     folder = args.inputs or (REPO / "inputs" / args.region)
     scenarios = list(args.scenario)
+    if args.scheduler and args.method != "county":
+        parser.error("--scheduler runs the county MIPs of --method county on a Dask cluster: add --method county")
     options = SolveOptions(mip_gap=args.gap, time_limit=args.time_limit, threads=args.threads, verbose=args.verbose,
-                           handoff=args.handoff, method=args.method)
+                           handoff=args.handoff, method=args.method, scheduler=args.scheduler)
     if args.from_year is not None:
         return _main_pathway(args, folder, scenarios, options)
     try:
@@ -253,48 +261,47 @@ def format_pathway(ds) -> str:
     hh.index = ds.county_name_zh.values
     hh = hh.loc[hh.sum(axis=1) > 0]
     hh.loc["合计 total"] = hh.sum()
-    to_date = bool(ds.attrs.get("subsidy_budget_cumulative", 0))
-    spent = ds.subsidy_spent_to_date if to_date else ds.subsidy_equipment + ds.subsidy_running
+    to_date = ds.subsidy_budget_to_date.values.astype(bool)
+    spent = np.where(to_date, ds.subsidy_spent_to_date.values, (ds.subsidy_equipment + ds.subsidy_running).values)
+    basis = ", to date)" if to_date.all() else (")" if not to_date.any() else "; * = to date)")
     lines = ["Households converting, by county and year:", hh.round(0).astype(int).to_string(), "",
-             "year   gas / cap (10^4 m3)      subsidy / budget (10^4 yuan" + (", to date)" if to_date else ")")
+             "year   gas / cap (10^4 m3)      subsidy / budget (10^4 yuan" + basis
              + "   storage required / existing+built (10^4 m3)"]
     for i, y in enumerate(ds.year.values):
+        star = "*" if to_date[i] and not to_date.all() else " "
         lines.append(f"{y}   {float(ds.gas_annual[i]):>9,.0f} / {float(ds.gas_annual_cap[i]):<9,.0f}  "
-                     f"{float(spent[i]):>10,.0f} / {float(ds.subsidy_budget[i]):<10,.0f}    "
+                     f"{float(spent[i]):>10,.0f} / {float(ds.subsidy_budget[i]):<10,.0f}{star}   "
                      f"{float(ds.storage_required[i]):>8,.0f} / {float(ds.storage_existing[i] + ds.storage_built[i]):,.0f}")
     return "\n".join(lines)
 
 
 def _main_pathway(args, folder, scenarios, options) -> int:
-    from model.pathway import pathway_dataset, prepare_pathway, solve_pathway
-    from model.prepare import resolve_overrides
-    from model.results import _atomic, now_iso
-    from model.validate import load_region
+    from model.pipeline import solve_region
+    from model.results import _atomic
 
     years = list(range(args.from_year, args.year + 1))
     t0 = time.perf_counter()
     try:
         sets = _checked_sets(args)
-        data = load_region(folder, year=args.year, region=args.region)
-        ov = resolve_overrides(data, scenarios, sets)
-        pw = prepare_pathway(data, years, ov)
-        res, _, _ = solve_pathway(pw, options)
+        res = solve_region(folder, args.year, scenarios, sets, options, region=args.region, from_year=args.from_year,
+                           foresight=args.foresight)
         interrupt.check()
-        path = paths.result_file(args.out, args.region, args.year, ov.label, f".from{args.from_year}.nc")
+        ds = res.dataset
+        path = paths.result_file(args.out, args.region, args.year, ds.attrs["scenario"], f".from{args.from_year}.nc")
     except InputError as exc:
         print(f"error: {exc.message()}", file=sys.stderr)
         return EXIT_INPUT
     except SolveError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        _write_diagnosis(exc, args)
         return exc.exit_code
     except KeyboardInterrupt:
         print("interrupted: nothing was written", file=sys.stderr)
         return EXIT_INTERRUPTED
-    if res.status != "optimal":
-        print(f"warning: HiGHS stopped early ({res.status}): the pathway is feasible and within a relative gap of "
-              f"{res.mip_gap:.2e} of the best possible", file=sys.stderr)
-    ds = pathway_dataset(res, {"inputs_hash": data.inputs_hash, "created": now_iso(),
-                               "time_total_s": round(time.perf_counter() - t0, 3)})
+    if ds.attrs["status"] != "optimal":
+        print(f"warning: HiGHS stopped early ({ds.attrs['status']}): the pathway is feasible and within a relative gap "
+              f"of {ds.attrs['mip_gap']:.2e} of the best possible", file=sys.stderr)
+    ds.attrs["time_total_s"] = round(time.perf_counter() - t0, 3)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with paths.folder_lock(path.parent):
@@ -305,8 +312,18 @@ def _main_pathway(args, folder, scenarios, options) -> int:
         print("interrupted while writing: an earlier result is unchanged", file=sys.stderr)
         return EXIT_INTERRUPTED
     print(format_pathway(ds))
-    print(f"\npathway {years[0]}-{years[-1]}: status {res.status}, discounted cost {res.objective:,.1f} 10^4 yuan "
-          f"(base year {pw.base_year}), MIP gap {res.mip_gap:.2e}, {time.perf_counter() - t0:.1f} s")
+    binding = format_binding(ds)
+    if binding:
+        print()
+        print(binding)
+    print(f"\npathway {years[0]}-{years[-1]} ({args.foresight} foresight): status {ds.attrs['status']}, discounted cost "
+          f"{ds.attrs['objective_10k_yuan']:,.1f} 10^4 yuan (base year {ds.attrs['base_year']}), "
+          f"MIP gap {ds.attrs['mip_gap']:.2e}, method {ds.attrs['solve_method']}, {ds.attrs['binaries']} binaries, "
+          f"{time.perf_counter() - t0:.1f} s")
+    if "cost_of_myopia_10k_yuan" in ds.attrs:
+        print(f"myopic plan {ds.attrs['myopic_objective_10k_yuan']:,.1f}, perfect foresight "
+              f"{ds.attrs['perfect_objective_10k_yuan']:,.1f}: the cost of myopia is "
+              f"{ds.attrs['cost_of_myopia_10k_yuan']:,.1f} 10^4 yuan")
     print(f"wrote {path}")
     return EXIT_OK
 

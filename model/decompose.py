@@ -31,10 +31,10 @@ import highspy
 import numpy as np
 import scipy.sparse as sp
 
-from model.build import StandardForm
+from model.build import StandardForm, horizon_of
 from model.errors import EXIT_INFEASIBLE, SolveError
-from model.prepare import Instance
-from model.solve import Compiled, Solution, SolveOptions, pass_model, plan_of, run
+from model.horizon import Horizon
+from model.solve import Compiled, Solution, SolveOptions, layout_values, pass_model, plan_of, run
 
 # `auto` decomposes when the requested gap leaves room for the Lagrangian bound (0.05-0.34 %
 # below HiGHS's whole-model plans on the synthetic 5k and 20k regions) and there are enough counties
@@ -66,23 +66,24 @@ def matrix(sf: StandardForm) -> sp.csc_matrix:
     return sp.csc_matrix((sf.value, sf.index, sf.start), shape=(sf.n_rows, sf.n_cols))
 
 
-def split_by_county(sf: StandardForm, inst: Instance, A: sp.csr_matrix | None = None) -> Split:
+def split_by_county(sf: StandardForm, hz: Horizon, A: sp.csr_matrix | None = None) -> Split:
     """x[p] belongs to its zone's county; a row whose x columns lie in one county is local to it,
     and so are the other columns (transformer upgrades) it alone holds. A row holding a column of
     no county, or of another county, couples. `A`: the matrix by rows, if the caller has it."""
-    lay = sf.layout
+    lay, hz = sf.layout, horizon_of(hz)
     A = matrix(sf).tocsr() if A is None else A
     col_county = np.full(sf.n_cols, -1, dtype=np.int64)
-    col_county[: lay.n_x] = inst.zone_county[inst.pair_zone[lay.free]]
+    col_county[: lay.n_x] = hz.first.zone_county[hz.free_zone[lay.col_f]]
     row_of = np.repeat(np.arange(sf.n_rows), np.diff(A.indptr))
     is_x = A.indices < lay.n_x
     lo = np.full(sf.n_rows, np.iinfo(np.int64).max)
     hi = np.full(sf.n_rows, -1)
     np.minimum.at(lo, row_of[is_x], col_county[A.indices[is_x]])
     np.maximum.at(hi, row_of[is_x], col_county[A.indices[is_x]])
+    no_x = hi < 0  # rows of upgrade units alone (a pathway's upgrade limits): their columns decide
     row_county = np.where(lo == hi, lo, -1)
-    # other columns: the county of the rows they sit in, if those rows agree on one
-    other = ~is_x
+    # other columns: the county of the rows with x columns they sit in, if those rows agree on one
+    other = ~is_x & ~no_x[row_of]
     cols, rows = A.indices[other], row_of[other]
     c_lo = np.full(sf.n_cols, np.iinfo(np.int64).max)
     c_hi = np.full(sf.n_cols, -2)
@@ -90,6 +91,13 @@ def split_by_county(sf: StandardForm, inst: Instance, A: sp.csr_matrix | None = 
     np.maximum.at(c_hi, cols, row_county[rows])
     own = np.arange(lay.n_x, sf.n_cols)
     col_county[own] = np.where((c_lo[own] == c_hi[own]) & (c_hi[own] >= 0), c_hi[own], -1)
+    if no_x.any():
+        nx = no_x[row_of]
+        r_lo = np.full(sf.n_rows, np.iinfo(np.int64).max)
+        r_hi = np.full(sf.n_rows, -2)
+        np.minimum.at(r_lo, row_of[nx], col_county[A.indices[nx]])
+        np.maximum.at(r_hi, row_of[nx], col_county[A.indices[nx]])
+        row_county[no_x] = np.where((r_lo[no_x] == r_hi[no_x]) & (r_hi[no_x] >= 0), r_hi[no_x], -1)
     # a row holding a column of no county or of another county couples
     mismatch = col_county[A.indices] != row_county[row_of]
     row_county[np.unique(row_of[mismatch])] = -1
@@ -97,25 +105,26 @@ def split_by_county(sf: StandardForm, inst: Instance, A: sp.csr_matrix | None = 
     return Split(col_county=col_county, row_county=row_county, n_counties=n)
 
 
-def choose_method(options: SolveOptions, inst: Instance) -> str:
+def choose_method(options: SolveOptions, hz: Horizon) -> str:
     """'direct' or 'county'. `auto`: county when the gap is at least AUTO_MIN_GAP and at least
     AUTO_MIN_COUNTIES counties hold zones with a choice, AUTO_MIN_ZONES of them in all."""
     if options.method != "auto":
         return options.method
-    zones = np.unique(inst.pair_zone[inst.free])
-    counties = np.unique(inst.zone_county[zones])
+    hz = horizon_of(hz)
+    zones = hz.free_zones
+    counties = np.unique(hz.first.zone_county[zones])
     ok = options.mip_gap >= AUTO_MIN_GAP and len(counties) >= AUTO_MIN_COUNTIES and len(zones) >= AUTO_MIN_ZONES
     return "county" if ok else "direct"
 
 
 def _highs(c, col_lower, col_upper, A: sp.csc_matrix, row_lower, row_upper, integer: bool, options: SolveOptions,
-           **settings) -> highspy.Highs:
+           offset: float = 0.0, **settings) -> highspy.Highs:
     """A fresh Highs holding min c'x over the given rows (all columns integer, or all continuous).
 
     One HiGHS thread always: HiGHS fixes a calling thread's thread count at its first solve, and
     its parallel MIP search is off in 1.15.1 anyway; `--threads N` runs N counties at a time instead.
     """
-    h = pass_model(options, A.shape[1], A.shape[0], c, 0.0, col_lower, col_upper, row_lower, row_upper, A.indptr,
+    h = pass_model(options, A.shape[1], A.shape[0], c, offset, col_lower, col_upper, row_lower, row_upper, A.indptr,
                    A.indices, A.data, np.full(A.shape[1], integer))
     for key, value in dict(threads=1, random_seed=int(options.random_seed), **settings).items():
         h.setOptionValue(key, value)
@@ -166,7 +175,7 @@ def lagrangian_bound(sf: StandardForm, split: Split, A: sp.csr_matrix, y: np.nda
     priced = sf.c - A.T @ yc - (0.0 if bonus is None else bonus)
     rhs = np.where(yc > 0, np.nan_to_num(sf.row_lower, posinf=0, neginf=0), 0.0) \
         + np.where(yc < 0, np.nan_to_num(sf.row_upper, posinf=0, neginf=0), 0.0)
-    bound = float(yc @ rhs)
+    bound = float(yc @ rhs) + sf.offset
     x = np.zeros(sf.n_cols)
     # columns of no county: each alone at the bound its priced cost prefers
     for j in np.flatnonzero(split.col_county < 0).tolist():
@@ -182,26 +191,28 @@ def lagrangian_bound(sf: StandardForm, split: Split, A: sp.csr_matrix, y: np.nda
     col_starts = np.searchsorted(split.col_county[order_c], np.arange(split.n_counties + 1))
     row_starts = np.searchsorted(row_county[order_r], np.arange(split.n_counties + 1))
 
-    def solve_county(k: int):
+    def county_problem(k: int):
         cols = order_c[col_starts[k]:col_starts[k + 1]]
         rows = local[order_r[row_starts[k]:row_starts[k + 1]]]
         if not len(cols):
             return None
-        tk = time.perf_counter()
-        h = _highs(priced[cols], sf.col_lower[cols], sf.col_upper[cols], A[rows][:, cols].tocsc(), sf.row_lower[rows],
-                   sf.row_upper[rows], True, options, mip_rel_gap=0.0, mip_abs_gap=float(abs_gap),
-                   time_limit=_time_left(t0, options))
-        h.run()
-        info = h.getInfo()
-        return (cols, _infeasible(h), info.primal_solution_status == 2, float(info.mip_dual_bound),
-                float(info.objective_function_value), np.asarray(h.getSolution().col_value), time.perf_counter() - tk)
+        return cols, (priced[cols], sf.col_lower[cols], sf.col_upper[cols], A[rows][:, cols].tocsc(),
+                      sf.row_lower[rows], sf.row_upper[rows], options, float(abs_gap), deadline)
 
-    # counties are independent: with --threads N, N of them at a time (HiGHS runs without the GIL)
-    if options.threads > 1:
+    deadline = time.time() + _time_left(t0, options)  # wall clock: the same on a Dask worker
+    problems = [county_problem(k) for k in range(split.n_counties)]
+    if options.scheduler:  # county MIPs as Dask tasks on a cluster
+        from distributed import Client
+
+        with Client(options.scheduler, timeout=30) as client:
+            futures = [client.submit(solve_county_mip, *p[1], pure=False) if p is not None else None for p in problems]
+            solved = [f.result() if f is not None else None for f in futures]
+    elif options.threads > 1:  # counties are independent: N of them at a time (HiGHS runs without the GIL)
         with ThreadPoolExecutor(int(options.threads)) as pool:
-            results = list(pool.map(solve_county, range(split.n_counties)))
+            solved = list(pool.map(lambda p: solve_county_mip(*p[1]) if p is not None else None, problems))
     else:
-        results = map(solve_county, range(split.n_counties))
+        solved = [solve_county_mip(*p[1]) if p is not None else None for p in problems]
+    results = [None if p is None else (p[0], *r) for p, r in zip(problems, solved)]
     worst, open_gap = 0.0, 0.0
     for res in results:  # in county order, so the sums do not depend on the threads
         if res is None:
@@ -219,17 +230,32 @@ def lagrangian_bound(sf: StandardForm, split: Split, A: sp.csr_matrix, y: np.nda
     return bound, x, {"county_max_s": worst, "county_open_gap": open_gap}
 
 
-def solve_by_county(comp: Compiled, sf: StandardForm, inst: Instance, options: SolveOptions) -> Solution:
+def solve_county_mip(c, col_lower, col_upper, A: sp.csc_matrix, row_lower, row_upper, options: SolveOptions,
+                     abs_gap: float, deadline: float):
+    """One county's MIP at the priced costs (a pure function of arrays: it runs in a thread or as a
+    Dask task), within the run's time limit (`deadline`, wall clock). Returns (infeasible,
+    has_plan, dual bound, objective, column values, seconds)."""
+    tk = time.perf_counter()
+    h = _highs(c, col_lower, col_upper, A, row_lower, row_upper, True, options, mip_rel_gap=0.0,
+               mip_abs_gap=float(abs_gap), time_limit=max(deadline - time.time(), 0.0))
+    h.run()
+    info = h.getInfo()
+    return (_infeasible(h), info.primal_solution_status == 2, float(info.mip_dual_bound),
+            float(info.objective_function_value), np.asarray(h.getSolution().col_value), time.perf_counter() - tk)
+
+
+def solve_by_county(comp: Compiled, sf: StandardForm, hz: Horizon, options: SolveOptions) -> Solution:
     """Steps 1-5 of the module docstring; `comp` holds the whole model (used for step 5)."""
     t0 = time.perf_counter()
     times: dict[str, float] = {}
+    hz = horizon_of(hz)
     A = matrix(sf)
     A_rows = A.tocsr()
-    split = split_by_county(sf, inst, A_rows)
+    split = split_by_county(sf, hz, A_rows)
     times["split"] = time.perf_counter() - t0
 
     t = time.perf_counter()
-    h_lp = _highs(sf.c, sf.col_lower, sf.col_upper, A, sf.row_lower, sf.row_upper, False, options,
+    h_lp = _highs(sf.c, sf.col_lower, sf.col_upper, A, sf.row_lower, sf.row_upper, False, options, sf.offset,
                   time_limit=_time_left(t0, options))
     h_lp.run()
     if _infeasible(h_lp):
@@ -282,7 +308,7 @@ def _repair(sf: StandardForm, A: sp.csc_matrix, x_lp: np.ndarray, x_county: np.n
     """Step 4: fix every zone whose options the LP and its county agree on; solve the rest."""
     lay = sf.layout
     n_x = lay.n_x
-    zone_of = np.repeat(np.arange(len(lay.zone_starts)), np.diff(np.r_[lay.zone_starts, n_x]))
+    zone_of = lay.col_zone_ordinal
     agree = np.abs(x_lp[:n_x] - x_county[:n_x]) < 1e-6
     zone_agrees = np.ones(len(lay.zone_starts), dtype=bool)
     np.logical_and.at(zone_agrees, zone_of, agree)
@@ -290,7 +316,7 @@ def _repair(sf: StandardForm, A: sp.csc_matrix, x_lp: np.ndarray, x_county: np.n
     lower, upper = sf.col_lower.copy(), sf.col_upper.copy()
     lower[fix] = upper[fix] = x_county[fix]
     # its own gap a quarter of the requested one: the rest is for the distance from its optimum to L
-    h = _highs(sf.c, lower, upper, A, sf.row_lower, sf.row_upper, True, options,
+    h = _highs(sf.c, lower, upper, A, sf.row_lower, sf.row_upper, True, options, sf.offset,
                mip_rel_gap=options.mip_gap / 4, time_limit=_time_left(t0, options))
     start = highspy.HighsSolution()
     start.col_value = x_county
@@ -330,4 +356,4 @@ def _solution(comp: Compiled, col: np.ndarray, value: float, bound: float, gap: 
               method: str) -> Solution:
     x, upgrade, modules = plan_of(comp, col)
     return Solution(status=status, objective=value, mip_gap=gap, bound=bound, x=x, upgrade=upgrade, modules=modules,
-                    times=dict(times), method=method)
+                    times=dict(times), method=method, values=np.rint(layout_values(comp, col)))

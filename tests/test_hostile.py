@@ -353,7 +353,8 @@ def test_bad_sweep_flags_exit_2_without_starting_a_cluster(tmp_path, region, cap
 
 
 @pytest.mark.parametrize("year, from_year, words", [("2022", "-999999999", ">= 1990"), ("2022", "1960", ">= 1990"),
-                                                    ("2022", "2023", "at most --year"), ("2060", "2010", "49 years")])
+                                                    ("2022", "2023", "before --year"), ("2022", "2022", "before --year"),
+                                                    ("2060", "2010", "49 years")])
 def test_pathway_from_outside_a_sane_range_exit_2(tmp_path, region, capsys, year, from_year, words):
     rc, err = solve(capsys, region, tmp_path / "res", "--year", year, "--from", from_year)
     assert rc == EXIT_INPUT and "--from" in err and words in err
@@ -751,14 +752,18 @@ def _half_then_disk_full(ds, path):
     _disk_full()
 
 
-def test_pathway_disk_full_exit_6_earlier_unchanged(tmp_path, region, capsys, monkeypatch):
+def test_pathway_disk_full_exit_6_earlier_unchanged(tmp_path, capsys, monkeypatch):
+    from test_pathway import two_years
+
+    region = two_years(tmp_path / "inp", zones=[f.zone("Z1"), f.zone("Z2", gas_network=0)])
     out = tmp_path / "res"
-    assert solve(capsys, region, out, "--from", str(YEAR))[0] == 0
+    rc, err = solve(capsys, region, out, "--from", str(YEAR - 1))
+    assert rc == 0, err
     before = files(out)
     import model.cli
 
     monkeypatch.setattr(model.cli, "to_netcdf", _half_then_disk_full)
-    rc, err = solve(capsys, region, out, "--from", str(YEAR))
+    rc, err = solve(capsys, region, out, "--from", str(YEAR - 1))
     assert rc == EXIT_WRITE and "No space left on device" in err and "unchanged" in err
     clear_error(err)
     assert files(out) == before
@@ -796,7 +801,7 @@ def test_report_disk_full_exit_6_and_out_under_a_file_exit_2(tmp_path, earlier, 
     assert "a_file is a file, not a folder" in err
     clear_error(err)
 
-    def fills_up(content, lang, folder, source, other_source):
+    def fills_up(content, lang, folder, *args):
         (folder / "report.html").write_text("<html>half")
         _disk_full()
 
@@ -811,7 +816,7 @@ def test_report_disk_full_exit_6_and_out_under_a_file_exit_2(tmp_path, earlier, 
 @pytest.mark.parametrize("run", ["solve", "pathway", "sweep"])
 def test_out_that_is_a_file_exit_2(tmp_path, region, capsys, run):
     (tmp_path / "res").write_text("a file")
-    extra = {"solve": [], "pathway": ["--from", str(YEAR)], "sweep": ["--serial", "--gas-price", "2,3"]}[run]
+    extra = {"solve": [], "pathway": ["--from", str(YEAR - 1)], "sweep": ["--serial", "--gas-price", "2,3"]}[run]
     rc, err = (sweep if run == "sweep" else solve)(capsys, region, tmp_path / "res", *extra)
     assert rc == EXIT_INPUT and "--out" in err and "is a file, not a folder" in err
     clear_error(err)
