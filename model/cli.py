@@ -1,21 +1,30 @@
-"""Command-line entry for `scripts/solve.py`: parse, run the pipeline, print, write."""
+"""Command-line entry for `scripts/solve.py`: parse, run the pipeline, print, write.
+
+`add_run_arguments` and `check_run_arguments` are the flags and rules that solve.py and
+sweep.py share (one parser, the same refusals in both).
+"""
 from __future__ import annotations
 
 import argparse
 import math
-import os
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
+from model import interrupt, paths
 from model.errors import EXIT_INPUT, EXIT_INTERRUPTED, EXIT_OK, EXIT_SOLVER, EXIT_WRITE, InputError, Problem, SolveError
 from model.results import format_plan_table, to_netcdf, write_results
 from model.solve import SolveOptions
-from model.validate import check_set_values
+from model.validate import check_set_values, parse_number
 
 REPO = Path(__file__).resolve().parents[1]
+# --year and --from: outside this a year is a typo (and a pathway of 10^9 years would exhaust memory)
+YEARS = (1990, 2100)
+MAX_PATHWAY_YEARS = 50
+# --threads and sweep --workers: beyond this a number is a typo (HiGHS takes an int32)
+MAX_THREADS = 1024
 
 
 def _parse_set(items: list[str]) -> dict[str, str]:
@@ -37,8 +46,15 @@ def _write_diagnosis(exc: SolveError, args) -> None:
     if not isinstance(exc, Infeasible) or not exc.context:
         return
     ds = diagnose.diagnosis_dataset(exc.relaxations, exc.iis, exc.context)
-    path = args.out / args.region / str(args.year) / f"{exc.context['scenario']}.diagnosis.nc"
-    _atomic(path, lambda tmp: to_netcdf(ds, tmp))
+    try:
+        path = paths.result_file(args.out, args.region, args.year, exc.context["scenario"], ".diagnosis.nc")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with paths.folder_lock(path.parent):
+            _atomic(path, lambda tmp: to_netcdf(ds, tmp))
+    except (*paths.WRITE_ERRORS, InputError) as exc_write:
+        reason = exc_write.message() if isinstance(exc_write, InputError) else paths.write_failure(exc_write, path.parent)
+        print(f"error: the diagnosis could not be written: {reason}", file=sys.stderr)
+        return
     print(f"wrote the diagnosis to {path}", file=sys.stderr)
 
 
@@ -66,43 +82,64 @@ def format_binding(ds, per_family: int = 5) -> str:
     return "\n".join(lines)
 
 
-def _number(kind, low: float, low_inclusive: bool = True):
-    """argparse type: a number >= low (or > low); argparse turns the error into exit code 2."""
+def _number(kind, low: float, low_inclusive: bool = True, high: float = math.inf):
+    """argparse type: a number >= low (or > low) and <= high; argparse turns the error into exit code 2."""
     def parse(text: str):
         value = kind(text)
-        if not math.isfinite(value) or (value < low if low_inclusive else value <= low):
-            raise argparse.ArgumentTypeError(f"must be a number {'>=' if low_inclusive else '>'} {low:g}, got {text!r}")
+        if not math.isfinite(value) or (value < low if low_inclusive else value <= low) or value > high:
+            rule = f"{'>=' if low_inclusive else '>'} {low:g}" + (f" and <= {high:g}" if high < math.inf else "")
+            raise argparse.ArgumentTypeError(f"must be a number {rule}, got {text!r}")
         return value
     parse.__name__ = kind.__name__
     return parse
 
 
-def _writable(out: Path) -> str | None:
-    """Why results cannot go under `out`, or None; checked before a long solve, creates nothing."""
-    p = out.resolve()
-    while not p.exists():
-        p = p.parent
-    if not p.is_dir():
-        return f"{p} is a file, not a folder"
-    if not os.access(p, os.W_OK | os.X_OK):
-        return f"no permission to write in {p}"
-    return None
+class Parser(argparse.ArgumentParser):
+    """argparse with its error as one line (the usage is a --help away), exit code 2."""
+
+    def error(self, message: str):
+        self.exit(EXIT_INPUT, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def add_run_arguments(ap: argparse.ArgumentParser, *, set_help: str, set_metavar: str = "PARAM=VALUE",
+                      gap_help: str = "relative MIP gap (default 1e-4)", time_limit_help: str = "seconds (default 600)",
+                      threads_help: str = "HiGHS threads (default 1)") -> argparse.ArgumentParser:
+    """The flags solve.py and sweep.py share, with the same types and ranges."""
+    year = _number(int, YEARS[0], high=YEARS[1])
+    ap.add_argument("--year", type=year, required=True, help="planning year, e.g. 2022")
+    ap.add_argument("--region", type=paths.plain_name, default="jinan",
+                    help="folder under inputs/ and under the results folder; a plain name (default: jinan)")
+    ap.add_argument("--inputs", type=Path, default=None, help="input folder (default: inputs/<region>)")
+    ap.add_argument("--scenario", type=paths.plain_names, default=[],
+                    help="named overrides from scenarios.yaml, comma-separated")
+    ap.add_argument("--set", action="append", default=[], metavar=set_metavar, help=set_help)
+    ap.add_argument("--out", type=Path, default=REPO / "results", help="results folder (default: results/)")
+    ap.add_argument("--gap", type=_number(float, 0.0), default=1e-4, help=gap_help)
+    ap.add_argument("--time-limit", type=_number(float, 0.0, low_inclusive=False), default=600.0, help=time_limit_help)
+    ap.add_argument("--threads", type=_number(int, 1, high=MAX_THREADS), default=1, help=threads_help)
+    return ap
+
+
+def check_run_arguments(args) -> list[Problem]:
+    """Rules across flags, checked before anything is read: --from against --year, and that results
+    can be written under --out/<region>/<year>. (Types and ranges of single flags are argparse's.)"""
+    problems = []
+    from_year = getattr(args, "from_year", None)
+    if from_year is not None and not args.year - MAX_PATHWAY_YEARS < from_year < args.year:
+        problems.append(Problem("--from", None, None, f"{from_year} must be before --year ({args.year}) and at most "
+                                f"{MAX_PATHWAY_YEARS - 1} years before it (for one year, leave out --from)"))
+    unwritable = paths.cannot_write(Path(args.out) / args.region / str(args.year))
+    if unwritable:
+        problems.append(Problem("--out", None, None, f"results cannot be written: {unwritable}"))
+    return problems
 
 
 def solve_parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="solve.py", description="Least-cost clean heating plan for one region and year.")
-    ap.add_argument("--year", type=int, required=True, help="planning year, e.g. 2022")
-    ap.add_argument("--region", default="jinan", help="folder under inputs/ (default: jinan)")
-    ap.add_argument("--inputs", type=Path, default=None, help="input folder (default: inputs/<region>)")
-    ap.add_argument("--scenario", default="", help="named overrides from scenarios.yaml, comma-separated")
-    ap.add_argument("--set", action="append", default=[], metavar="PARAM=VALUE",
-                    help="override one scalar input for this run (repeatable), e.g. gas_price=3.2")
-    ap.add_argument("--out", type=Path, default=REPO / "results", help="results folder (default: results/)")
-    ap.add_argument("--gap", type=_number(float, 0.0), default=1e-4, help="relative MIP gap (default 1e-4)")
-    ap.add_argument("--time-limit", type=_number(float, 0.0), default=600.0, help="seconds (default 600)")
-    ap.add_argument("--threads", type=_number(int, 1), default=1,
-                    help="HiGHS threads (default 1); with --method county, county MIPs solved at a time")
-    ap.add_argument("--from", dest="from_year", type=int, default=None,
+    ap = Parser(prog="solve.py", description="Least-cost clean heating plan for one region and year.")
+    add_run_arguments(ap, set_help="override one scalar input for this run (repeatable), e.g. gas_price=3.2",
+                      threads_help="HiGHS threads (default 1); with --method county, county MIPs solved at a time")
+    year = _number(int, YEARS[0], high=YEARS[1])
+    ap.add_argument("--from", dest="from_year", type=year, default=None,
                     help="solve the pathway from this year to --year in one model (when each zone converts)")
     ap.add_argument("--foresight", choices=("perfect", "myopic"), default="perfect",
                     help="with --from: perfect (default; one model over the years) or myopic (year by year, each "
@@ -121,15 +158,29 @@ def solve_parser() -> argparse.ArgumentParser:
 
 
 def _checked_sets(args) -> dict[str, str]:
-    """--set values and --out, checked before anything is solved (InputError lists every problem)."""
+    """--set values, the flags' cross rules and the result's name, checked before anything is
+    solved (InputError lists every problem)."""
+    from model.prepare import Overrides
+
     sets = _parse_set(args.set)
-    problems = check_set_values(sets)
-    unwritable = _writable(args.out)
-    if unwritable:
-        problems.append(Problem("--out", None, None, f"results cannot be written: {unwritable}"))
+    problems = check_set_values(sets) + check_run_arguments(args)
+    if not problems:  # the result's file name, as the run will name it (scenarios, then --set values)
+        label = Overrides(tuple(args.scenario), {k: float(parse_number(v)) for k, v in sets.items()},
+                          cli_set=tuple(sets)).label
+        suffix = ".nc" if args.from_year is None else f".from{args.from_year}.nc"
+        try:
+            paths.result_file(args.out, args.region, args.year, label, suffix)
+        except InputError as exc:
+            problems += exc.problems
     if problems:
         raise InputError(problems)
     return sets
+
+
+def _cannot_write(path: Path, exc: Exception) -> int:
+    print(f"error: cannot write {path}: {paths.write_failure(exc, path.parent)}; an earlier result there is unchanged",
+          file=sys.stderr)
+    return EXIT_WRITE
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -139,10 +190,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.method == "county" and args.handoff == "pyomo":
         parser.error("--method county works on the direct hand-off; drop --handoff pyomo, or use --method direct")
-    if args.from_year is not None and not 1990 <= args.from_year <= args.year:
-        parser.error(f"--from {args.from_year} must be a year from 1990 up to --year {args.year}")
     folder = args.inputs or (REPO / "inputs" / args.region)
-    scenarios = [s.strip() for s in args.scenario.split(",") if s.strip()]
+    scenarios = list(args.scenario)
     if args.scheduler and args.method != "county":
         parser.error("--scheduler runs the county MIPs of --method county on a Dask cluster: add --method county")
     options = SolveOptions(mip_gap=args.gap, time_limit=args.time_limit, threads=args.threads, verbose=args.verbose,
@@ -152,6 +201,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         sets = _checked_sets(args)
         res = solve_region(folder, args.year, scenarios, sets, options, region=args.region)
+        interrupt.check()  # HiGHS stops on Ctrl-C and returns; the run still ends as interrupted
+        ds = res.dataset
+        path = paths.result_file(args.out, args.region, args.year, ds.attrs["scenario"])
     except InputError as exc:
         print(f"error: {exc.message()}", file=sys.stderr)
         return EXIT_INPUT
@@ -166,16 +218,14 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted: nothing was written", file=sys.stderr)
         return EXIT_INTERRUPTED
-    ds = res.dataset
-    path = args.out / args.region / str(args.year) / f"{ds.attrs['scenario']}.nc"
     t = time.perf_counter()
     ds.attrs["time_write_s"] = 0.0
     try:
-        files = write_results(ds, path)
-    except OSError as exc:
-        print(f"error: cannot write {path}: {exc.strerror or exc}; an earlier result there is unchanged",
-              file=sys.stderr)
-        return EXIT_WRITE
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with paths.folder_lock(path.parent):  # another run writing the same result waits for this pair
+            files = write_results(ds, path)
+    except paths.WRITE_ERRORS as exc:
+        return _cannot_write(path, exc)
     except KeyboardInterrupt:
         print("interrupted while writing: an earlier result is unchanged", file=sys.stderr)
         return EXIT_INTERRUPTED
@@ -235,6 +285,9 @@ def _main_pathway(args, folder, scenarios, options) -> int:
         sets = _checked_sets(args)
         res = solve_region(folder, args.year, scenarios, sets, options, region=args.region, from_year=args.from_year,
                            foresight=args.foresight)
+        interrupt.check()
+        ds = res.dataset
+        path = paths.result_file(args.out, args.region, args.year, ds.attrs["scenario"], f".from{args.from_year}.nc")
     except InputError as exc:
         print(f"error: {exc.message()}", file=sys.stderr)
         return EXIT_INPUT
@@ -245,18 +298,19 @@ def _main_pathway(args, folder, scenarios, options) -> int:
     except KeyboardInterrupt:
         print("interrupted: nothing was written", file=sys.stderr)
         return EXIT_INTERRUPTED
-    ds = res.dataset
     if ds.attrs["status"] != "optimal":
         print(f"warning: HiGHS stopped early ({ds.attrs['status']}): the pathway is feasible and within a relative gap "
               f"of {ds.attrs['mip_gap']:.2e} of the best possible", file=sys.stderr)
     ds.attrs["time_total_s"] = round(time.perf_counter() - t0, 3)
-    path = args.out / args.region / str(args.year) / f"{ds.attrs['scenario']}.from{args.from_year}.nc"
     try:
-        _atomic(path, lambda tmp: to_netcdf(ds, tmp))
-    except OSError as exc:
-        print(f"error: cannot write {path}: {exc.strerror or exc}; an earlier result there is unchanged",
-              file=sys.stderr)
-        return EXIT_WRITE
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with paths.folder_lock(path.parent):
+            _atomic(path, lambda tmp: to_netcdf(ds, tmp))
+    except paths.WRITE_ERRORS as exc:
+        return _cannot_write(path, exc)
+    except KeyboardInterrupt:
+        print("interrupted while writing: an earlier result is unchanged", file=sys.stderr)
+        return EXIT_INTERRUPTED
     print(format_pathway(ds))
     binding = format_binding(ds)
     if binding:

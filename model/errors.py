@@ -51,3 +51,11 @@ class SolveError(Exception):
     def __init__(self, message: str, exit_code: int):
         self.exit_code = exit_code
         super().__init__(message)
+
+
+class CannotWrite(Exception):
+    """A result could not be written (disk full, no permission, read-only): exit code 6."""
+
+    def __init__(self, path, reason: str):
+        self.path, self.reason = path, reason
+        super().__init__(f"cannot write {path}: {reason}")

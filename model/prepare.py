@@ -14,7 +14,7 @@ import pandas as pd
 
 from model.errors import InputError, Problem
 from model.registry import PARAMETER_DEFAULTS, ANY, ELECTRICITY, GAS, QUALITY_COAL, TABLES
-from model.validate import RegionData
+from model.validate import RegionData, check_overridden
 
 KWH_TO_GJ = 0.0036
 YUAN_TO_10K = 1e-4
@@ -151,6 +151,7 @@ def resolve_overrides(data: RegionData, scenarios: list[str], sets: dict[str, fl
     """Combine named scenarios (in order) and --set values (last wins)."""
     problems = []
     merged: dict[str, float] = {}
+    origin: dict[str, str] = {}  # where each override was set, for messages
     fix = False
     for name in scenarios:
         if name not in data.scenarios:
@@ -159,8 +160,10 @@ def resolve_overrides(data: RegionData, scenarios: list[str], sets: dict[str, fl
             continue
         spec = data.scenarios[name]
         merged.update({k: v for k, v in (spec.get("set") or {}).items()})
-        fix = fix or bool(spec.get("fix_plan_routes", False))
+        origin.update({k: f"{data.folder / 'scenarios.yaml'} scenario '{name}'" for k in (spec.get("set") or {})})
+        fix = fix or spec.get("fix_plan_routes", False) is True  # YAML true only (validate refuses "false")
     merged.update(sets)
+    origin.update({k: "--set" for k in sets})
     known = _scalar_names(data)
     clean = {}
     for k, v in merged.items():
@@ -171,6 +174,8 @@ def resolve_overrides(data: RegionData, scenarios: list[str], sets: dict[str, fl
             clean[k] = float(v)
         except (TypeError, ValueError):
             problems.append(Problem("--set/scenarios.yaml", None, k, f"'{v}' is not a number"))
+    if not problems:  # cross-field rules hold after the overrides too
+        problems = check_overridden({**PARAMETER_DEFAULTS, **data.params}, clean, origin)
     if problems:
         raise InputError(problems)
     return Overrides(tuple(scenarios), clean, fix, tuple(sets))

@@ -210,6 +210,8 @@ def run(comp: Compiled, options: SolveOptions | None = None) -> Solution:
         highspy.HighsModelStatus.kUnboundedOrInfeasible: "infeasible",
         highspy.HighsModelStatus.kUnbounded: "unbounded",
     }.get(ms, h.modelStatusToString(ms))
+    if status == "interrupted":  # highspy caught the Ctrl-C (or SIGTERM) to stop HiGHS: pass it on
+        raise KeyboardInterrupt
     if status == "infeasible":
         raise SolveError("the caps and targets cannot all be met", EXIT_INFEASIBLE)
     if rc == highspy.HighsStatus.kError and not has_sol:

@@ -48,17 +48,20 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from model import interrupt
+from model.build import StandardForm, standard_form
 from model.certify import Bracket, certify, column_values
 from model.diagnose import ShadowPriceLP
-from model.errors import EXIT_INFEASIBLE, InputError, Problem, SolveError
-from model.build import StandardForm, standard_form
 from model.dominance import Dominance
+from model.errors import EXIT_INFEASIBLE, CannotWrite, InputError, Problem, SolveError
 from model.families import Family
+from model.paths import WRITE_ERRORS, check_name, plain_name, result_file, write_failure
 from model.prepare import Instance, prepare, reprice, resolve_overrides
 from model.registry import SWEEP_OUTPUTS, TABLES, TIPPING_OUTPUTS
 from model.solve import Compiled, Solution, SolveOptions, run
 from model.sweep_points import (PLAN_FORMAT, PointPlan, _constraints_of, _merged, _point_parts,  # noqa: F401
-                                 point_dataset, read_attrs, read_point_file, write_point, write_point_file)
+                                 intact_attrs, point_dataset, read_attrs, read_point_file, write_point,
+                                 write_point_file)
 from model.validate import RegionData
 
 FEASIBLE = ("optimal", "time_limit", "interrupted", "solution_limit", "iteration_limit")
@@ -125,9 +128,12 @@ def point_stem(values: dict[str, float]) -> str:
 
 
 def sweep_paths(out: Path, region: str, year: int, name: str) -> tuple[Path, Path]:
-    """(folder of the point files, combined dataset path)."""
-    base = Path(out) / region / str(year)
-    return base / f"sweep_{name}", base / f"sweep_{name}.nc"
+    """(folder of the point files, combined dataset path); InputError unless the names are plain."""
+    problems = check_name(name, "--name (sweep name)")
+    if problems:
+        raise InputError(problems)
+    folder = result_file(out, region, year, f"sweep_{name}", "")
+    return folder, folder.parent / f"{folder.name}.nc"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -493,9 +499,10 @@ def _infeasible_attrs(res: PointResult, data: RegionData, spec: RunSpec) -> dict
 
 
 def point_done(path: Path, values: dict[str, float], data: RegionData, spec: RunSpec) -> bool:
-    """The file exists and was solved for these values, year, scenarios and inputs."""
-    a = read_attrs(path)
-    if a is None:
+    """The file is intact (its digest matches) and was solved for these values, year, scenarios
+    and inputs, to the end (a point HiGHS stopped on an interrupt is solved again)."""
+    a = intact_attrs(path)
+    if a is None or a.get("status") == "interrupted":
         return False
     if a.get("inputs_hash") != data.inputs_hash or int(a.get("year", -1)) != int(spec.year):
         return False
@@ -865,10 +872,21 @@ def _pending(grid: Grid, folder: Path, data: RegionData, spec: RunSpec) -> tuple
 
 
 def check_grid(data: RegionData, grid: Grid, spec: RunSpec) -> None:
-    """Reject unknown parameter names or scenarios before any solve (exit 2)."""
+    """Reject unknown parameter names or scenarios, and values outside their ranges or cross-field
+    rules at any point, before any solve (exit 2)."""
+    from model.validate import TEMPERATURES, check_set_values
+
     if spec.year not in set(data.tables["years"]["year"]):
         raise InputError([Problem(str(data.folder / "years.csv"), None, "year", f"no row for year {spec.year}")])
-    prepare(data, spec.year, resolve_overrides(data, list(spec.scenarios), grid.points()[0]))
+    problems = [p for name, values in zip(grid.names, grid.values) for v in values
+                for p in check_set_values({name: v}, "--gas-price" if name == "gas_price" else f"--set {name}")]
+    if problems:
+        raise InputError(problems)
+    points = grid.points()
+    prepare(data, spec.year, resolve_overrides(data, list(spec.scenarios), points[0]))
+    if set(grid.names) & set(TEMPERATURES):  # a cross-field rule may break at any point of the grid
+        for values in points[1:]:
+            resolve_overrides(data, list(spec.scenarios), values)
 
 
 def run_sweep(data: RegionData, grid: Grid, spec: RunSpec, out: Path, name: str | None = None, *,
@@ -897,7 +915,10 @@ def run_sweep(data: RegionData, grid: Grid, spec: RunSpec, out: Path, name: str 
             t = time.perf_counter()
             attrs = res.attrs if res.plan is not None else _infeasible_attrs(res, data, spec)
             attrs["sweep_name"] = name
-            write_point_file(folder / f"{stem}.nc", attrs, res.plan)
+            try:
+                write_point_file(folder / f"{stem}.nc", attrs, res.plan)
+            except WRITE_ERRORS as exc:
+                raise CannotWrite(folder / f"{stem}.nc", write_failure(exc, folder)) from None
             res.times["write"] = time.perf_counter() - t
             report.solved.append(stem)
         else:
@@ -913,7 +934,10 @@ def run_sweep(data: RegionData, grid: Grid, spec: RunSpec, out: Path, name: str 
             res.times["rebuild"] = time.perf_counter() - t
 
     if todo:
-        folder.mkdir(parents=True, exist_ok=True)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise CannotWrite(folder, write_failure(exc, folder.parent)) from None
         try:
             if serial:
                 _start_warm_up()
@@ -923,6 +947,7 @@ def run_sweep(data: RegionData, grid: Grid, spec: RunSpec, out: Path, name: str 
                 while (item := dispatch.next("serial")) is not None:
                     i, values, bracket = item
                     res = solve_point(data, spec, values, bracket)
+                    interrupt.check()  # a point cut short by Ctrl-C is not written
                     dispatch.done(i, res.plan)
                     _point_done(res, handle, prog, report, len(todo), on_point)
             else:
@@ -930,6 +955,7 @@ def run_sweep(data: RegionData, grid: Grid, spec: RunSpec, out: Path, name: str 
                           progress_stream, on_point, start_method)
         except KeyboardInterrupt:
             report.interrupted = True
+    report.interrupted = report.interrupted or interrupt.received() is not None  # swallowed on the way
     report.seconds = report.seconds_points = time.perf_counter() - t0
     if report.interrupted:
         return report
@@ -952,7 +978,10 @@ def run_sweep(data: RegionData, grid: Grid, spec: RunSpec, out: Path, name: str 
     ds = combine(paths, grid, attrs, units, fresh, data, spec, built)
     tip = tipping_points(ds, grid.names)
     ds = ds.merge(tipping_dataset(tip, units), combine_attrs="override")
-    write_point(ds, combined_path)
+    try:
+        write_point(ds, combined_path)
+    except WRITE_ERRORS as exc:
+        raise CannotWrite(combined_path, write_failure(exc, combined_path.parent)) from None
     report.combined_path, report.dataset, report.tipping = combined_path, ds, tip
     report.seconds = time.perf_counter() - t0
     return report
@@ -1019,8 +1048,10 @@ def local_cluster(workers: int | None = None, start_method: str | None = None):
         raise ValueError(f"start_method {method!r}: expected one of {', '.join(START_METHODS)}")
     _ensure_importable_on_workers()  # spawned workers import `model` by name
     n = workers or max(1, (os.cpu_count() or 1))
+    # workers ignore Ctrl-C (the terminal sends it to them too): the sweep's process stops them
     with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
-                          "distributed.worker.multiprocessing-method": method}):
+                          "distributed.worker.multiprocessing-method": method,
+                          "distributed.worker.preload": ["model.interrupt"]}):
         # no dashboard; the scheduler's HTTP endpoints on a free port, not 8787 (taken by the
         # user's own clusters, and by each other when sweeps run side by side)
         return LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
@@ -1297,34 +1328,27 @@ def _run_dask(data, spec, todo, grid, skipped, handle, report, client, scheduler
 # command line
 
 def sweep_parser():
-    import argparse
+    from model.cli import MAX_THREADS, Parser, _number, add_run_arguments
 
-    from model.cli import REPO
-
-    ap = argparse.ArgumentParser(prog="sweep.py", description=(
+    ap = Parser(prog="sweep.py", description=(
         "Solve a grid of plans over one or more scalar inputs (gas price, caps, budgets) on Dask, "
         "write one NetCDF per point, a combined dataset and the tipping points. Re-running the same "
         "command solves only the points missing."))
-    ap.add_argument("--year", type=int, required=True, help="planning year, e.g. 2022")
-    ap.add_argument("--region", default="jinan", help="folder under inputs/ (default: jinan)")
-    ap.add_argument("--inputs", type=Path, default=None, help="input folder (default: inputs/<region>)")
-    ap.add_argument("--scenario", default="", help="named overrides from scenarios.yaml applied to every point, comma-separated")
+    add_run_arguments(
+        ap, set_metavar="PARAM=SPEC",
+        set_help="sweep any scalar input (repeatable; several = a grid), e.g. electricity_price=0.3,0.4,0.5",
+        gap_help="relative MIP gap per point (default 1e-4; tipping points are exact only at 0, which is slow on a city)",
+        time_limit_help="seconds per point (default 600)", threads_help="HiGHS threads per worker (default 1)")
     ap.add_argument("--gas-price", default=None, metavar="SPEC",
                     help="gas prices (yuan/m3): START:STOP:STEP (stop included) or a comma list, e.g. 2.0:4.0:0.1")
-    ap.add_argument("--set", action="append", default=[], metavar="PARAM=SPEC",
-                    help="sweep any scalar input (repeatable; several = a grid), e.g. electricity_price=0.3,0.4,0.5")
-    ap.add_argument("--name", default=None,
-                    help="sweep name (default: scenarios and swept parameters joined by '+', e.g. gas_price)")
-    ap.add_argument("--out", type=Path, default=REPO / "results", help="results folder (default: results/)")
-    ap.add_argument("--gap", type=float, default=1e-4, help="relative MIP gap per point (default 1e-4; tipping points are exact only at 0, "
-                         "which is slow on a city)")
-    ap.add_argument("--time-limit", type=float, default=600.0, help="seconds per point (default 600)")
-    ap.add_argument("--threads", type=int, default=1, help="HiGHS threads per worker (default 1)")
+    ap.add_argument("--name", type=plain_name, default=None,
+                    help="sweep name, a plain name (default: scenarios and swept parameters joined by '+', e.g. gas_price)")
     ap.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT",
                     help="an existing Dask scheduler (its workers must be able to import this repository's "
                          "model package; points are written here, by this process; start the workers with "
                          "MALLOC_TRIM_THRESHOLD_=1073741824 set: Dask's 65536 slows HiGHS 1.3-1.9x)")
-    ap.add_argument("--workers", type=int, default=None, help="LocalCluster worker processes (default: CPU count)")
+    ap.add_argument("--workers", type=_number(int, 1, high=MAX_THREADS), default=None,
+                    help="LocalCluster worker processes (default: CPU count)")
     ap.add_argument("--start-method", choices=START_METHODS, default=None,
                     help="how LocalCluster workers start (default: fork on Linux, a copy of this process that "
                          "starts in a fraction of a second; spawn elsewhere)")
@@ -1367,14 +1391,17 @@ def format_points(ds: xr.Dataset, names: tuple[str, ...]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from model.cli import REPO
-    from model.errors import EXIT_INPUT, EXIT_OK, EXIT_SOLVER
+    from model.cli import REPO, check_run_arguments
+    from model.errors import EXIT_INPUT, EXIT_INTERRUPTED, EXIT_OK, EXIT_SOLVER, EXIT_WRITE
     from model.validate import load_region
 
     args = sweep_parser().parse_args(argv)
     folder = args.inputs or (REPO / "inputs" / args.region)
-    scenarios = tuple(s.strip() for s in args.scenario.split(",") if s.strip())
+    scenarios = tuple(args.scenario)
     try:
+        problems = check_run_arguments(args)
+        if problems:
+            raise InputError(problems)
         grid = grid_from_args(args)
         data = load_region(folder, year=args.year, region=args.region)
         spec = RunSpec(args.year, scenarios,
@@ -1386,10 +1413,18 @@ def main(argv: list[str] | None = None) -> int:
     except InputError as exc:
         print(f"error: {exc.message()}", file=sys.stderr)
         return EXIT_INPUT
+    except CannotWrite as exc:
+        print(f"error: {exc}; the points written so far are kept: free space or fix the folder, then run the "
+              "same command again to solve the rest", file=sys.stderr)
+        return EXIT_WRITE
+    except KeyboardInterrupt:  # before the points ran (reading, checking) or while combining them
+        print("interrupted: finished points are kept; run the same command again to solve the rest and combine "
+              "them", file=sys.stderr)
+        return EXIT_INTERRUPTED
     if report.interrupted:
         print(f"\ninterrupted: {len(report.skipped) + len(report.solved)} of {len(grid)} points are in {report.folder}; "
               f"run the same command again to solve the rest", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
     ds = report.dataset
     print(format_points(ds, grid.names))
     print()

@@ -6,6 +6,7 @@ every per-run variable of the point from the plan and the inputs, the values a s
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,7 +20,14 @@ from model.solve import Solution
 # A point file holds the plan (PointPlan), not the full dataset; files without this attribute
 # (written before it) hold the full dataset and are read as such.
 PLAN_FORMAT = "plan-1"
-
+# SHA-256 of the point file's bytes, held in the file as this attribute (its 64 characters read as
+# '0' while the digest is taken); a file that does not match it (truncated, corrupted, written
+# before the digest) is solved again, and is never handed to the netCDF library: a damaged
+# header can make it allocate gigabytes.
+DIGEST_ATTR = "point_sha256"
+_DIGEST_BLANK = b"0" * 64
+# the attribute as NetCDF-3 stores it: name length, name, type NC_CHAR (2), 64 characters
+_DIGEST_TAG = len(DIGEST_ATTR).to_bytes(4, "big") + DIGEST_ATTR.encode() + (2).to_bytes(4, "big") + (64).to_bytes(4, "big")
 
 
 @dataclass
@@ -113,46 +121,52 @@ def write_point_file(path: Path, attrs: dict, plan: PointPlan | None) -> None:
     def write(tmp):
         # classic 64-bit-offset NetCDF: no HDF5 layer, half the time of NetCDF-4 for these few variables
         with netCDF4.Dataset(tmp, "w", format="NETCDF3_64BIT_OFFSET") as nc:
-            nc.setncatts({k: v for k, v in attrs.items() if v is not None})
-            if plan is None:
-                return
+            nc.setncatts({k: v for k, v in attrs.items() if v is not None and k != DIGEST_ATTR})
+            nc.setncattr(DIGEST_ATTR, _DIGEST_BLANK.decode())
+            if plan is not None:
+                write_plan(nc)
+        with open(tmp, "r+b") as fh:  # the digest into its blank (same length: nothing moves)
+            raw = fh.read()
+            fh.seek(_digest_at(raw))
+            fh.write(_digest(raw, _digest_at(raw)).encode())
 
-            def var(name, dtype, dims, values, long_name):
-                v = nc.createVariable(name, dtype, dims)
-                v[:] = values
-                v.long_name = long_name
+    def write_plan(nc):
+        def var(name, dtype, dims, values, long_name):
+            v = nc.createVariable(name, dtype, dims)
+            v[:] = values
+            v.long_name = long_name
 
-            nc.createDimension("zone", len(plan.route))
-            nc.createDimension("transformer_group", len(plan.upgrade))
-            nc.createDimension("pair", 2)
-            var("plan_option", "i2", ("zone", "pair"), np.column_stack([plan.route, plan.retrofit]),
-                "chosen route (a row of routes.csv, 0-based) and envelope retrofit (0/1) per zone")
-            var("plan_upgrade_units", "i4", ("transformer_group",), plan.upgrade,
-                "transformer upgrade units bought, per row of transformers.csv")
-            meta = {"plan_storage_modules": int(plan.modules), "plan_bound": float(plan.bound),
-                    "plan_solver_objective": float(plan.objective), "plan_solver": plan.solver}
-            c = plan.constraints
-            if c is not None:
-                family = np.asarray(c["family"], dtype=object)
-                families, first, code = np.unique(family.astype(str), return_index=True, return_inverse=True)
-                units = np.asarray(c["unit"], dtype=object)[first] if len(c) else []
-                binding = np.asarray(c["binding"], dtype=np.int8) if "binding" in c else np.full(len(c), -1, np.int8)
-                nc.createDimension("constraint", len(c))
-                nc.createDimension("quantity", len(_CONSTRAINT_COLUMNS))
-                var("constraint_code", "i1", ("constraint", "pair"), np.column_stack([code, binding]).astype(np.int8),
-                    "constraint family (index into the plan_constraint_families attribute) and binding (0/1; -1 unknown)")
-                # NetCDF-3 text is characters: the keys' UTF-8 bytes, one row per constraint
-                key = np.array([str(k).encode("utf-8") for k in c["key"]] or [b""], dtype="S")
-                key = key.astype(f"S{max(1, key.dtype.itemsize)}")
-                nc.createDimension("key_bytes", key.dtype.itemsize)
-                var("constraint_key", "S1", ("constraint", "key_bytes"),
-                    key[:len(c)].view("S1").reshape(len(c), key.dtype.itemsize), "constraint key (UTF-8)")
-                values = np.column_stack([np.asarray(c[k], dtype=float) for k in _CONSTRAINT_COLUMNS]) if len(c) \
-                    else np.zeros((0, len(_CONSTRAINT_COLUMNS)))
-                var("constraint_value", "f8", ("constraint", "quantity"), values, ",".join(_CONSTRAINT_COLUMNS))
-                # newline-separated: names of families and their units (neither holds a newline)
-                meta.update(plan_constraint_families="\n".join(families), plan_constraint_units="\n".join(units))
-            nc.setncatts(meta)
+        nc.createDimension("zone", len(plan.route))
+        nc.createDimension("transformer_group", len(plan.upgrade))
+        nc.createDimension("pair", 2)
+        var("plan_option", "i2", ("zone", "pair"), np.column_stack([plan.route, plan.retrofit]),
+            "chosen route (a row of routes.csv, 0-based) and envelope retrofit (0/1) per zone")
+        var("plan_upgrade_units", "i4", ("transformer_group",), plan.upgrade,
+            "transformer upgrade units bought, per row of transformers.csv")
+        meta = {"plan_storage_modules": int(plan.modules), "plan_bound": float(plan.bound),
+                "plan_solver_objective": float(plan.objective), "plan_solver": plan.solver}
+        c = plan.constraints
+        if c is not None:
+            family = np.asarray(c["family"], dtype=object)
+            families, first, code = np.unique(family.astype(str), return_index=True, return_inverse=True)
+            units = np.asarray(c["unit"], dtype=object)[first] if len(c) else []
+            binding = np.asarray(c["binding"], dtype=np.int8) if "binding" in c else np.full(len(c), -1, np.int8)
+            nc.createDimension("constraint", len(c))
+            nc.createDimension("quantity", len(_CONSTRAINT_COLUMNS))
+            var("constraint_code", "i1", ("constraint", "pair"), np.column_stack([code, binding]).astype(np.int8),
+                "constraint family (index into the plan_constraint_families attribute) and binding (0/1; -1 unknown)")
+            # NetCDF-3 text is characters: the keys' UTF-8 bytes, one row per constraint
+            key = np.array([str(k).encode("utf-8") for k in c["key"]] or [b""], dtype="S")
+            key = key.astype(f"S{max(1, key.dtype.itemsize)}")
+            nc.createDimension("key_bytes", key.dtype.itemsize)
+            var("constraint_key", "S1", ("constraint", "key_bytes"),
+                key[:len(c)].view("S1").reshape(len(c), key.dtype.itemsize), "constraint key (UTF-8)")
+            values = np.column_stack([np.asarray(c[k], dtype=float) for k in _CONSTRAINT_COLUMNS]) if len(c) \
+                else np.zeros((0, len(_CONSTRAINT_COLUMNS)))
+            var("constraint_value", "f8", ("constraint", "quantity"), values, ",".join(_CONSTRAINT_COLUMNS))
+            # newline-separated: names of families and their units (neither holds a newline)
+            meta.update(plan_constraint_families="\n".join(families), plan_constraint_units="\n".join(units))
+        nc.setncatts(meta)
 
     _atomic(Path(path), write)
 
@@ -198,6 +212,36 @@ def read_point_file(path: Path) -> tuple[dict | None, PointPlan | None]:
             return a, plan
     except (OSError, RuntimeError, KeyError, IndexError, ValueError):
         return None, None
+
+
+def _digest_at(raw: bytes) -> int:
+    """Offset of the digest's 64 characters in a point file's bytes; -1 if it has none."""
+    i = raw.find(_DIGEST_TAG)
+    return -1 if i < 0 or raw.find(_DIGEST_TAG, i + 1) >= 0 else i + len(_DIGEST_TAG)
+
+
+def _digest(raw: bytes, at: int) -> str:
+    """SHA-256 of a point file's bytes with its digest blanked."""
+    return hashlib.sha256(raw[:at] + _DIGEST_BLANK + raw[at + len(_DIGEST_BLANK):]).hexdigest()
+
+
+def intact_attrs(path: Path) -> dict | None:
+    """Global attributes of a point file whose bytes match the digest written into it; None when
+    the file is missing, truncated, altered or has no digest."""
+    import netCDF4
+
+    try:
+        raw = Path(path).read_bytes()
+    except OSError:
+        return None
+    at = _digest_at(raw)
+    if at < 0 or raw[at:at + len(_DIGEST_BLANK)].decode("ascii", "replace") != _digest(raw, at):
+        return None
+    try:
+        with netCDF4.Dataset(str(path)) as nc:
+            return {k: nc.getncattr(k) for k in nc.ncattrs()}
+    except (OSError, RuntimeError):
+        return None
 
 
 def write_point(ds: xr.Dataset, path: Path) -> None:

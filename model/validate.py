@@ -17,7 +17,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from model.errors import InputError, Problem
 from model.registry import PARAMETER_DEFAULTS, ANY, ELECTRICITY, GAS, QUALITY_COAL, REFERENCES, TABLES, Column, Table
@@ -345,6 +344,34 @@ def _range_rule(name: str, value: float) -> str | None:
     return None
 
 
+TEMPERATURES = ("design_temperature_c", "heating_season_mean_temperature_c", "indoor_temperature_c")
+
+
+def temperature_rule(values: dict, origin: dict[str, str] | None = None) -> str | None:
+    """The broken cross-field rule of the climate parameters, or None: the degree-day method needs
+    design < heating-season mean < indoor temperature (positive degree-days, no division by 0).
+    `origin`: where each value came from, named in the message."""
+    t = [float(values.get(k, np.nan)) for k in TEMPERATURES]
+    if not np.isfinite(t).all() or t[0] < t[1] < t[2]:
+        return None
+    if origin is None:
+        return f"needs {' < '.join(TEMPERATURES)} so that heating degree-days are positive (got {t[0]:g}, {t[1]:g}, {t[2]:g})"
+    got = ", ".join(f"{k} {v:g} ({origin.get(k, 'parameters.csv')})" for k, v in zip(TEMPERATURES, t))
+    return f"needs {' < '.join(TEMPERATURES)} so that heating degree-days are positive; this run has {got}"
+
+
+def check_overridden(params: dict[str, float], overrides: dict[str, float], origin: dict[str, str]) -> list[Problem]:
+    """Cross-field rules on the parameters a run uses: the table's values with the overrides
+    (scenarios, --set, a sweep point) applied. `origin`: override name -> where it was set."""
+    if not set(overrides) & set(TEMPERATURES):
+        return []
+    rule = temperature_rule({**params, **overrides}, origin)
+    if rule is None:
+        return []
+    names = [k for k in TEMPERATURES if k in overrides]
+    return [Problem(" and ".join(dict.fromkeys(origin.get(k, "--set") for k in names)), None, ", ".join(names), rule)]
+
+
 def _check_unit_scale(tables: dict[str, pd.DataFrame], files: dict[str, str], problems: list[Problem]) -> None:
     """Values that are valid numbers but wrong by a unit factor."""
     if "parameters" in tables:
@@ -354,12 +381,9 @@ def _check_unit_scale(tables: dict[str, pd.DataFrame], files: dict[str, str], pr
                 rule = _range_rule(name, float(value))
                 if rule:
                     problems.append(Problem(files["parameters"], int(idx) + 2, "value", rule))
-        v = dict(zip(par["name"], par["value"]))
-        d, m, i = (v.get(k, np.nan) for k in ("design_temperature_c", "heating_season_mean_temperature_c",
-                                               "indoor_temperature_c"))
-        if np.isfinite([d, m, i]).all() and not d < m < i:
-            problems.append(Problem(files["parameters"], None, "value", "needs design_temperature_c < "
-                                    f"heating_season_mean_temperature_c < indoor_temperature_c (got {d:g}, {m:g}, {i:g})"))
+        rule = temperature_rule(dict(zip(par["name"], par["value"])))
+        if rule:
+            problems.append(Problem(files["parameters"], None, "value", rule))
     if "zones" in tables:
         z = tables["zones"]
         per_hh = z["floor_area_10k_m2"] * 1e4 / z["households"]
@@ -470,27 +494,55 @@ def inputs_hash(folder: Path) -> str:
     return h.hexdigest()
 
 
+SCENARIO_KEYS = {"description", "set", "fix_plan_routes"}
+
+
+def _shown(name: object, width: int = 60) -> str:
+    """A name for a one-line message: invisible characters escaped, long names cut."""
+    text = str(name) if str(name).isprintable() else repr(str(name))[1:-1]
+    return text if len(text) <= width else text[:width - 3] + "..."
+
+
 def load_scenarios(folder: Path, problems: list[Problem]) -> dict[str, dict]:
+    """scenarios.yaml: scenario name -> {description, set: {NAME: VALUE}, fix_plan_routes: true|false}.
+
+    Read within a size and alias-expansion limit (`model.safe_yaml`); names must be plain names
+    (they name result files) and fix_plan_routes a YAML boolean, not the text "false"."""
+    from model import paths, safe_yaml
+
     path = folder / "scenarios.yaml"
     if not path.exists():
         return {}
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        problems.append(Problem(str(path), None, None, f"is not valid YAML ({exc})"))
+    if not path.is_file():  # a device or a pipe may never end (or never start)
+        problems.append(Problem(str(path), None, None, "is not a regular file"))
         return {}
+    try:
+        data = safe_yaml.load(path)
+    except safe_yaml.YamlLimitError as exc:
+        problems.append(Problem(str(path), None, None, str(exc)))
+        return {}
+    except OSError as exc:
+        problems.append(Problem(str(path), None, None, f"cannot be read ({exc.strerror or exc})"))
+        return {}
+    data = data or {}
     if not isinstance(data, dict):
         problems.append(Problem(str(path), None, None, "must map scenario names to their overrides"))
         return {}
     for name, spec in data.items():
-        if not isinstance(spec, dict) or not set(spec) <= {"description", "set", "fix_plan_routes"}:
-            problems.append(Problem(str(path), None, str(name),
+        named = paths.check_name(name, str(path), column=_shown(name))
+        problems += [Problem(p.file, None, p.column, f"scenario {p.rule}") for p in named]
+        if not isinstance(spec, dict) or not set(spec) <= SCENARIO_KEYS:
+            problems.append(Problem(str(path), None, _shown(name),
                                     "a scenario holds only 'description', 'set' (a mapping) and 'fix_plan_routes'"))
-        elif not isinstance(spec.get("set") or {}, dict):
-            problems.append(Problem(str(path), None, str(name), "'set' must be a mapping NAME: VALUE"))
+            continue
+        if "fix_plan_routes" in spec and not isinstance(spec["fix_plan_routes"], bool):
+            problems.append(Problem(str(path), None, f"{_shown(name)}.fix_plan_routes",
+                                    f"must be true or false without quotes, got {spec['fix_plan_routes']!r}"))
+        if not isinstance(spec.get("set") or {}, dict):
+            problems.append(Problem(str(path), None, _shown(name), "'set' must be a mapping NAME: VALUE"))
         else:
             for p in check_set_values(spec.get("set") or {}, str(path)):
-                problems.append(Problem(p.file, None, f"{name}.set.{p.column}", p.rule))
+                problems.append(Problem(p.file, None, f"{_shown(name)}.set.{_shown(p.column)}", p.rule))
     return data
 
 

@@ -19,6 +19,8 @@ import csv
 import io
 import json
 import math
+import signal
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -1185,10 +1187,22 @@ def build_region(region: str, out: Path) -> None:
     write_table(notes, d / "sources.csv", ["parameter"])
 
 
+SHARED_FILES = ("census_2020_county_jinan_xinzhou.csv", "counties_jinan_xinzhou_2022.csv",
+                "townships_jinan_xinzhou_2022.csv")
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=REPO / "inputs", help="output folder (default: the repo's inputs/)")
     args = ap.parse_args(argv)
+    missing = [str(SHARED / n) for n in SHARED_FILES if not (SHARED / n).is_file()]
+    if missing:
+        print(f"error: the public extracts are missing: {', '.join(missing)} (read from <repo>/../shared/data)",
+              file=sys.stderr)
+        return 2
+    if args.out.exists() and not args.out.is_dir():
+        print(f"error: --out {args.out} is a file, not a folder", file=sys.stderr)
+        return 2
     for region in ("jinan", "xinzhou"):
         build_region(region, args.out)
         print(f"wrote {args.out / region}")
@@ -1196,4 +1210,9 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # SIGTERM stops as Ctrl-C does
+    try:
+        raise SystemExit(main())
+    except KeyboardInterrupt:
+        print("interrupted: a region folder may be half written; run the script again", file=sys.stderr)
+        raise SystemExit(130)

@@ -1,10 +1,13 @@
 """Planning report from a result: python scripts/report.py results/<region>/<year>/<scenario>.nc [--lang en]."""
 import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from model.report.cli import main  # noqa: E402
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:  # from here on a Ctrl-C ends with exit code 130 and one line, no traceback
+        from pathlib import Path
+
+        sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+        from model.interrupt import run_script  # light: installs the Ctrl-C/SIGTERM handlers first
+    except KeyboardInterrupt:
+        print("interrupted (SIGINT)", file=sys.stderr)
+        sys.exit(130)
+    sys.exit(run_script("model.report.cli"))

@@ -75,8 +75,9 @@ def region300(tmp_path_factory):
 # ---------------------------------------------------------------- solver faults
 
 def test_no_incumbent_within_time_limit_exits_3(region300, tmp_path, capsys):
-    """--time-limit 0: HiGHS stops before any plan; exit 3, plain words, nothing written."""
-    rc = cli(region300, tmp_path / "res", "--time-limit", "0")
+    """--time-limit 1e-9 (0 is refused as an option): HiGHS stops before any plan; exit 3, plain
+    words, nothing written."""
+    rc = cli(region300, tmp_path / "res", "--time-limit", "1e-9")
     err = capsys.readouterr().err
     assert rc == EXIT_NO_SOLUTION
     assert "before finding any feasible plan" in err and "--time-limit" in err

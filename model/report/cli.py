@@ -5,7 +5,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from model.errors import EXIT_INPUT, EXIT_OK
+from model import paths
+from model.errors import EXIT_INPUT, EXIT_OK, EXIT_WRITE
 
 
 def report_parser() -> argparse.ArgumentParser:
@@ -63,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     from model.report.labels import T
     from model.report.maps import MapError
     from model.report.pdf import PdfError, find_chromium
-    from model.report.render import ReportError, write_report
+    from model.report.render import ReportError, report_dir, write_report
     from model.report.tables import sweep_dims
 
     chromium = None
@@ -72,7 +73,11 @@ def main(argv: list[str] | None = None) -> int:
         if chromium is None:
             print(f"error: {T('pdf_missing', args.lang)}", file=sys.stderr)
             return EXIT_INPUT
+    folder = args.out if args.out is not None else report_dir(args.result)
     try:
+        unwritable = paths.cannot_write(folder)
+        if unwritable:
+            raise _Bad(f"{'--out' if args.out is not None else 'report folder'} {folder}: cannot be written: {unwritable}")
         ds = _open(args.result, "result")
         other = _open(args.compare, "--compare") if args.compare else None
         if other is not None and (sweep_dims(ds) or sweep_dims(other) or "year_from" in ds.attrs):
@@ -92,6 +97,10 @@ def main(argv: list[str] | None = None) -> int:
     except (_Bad, ReportError, FontMissing, MapError, PdfError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_INPUT
+    except OSError as exc:  # disk full, permissions changed while writing: an earlier report is unchanged
+        print(f"error: cannot write the report to {folder}: {exc.strerror or exc}; an earlier report there is unchanged",
+              file=sys.stderr)
+        return EXIT_WRITE
     extra = ", report.pdf" if args.pdf else ""
     print(f"wrote {folder}/report.html{extra}, report.md, tables.xlsx, tables/*.csv, figures/*.png|svg")
     return EXIT_OK
