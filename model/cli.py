@@ -11,7 +11,7 @@ from pathlib import Path
 from model.errors import EXIT_INPUT, EXIT_INTERRUPTED, EXIT_OK, EXIT_SOLVER, EXIT_WRITE, InputError, Problem, SolveError
 from model.results import format_plan_table, to_netcdf, write_results
 from model.solve import SolveOptions
-from model.validate import check_set_values
+from model.validate import check_set_values, resolve_inputs
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -90,8 +90,14 @@ def _writable(out: Path) -> str | None:
 def solve_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="solve.py", description="Least-cost clean heating plan for one region and year.")
     ap.add_argument("--year", type=int, required=True, help="planning year, e.g. 2022")
-    ap.add_argument("--region", default="jinan", help="folder under inputs/ (default: jinan)")
-    ap.add_argument("--inputs", type=Path, default=None, help="input folder (default: inputs/<region>)")
+    ap.add_argument("--region", default=None,
+                    help="region id: the folder under inputs/ and under results/ (default: the name of --inputs, "
+                         "else jinan)")
+    ap.add_argument("--inputs", type=Path, default=None,
+                    help="input folder of CSV files or an .xlsx workbook (default: inputs/<region>)")
+    ap.add_argument("--check", action="store_true",
+                    help="validate only: list every problem and every plausibility warning, solve nothing; "
+                         "exit 2 on problems, 0 otherwise")
     ap.add_argument("--scenario", default="", help="named overrides from scenarios.yaml, comma-separated")
     ap.add_argument("--set", action="append", default=[], metavar="PARAM=VALUE",
                     help="override one scalar input for this run (repeatable), e.g. gas_price=3.2")
@@ -133,8 +139,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.method == "county" and (args.from_year is not None or args.handoff == "pyomo"):
         parser.error("--method county solves one year from the direct hand-off; drop --from and --handoff pyomo, "
                      "or use --method direct")
-    folder = args.inputs or (REPO / "inputs" / args.region)
+    try:
+        folder, args.region = resolve_inputs(args.region, args.inputs, REPO / "inputs")
+    except InputError as exc:
+        print(f"error: {exc.message()}", file=sys.stderr)
+        return EXIT_INPUT
     scenarios = [s.strip() for s in args.scenario.split(",") if s.strip()]
+    if args.check:
+        return _main_check(args, folder, scenarios)
     options = SolveOptions(mip_gap=args.gap, time_limit=args.time_limit, threads=args.threads, verbose=args.verbose,
                            handoff=args.handoff, method=args.method)
     if args.from_year is not None:
@@ -194,6 +206,21 @@ def main(argv: list[str] | None = None) -> int:
     print("times (s): " + ", ".join(f"{k} {v:.2f}" for k, v in tm.items()) + f", write {write_s:.2f}")
     print(f"wrote {files['netcdf']} and {files['plan_csv']}")
     return EXIT_OK
+
+
+def _main_check(args, folder: Path, scenarios: list[str]) -> int:
+    from model.check import check_region, format_report
+
+    try:
+        sets = _parse_set(args.set)
+        problems = check_set_values(sets)
+    except InputError as exc:
+        print(f"error: {exc.message()}", file=sys.stderr)
+        return EXIT_INPUT
+    found, warnings, _ = check_region(folder, args.year, scenarios, sets)
+    problems += found
+    print(format_report(problems, warnings, str(folder), args.year), file=sys.stderr if problems else sys.stdout)
+    return EXIT_INPUT if problems else EXIT_OK
 
 
 def format_pathway(ds) -> str:

@@ -1357,8 +1357,11 @@ def sweep_parser():
         "write one NetCDF per point, a combined dataset and the tipping points. Re-running the same "
         "command solves only the points missing."))
     ap.add_argument("--year", type=int, required=True, help="planning year, e.g. 2022")
-    ap.add_argument("--region", default="jinan", help="folder under inputs/ (default: jinan)")
-    ap.add_argument("--inputs", type=Path, default=None, help="input folder (default: inputs/<region>)")
+    ap.add_argument("--region", default=None,
+                    help="region id: the folder under inputs/ and under results/ (default: the name of --inputs, "
+                         "else jinan)")
+    ap.add_argument("--inputs", type=Path, default=None,
+                    help="input folder of CSV files or an .xlsx workbook (default: inputs/<region>)")
     ap.add_argument("--scenario", default="", help="named overrides from scenarios.yaml applied to every point, comma-separated")
     ap.add_argument("--gas-price", default=None, metavar="SPEC",
                     help="gas prices (yuan/m3): START:STOP:STEP (stop included) or a comma list, e.g. 2.0:4.0:0.1")
@@ -1420,12 +1423,12 @@ def format_points(ds: xr.Dataset, names: tuple[str, ...]) -> str:
 def main(argv: list[str] | None = None) -> int:
     from model.cli import REPO
     from model.errors import EXIT_INPUT, EXIT_OK, EXIT_SOLVER
-    from model.validate import load_region
+    from model.validate import load_region, resolve_inputs
 
     args = sweep_parser().parse_args(argv)
-    folder = args.inputs or (REPO / "inputs" / args.region)
     scenarios = tuple(s.strip() for s in args.scenario.split(",") if s.strip())
     try:
+        folder, args.region = resolve_inputs(args.region, args.inputs, REPO / "inputs")
         grid = grid_from_args(args)
         data = load_region(folder, year=args.year, region=args.region)
         spec = RunSpec(args.year, scenarios,
