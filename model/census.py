@@ -40,3 +40,22 @@ def divisions(folder: Path = SOURCES) -> tuple[pd.DataFrame, pd.DataFrame, pd.Da
     towns = pd.read_csv(folder / TOWNSHIPS_FILE, dtype=str)
     villages = pd.read_csv(folder / VILLAGES_FILE, dtype=str)
     return counties, towns, villages
+
+
+COMMITTEE_SUFFIXES = (("村民委员会", "村"), ("村民委会", "村"), ("村委会", "村"), ("居民委员会", "社区"), ("居委会", "社区"))
+
+
+def village_kind(name: str) -> str:
+    """'community' for a 居民委员会/居委会/社区, else 'village' (村民委员会, and the odd unit such as a farm)."""
+    if any(k in name for k in ("村民委员会", "村民委会", "村委会")):
+        return "village"
+    return "community" if any(k in name for k in ("居民委员会", "居委会", "社区")) else "village"
+
+
+def short_name(name: str) -> str:
+    """The NBS name without the committee suffix: 张庄村村民委员会 -> 张庄村, 东大街社区居民委员会 -> 东大街社区."""
+    for suffix, noun in COMMITTEE_SUFFIXES:
+        if name.endswith(suffix) and len(name) > len(suffix):
+            rest = name[: -len(suffix)]
+            return rest if rest.endswith(("村", "社区")) else rest + noun
+    return name

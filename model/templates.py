@@ -23,7 +23,7 @@ COUNTY_TABLES = ("counties", "years", "coverage", "transformers", "heat_sources"
 EXAMPLE_MARK = "示例 example"
 
 
-def _reference(like: str) -> Path:
+def reference_folder(like: str) -> Path:
     path = Path(like)
     return path if path.is_dir() else REPO / "inputs" / like
 
@@ -109,7 +109,7 @@ def write_starter(name: str, like: str = "xinzhou", out: Path | None = None, xls
     from model.workbook import write_workbook
 
     out = out or REPO / "inputs"
-    ref = _reference(like)
+    ref = reference_folder(like)
     like_name = ref.name
     if not ref.is_dir():
         raise InputError([Problem("--like", None, None, f"no reference region '{like}' (a folder under inputs/ or a path)")])

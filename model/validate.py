@@ -80,7 +80,7 @@ class RegionData:
         return dict(zip(p["name"], p["value"].astype(float)))
 
 
-def _decode(raw: bytes, file: str, problems: list[Problem]) -> str | None:
+def decode_text(raw: bytes, file: str, problems: list[Problem]) -> str | None:
     """Bytes -> text: UTF-8 (with or without BOM), UTF-16 with BOM, else GBK/GB18030."""
     if raw.startswith(b"PK\x03\x04") or raw.startswith(b"\xd0\xcf\x11\xe0"):
         problems.append(Problem(file, None, None, "is an Excel workbook, not a CSV file: in Excel use "
@@ -112,7 +112,7 @@ def _normalise(text: str) -> str:
     return unicodedata.normalize("NFKC", text).strip()
 
 
-def _records(text: str, file: str, problems: list[Problem]) -> tuple[list[list[str]], list[int]] | None:
+def csv_records(text: str, file: str, problems: list[Problem]) -> tuple[list[list[str]], list[int]] | None:
     """Split CSV text into records with the line each starts on; a broken quote stops the file."""
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     rows, lines = [], []
@@ -151,10 +151,10 @@ def read_csv(path: Path, table: Table, problems: list[Problem]) -> pd.DataFrame 
     except OSError as exc:
         problems.append(Problem(file, None, None, f"cannot be read ({exc.strerror or exc})"))
         return None
-    text = _decode(raw, file, problems)
+    text = decode_text(raw, file, problems)
     if text is None:
         return None
-    parsed = _records(text, file, problems)
+    parsed = csv_records(text, file, problems)
     if parsed is None:
         return None
     records, lines = parsed
@@ -339,7 +339,7 @@ def _check_column(df: pd.DataFrame, col: Column, file: str, problems: list[Probl
     return pd.Series(vals, index=df.index)
 
 
-def _typed(df: pd.DataFrame, table: Table, file: str, problems: list[Problem]) -> pd.DataFrame:
+def typed_table(df: pd.DataFrame, table: Table, file: str, problems: list[Problem]) -> pd.DataFrame:
     out = pd.DataFrame(index=df.index)
     for col in table.columns:
         out[col.name] = _check_column(df, col, file, problems)
@@ -644,7 +644,7 @@ def read_region(folder: Path | str, year: int | None = None, region: str | None 
         if isinstance(df, str):  # an optional table left out: no rows
             typed[name] = _empty_table(table)
         elif df is not None:
-            typed[name] = _typed(df, table, files[name], problems)
+            typed[name] = typed_table(df, table, files[name], problems)
     _check_references(typed, files, problems)
     _check_semantics(typed, files, year, problems)
     locations = {}

@@ -29,7 +29,7 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
-from model.census import SOURCES, census as read_census, divisions  # noqa: E402
+from model.census import SOURCES, census as read_census, divisions, short_name, village_kind  # noqa: E402
 SEED = 20191231  # numpy default_rng seed; one stream per region (SEED + region offset)
 
 # ---------------------------------------------------------------------------
@@ -340,25 +340,6 @@ def read_sources() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFra
     """Census (NBS 2022 codes), counties, townships and villages from inputs/sources/."""
     counties, towns, villages = divisions(SOURCES)
     return read_census(SOURCES), counties, towns, villages
-
-
-COMMITTEE_SUFFIXES = (("村民委员会", "村"), ("村民委会", "村"), ("村委会", "村"), ("居民委员会", "社区"), ("居委会", "社区"))
-
-
-def village_kind(name: str) -> str:
-    """'community' for a 居民委员会/居委会/社区, else 'village' (村民委员会, and the odd unit such as a farm)."""
-    if any(k in name for k in ("村民委员会", "村民委会", "村委会")):
-        return "village"
-    return "community" if any(k in name for k in ("居民委员会", "居委会", "社区")) else "village"
-
-
-def short_name(name: str) -> str:
-    """The NBS name without the committee suffix: 张庄村村民委员会 -> 张庄村, 东大街社区居民委员会 -> 东大街社区."""
-    for suffix, noun in COMMITTEE_SUFFIXES:
-        if name.endswith(suffix) and len(name) > len(suffix):
-            rest = name[: -len(suffix)]
-            return rest if rest.endswith(("村", "社区")) else rest + noun
-    return name
 
 
 @dataclass

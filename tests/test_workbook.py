@@ -156,3 +156,33 @@ def test_shipped_region_reads_the_same_from_its_workbook(tmp_path, shipped):
     assert b.scenarios == a.scenarios
     for name in TABLES:
         pd.testing.assert_frame_equal(a.tables[name], b.tables[name], check_exact=True)
+
+
+def test_sheet_reader_reads_what_openpyxl_reads_on_both_paths(tmp_path, monkeypatch):
+    """Shared and inline strings, entities, CJK, booleans, ints, floats, gaps: the direct XML reader (its fast
+    pass and its general pass) gives the cells openpyxl gives."""
+    from openpyxl import Workbook
+
+    from model import workbook
+    from model.workbook import cell_text, read_workbook
+
+    rows = [["id", "名称", "x", "flag", "note"], ["A&B", "张庄村", 0.1, True, None], [None, "<x>", 1e-7, False, "a\"b"],
+            [], ["3.70102E+11", "", 2500.0, None, 12345678901234], [None, None, None, None, "last"]]
+    for write_only in (False, True):  # shared strings / inline strings
+        wb = Workbook(write_only=write_only)
+        ws = wb.create_sheet("t") if write_only else wb.active
+        if not write_only:
+            ws.title = "t"
+        for r in rows:
+            ws.append(r)
+        path = tmp_path / f"t{int(write_only)}.xlsx"
+        wb.save(path)
+        expected = [[cell_text(v) for v in r] for r in rows]
+        expected = [(n, r[: max([i + 1 for i, v in enumerate(r) if v] or [0])]) for n, r in enumerate(expected, start=1)]
+        expected = [(n, r) for n, r in expected if r]
+        fast = read_workbook(path, [])["t"]
+        assert list(zip(fast[1], fast[0])) == expected
+        monkeypatch.setattr(workbook, "_fast_rows", lambda xml, strings: None)
+        general = read_workbook(path, [])["t"]
+        monkeypatch.undo()
+        assert general == fast
