@@ -136,37 +136,36 @@ def _value(kind: str, raw: str, strings: list[str]) -> str:
 
 
 def _fast_rows(xml: str, strings: list[str]) -> tuple[list[list[str]], list[int]] | None:
-    """One pass over the common cell form, the rest with pandas; None when the sheet holds any other form."""
+    """One regex pass over the common cell form, numpy for the rest; None when the sheet holds another form."""
     cells = _FAST_CELL.findall(xml)
     if len(cells) != xml.count("<c ") or "<c>" in xml:
         return None
     if not cells:
         return [], []
-    df = pd.DataFrame(cells, columns=["letters", "row", "kind", "v", "inline"])
-    inline = df["kind"].to_numpy() == "inlineStr"
-    text = np.where(inline, df["inline"].to_numpy(), "").astype(object)
-    valued = ~inline & (df["v"].to_numpy() != "")
+    table = np.array(cells, dtype=object)  # (cells, 5): letters, row, type, value, inline text
+    letters, row, kind, v, inline = table.T
+    is_inline = kind == "inlineStr"
+    text = np.where(is_inline, inline, "")
+    valued = ~is_inline & (v != "")
     if valued.any():  # each distinct (type, raw value) converted once
-        keys = df["kind"].to_numpy()[valued] + "|" + df["v"].to_numpy()[valued]
-        codes, uniq = pd.factorize(keys)
-        conv = np.array([_value(k.split("|", 1)[0], k.split("|", 1)[1], strings) for k in uniq], dtype=object)
+        codes, uniq = pd.factorize(pd.Series(kind[valued]) + "|" + pd.Series(v[valued]))
+        conv = np.array([_value(*key.split("|", 1), strings) for key in uniq], dtype=object)
         text[valued] = conv[codes]
-    amp = np.array(["&" in t for t in text[inline]], dtype=bool)
-    if amp.any():
-        idx = np.flatnonzero(inline)[amp]
-        text[idx] = [html.unescape(t) for t in text[idx]]
+    if is_inline.any() and "&" in xml:
+        idx = np.flatnonzero(is_inline)
+        amp = np.array(["&" in t for t in text[idx]], dtype=bool)
+        text[idx[amp]] = [html.unescape(t) for t in text[idx[amp]]]
     keep = text != ""
-    letters, lcodes = np.unique(df["letters"].to_numpy()[keep], return_inverse=True)
-    col = np.array([_column_index(x) for x in letters], dtype=np.int64)[lcodes]
-    row = df["row"].to_numpy()[keep].astype(np.int64)
-    frame = pd.DataFrame({"row": row, "col": col, "text": text[keep]})
-    wide = frame.pivot(index="row", columns="col", values="text")
-    wide = wide.reindex(columns=range(int(col.max()) + 1)).fillna("")
-    records = wide.to_numpy().tolist()
+    lcodes, luniq = pd.factorize(letters[keep])
+    col = np.array([_column_index(x) for x in luniq], dtype=np.int64)[lcodes]
+    rcodes, runiq = pd.factorize(row[keep].astype(np.int64), sort=True)
+    grid = np.full((len(runiq), int(col.max()) + 1), "", dtype=object)
+    grid[rcodes, col] = text[keep]
+    records = grid.tolist()
     for rec in records:
         while rec and rec[-1] == "":
             rec.pop()
-    return records, wide.index.tolist()
+    return records, [int(r) for r in runiq]
 
 
 def _sheet_rows(zf: zipfile.ZipFile, part: str, strings: list[str]) -> tuple[list[list[str]], list[int]]:
