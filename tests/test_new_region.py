@@ -89,3 +89,17 @@ def test_region_of_a_shipped_folder_is_refused_for_other_inputs(tmp_path):
     p = script("solve.py", "--year", 2022, "--inputs", folder, "--region", "jinan", "--out", out)
     assert p.returncode == 2 and "results would land in jinan's folder" in p.stderr
     assert not out.exists()
+
+
+def test_region_id_rules_shared_by_solve_and_sweep(tmp_path):
+    from model.validate import resolve_inputs
+
+    shipped = REPO / "inputs"
+    assert resolve_inputs(None, None, shipped) == (shipped / "jinan", "jinan")
+    assert resolve_inputs("xinzhou", None, shipped) == (shipped / "xinzhou", "xinzhou")
+    assert resolve_inputs(None, tmp_path / "my_county", shipped)[1] == "my_county"
+    assert resolve_inputs(None, tmp_path / "县.xlsx", shipped)[1] == "县"
+    assert resolve_inputs("mine", tmp_path / "my_county", shipped)[1] == "mine"
+    assert resolve_inputs("jinan", shipped / "jinan", shipped)[1] == "jinan"
+    with pytest.raises(InputError, match="results would land in xinzhou's folder"):
+        resolve_inputs("xinzhou", tmp_path / "my_county", shipped)
