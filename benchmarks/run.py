@@ -98,7 +98,8 @@ def case_pipeline(folder: Path, gap: float, time_limit: float, threads: int, han
 def case_mps(folder: Path, mps: Path) -> dict:
     """Build the same model the pipeline solves (dominated options dropped) and write it as MPS."""
     from model.build import standard_form
-    from model.prepare import dominated_options, prepare, resolve_overrides, without_options
+    from model.dominance import dominated_options
+    from model.prepare import prepare, resolve_overrides, without_options
     from model.solve import compile_standard
     from model.validate import load_region
 

@@ -104,20 +104,24 @@ def affine(cm: np.ndarray, ca: np.ndarray, cb: np.ndarray, lam: float) -> bool:
 
 
 def certify(bracket: Bracket, values: dict[str, float], costs: dict[str, np.ndarray], cols: np.ndarray,
-            plan_cols: dict[str, np.ndarray | None], mip_gap: float) -> Certificate | None:
+            plan_cols: dict[str, np.ndarray | None], mip_gap: float,
+            offsets: dict[str, float] | None = None) -> Certificate | None:
     """The neighbour plan proven within `mip_gap` at `values`, or None.
 
     `costs`: the cost of each column in `cols` at "lower", "upper" and "m" (the same feasible set
-    at all three is the caller's check); `plan_cols`: each neighbour's plan as column values
-    ("lower", "upper"), None where it is not a plan of the model.
+    at all three is the caller's check), `offsets` the objective's constant there (the base
+    routes' cost, affine in the swept value like the costs); `plan_cols`: each neighbour's plan
+    as column values ("lower", "upper"), None where it is not a plan of the model.
     """
+    offsets = offsets or {"m": 0.0, "lower": 0.0, "upper": 0.0}
     lam = bracket.weight(values)
     if not (0.0 < lam < 1.0) or bracket.lower_plan is None or bracket.upper_plan is None:
         return None
     la, lb = bracket.lower_plan.bound, bracket.upper_plan.bound
     if not (np.isfinite(la) and np.isfinite(lb)):
         return None
-    if not affine(costs["m"], costs["lower"], costs["upper"], lam):
+    if not affine(np.append(costs["m"], offsets["m"]), np.append(costs["lower"], offsets["lower"]),
+                  np.append(costs["upper"], offsets["upper"]), lam):
         return None
     bound = lam * la + (1.0 - lam) * lb
     best = None
@@ -125,7 +129,7 @@ def certify(bracket: Bracket, values: dict[str, float], costs: dict[str, np.ndar
         x = plan_cols.get(side)
         if x is None:
             continue
-        objective = float(costs["m"] @ x[cols])
+        objective = float(costs["m"] @ x[cols]) + offsets["m"]
         if best is None or objective < best.objective:
             best = Certificate(plan, objective, bound, relative_gap(objective, bound))
     if best is None:

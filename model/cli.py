@@ -8,6 +8,8 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
+
 from model.errors import EXIT_INPUT, EXIT_INTERRUPTED, EXIT_OK, EXIT_SOLVER, EXIT_WRITE, InputError, Problem, SolveError
 from model.results import format_plan_table, to_netcdf, write_results
 from model.solve import SolveOptions
@@ -108,6 +110,9 @@ def solve_parser() -> argparse.ArgumentParser:
                     help="HiGHS threads (default 1); with --method county, county MIPs solved at a time")
     ap.add_argument("--from", dest="from_year", type=int, default=None,
                     help="solve the pathway from this year to --year in one model (when each zone converts)")
+    ap.add_argument("--foresight", choices=("perfect", "myopic"), default="perfect",
+                    help="with --from: perfect (default; one model over the years) or myopic (year by year, each "
+                         "year's plan fixed before the next; the result also gives the cost of myopia)")
     ap.add_argument("--verbose", action="store_true", help="show the HiGHS log")
     ap.add_argument("--method", choices=("auto", "direct", "county"), default="auto",
                     help="direct: HiGHS on the whole model; county: solve county by county under prices on the "
@@ -136,9 +141,10 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = solve_parser()
     args = parser.parse_args(argv)
-    if args.method == "county" and (args.from_year is not None or args.handoff == "pyomo"):
-        parser.error("--method county solves one year from the direct hand-off; drop --from and --handoff pyomo, "
-                     "or use --method direct")
+    if args.method == "county" and args.handoff == "pyomo":
+        parser.error("--method county works on the direct hand-off; drop --handoff pyomo, or use --method direct")
+    if args.from_year is not None and not 1990 <= args.from_year <= args.year:
+        parser.error(f"--from {args.from_year} must be a year from 1990 up to --year {args.year}")
     try:
         folder, args.region = resolve_inputs(args.region, args.inputs, REPO / "inputs")
     except InputError as exc:
@@ -228,54 +234,65 @@ def format_pathway(ds) -> str:
     hh.index = ds.county_name_zh.values
     hh = hh.loc[hh.sum(axis=1) > 0]
     hh.loc["合计 total"] = hh.sum()
-    to_date = bool(ds.attrs.get("subsidy_budget_cumulative", 0))
-    spent = ds.subsidy_spent_to_date if to_date else ds.subsidy_equipment + ds.subsidy_running
+    to_date = ds.subsidy_budget_to_date.values.astype(bool)
+    spent = np.where(to_date, ds.subsidy_spent_to_date.values, (ds.subsidy_equipment + ds.subsidy_running).values)
+    basis = ", to date)" if to_date.all() else (")" if not to_date.any() else "; * = to date)")
     lines = ["Households converting, by county and year:", hh.round(0).astype(int).to_string(), "",
-             "year   gas / cap (10^4 m3)      subsidy / budget (10^4 yuan" + (", to date)" if to_date else ")")
+             "year   gas / cap (10^4 m3)      subsidy / budget (10^4 yuan" + basis
              + "   storage required / existing+built (10^4 m3)"]
     for i, y in enumerate(ds.year.values):
+        star = "*" if to_date[i] and not to_date.all() else " "
         lines.append(f"{y}   {float(ds.gas_annual[i]):>9,.0f} / {float(ds.gas_annual_cap[i]):<9,.0f}  "
-                     f"{float(spent[i]):>10,.0f} / {float(ds.subsidy_budget[i]):<10,.0f}    "
+                     f"{float(spent[i]):>10,.0f} / {float(ds.subsidy_budget[i]):<10,.0f}{star}   "
                      f"{float(ds.storage_required[i]):>8,.0f} / {float(ds.storage_existing[i] + ds.storage_built[i]):,.0f}")
     return "\n".join(lines)
 
 
 def _main_pathway(args, folder, scenarios, options) -> int:
-    from model.pathway import pathway_dataset, prepare_pathway, solve_pathway
-    from model.prepare import resolve_overrides
-    from model.results import _atomic, now_iso
-    from model.validate import load_region
+    from model.pipeline import solve_region
+    from model.results import _atomic
 
-    if args.from_year > args.year:
-        print(f"error: --from {args.from_year} is after --year {args.year}", file=sys.stderr)
-        return EXIT_INPUT
     years = list(range(args.from_year, args.year + 1))
     t0 = time.perf_counter()
     try:
         sets = _checked_sets(args)
-        data = load_region(folder, year=args.year, region=args.region)
-        ov = resolve_overrides(data, scenarios, sets)
-        pw = prepare_pathway(data, years, ov)
-        res, _, _ = solve_pathway(pw, options)
+        res = solve_region(folder, args.year, scenarios, sets, options, region=args.region, from_year=args.from_year,
+                           foresight=args.foresight)
     except InputError as exc:
         print(f"error: {exc.message()}", file=sys.stderr)
         return EXIT_INPUT
     except SolveError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        _write_diagnosis(exc, args)
         return exc.exit_code
     except KeyboardInterrupt:
         print("interrupted: nothing was written", file=sys.stderr)
         return EXIT_INTERRUPTED
-    if res.status != "optimal":
-        print(f"warning: HiGHS stopped early ({res.status}): the pathway is feasible and within a relative gap of "
-              f"{res.mip_gap:.2e} of the best possible", file=sys.stderr)
-    ds = pathway_dataset(res, {"inputs_hash": data.inputs_hash, "created": now_iso(),
-                               "time_total_s": round(time.perf_counter() - t0, 3)})
+    ds = res.dataset
+    if ds.attrs["status"] != "optimal":
+        print(f"warning: HiGHS stopped early ({ds.attrs['status']}): the pathway is feasible and within a relative gap "
+              f"of {ds.attrs['mip_gap']:.2e} of the best possible", file=sys.stderr)
+    ds.attrs["time_total_s"] = round(time.perf_counter() - t0, 3)
     path = args.out / args.region / str(args.year) / f"{ds.attrs['scenario']}.from{args.from_year}.nc"
-    _atomic(path, lambda tmp: to_netcdf(ds, tmp))
+    try:
+        _atomic(path, lambda tmp: to_netcdf(ds, tmp))
+    except OSError as exc:
+        print(f"error: cannot write {path}: {exc.strerror or exc}; an earlier result there is unchanged",
+              file=sys.stderr)
+        return EXIT_WRITE
     print(format_pathway(ds))
-    print(f"\npathway {years[0]}-{years[-1]}: status {res.status}, discounted cost {res.objective:,.1f} 10^4 yuan "
-          f"(base year {pw.base_year}), MIP gap {res.mip_gap:.2e}, {time.perf_counter() - t0:.1f} s")
+    binding = format_binding(ds)
+    if binding:
+        print()
+        print(binding)
+    print(f"\npathway {years[0]}-{years[-1]} ({args.foresight} foresight): status {ds.attrs['status']}, discounted cost "
+          f"{ds.attrs['objective_10k_yuan']:,.1f} 10^4 yuan (base year {ds.attrs['base_year']}), "
+          f"MIP gap {ds.attrs['mip_gap']:.2e}, method {ds.attrs['solve_method']}, {ds.attrs['binaries']} binaries, "
+          f"{time.perf_counter() - t0:.1f} s")
+    if "cost_of_myopia_10k_yuan" in ds.attrs:
+        print(f"myopic plan {ds.attrs['myopic_objective_10k_yuan']:,.1f}, perfect foresight "
+              f"{ds.attrs['perfect_objective_10k_yuan']:,.1f}: the cost of myopia is "
+              f"{ds.attrs['cost_of_myopia_10k_yuan']:,.1f} 10^4 yuan")
     print(f"wrote {path}")
     return EXIT_OK
 

@@ -31,10 +31,10 @@ import highspy
 import numpy as np
 import scipy.sparse as sp
 
-from model.build import StandardForm
+from model.build import StandardForm, horizon_of
 from model.errors import EXIT_INFEASIBLE, SolveError
-from model.prepare import Instance
-from model.solve import Compiled, Solution, SolveOptions, pass_model, plan_of, run
+from model.horizon import Horizon
+from model.solve import Compiled, Solution, SolveOptions, layout_values, pass_model, plan_of, run
 
 # `auto` decomposes when the requested gap leaves room for the Lagrangian bound (0.05-0.34 %
 # below HiGHS's whole-model plans on the synthetic 5k and 20k regions) and there are enough counties
@@ -66,14 +66,14 @@ def matrix(sf: StandardForm) -> sp.csc_matrix:
     return sp.csc_matrix((sf.value, sf.index, sf.start), shape=(sf.n_rows, sf.n_cols))
 
 
-def split_by_county(sf: StandardForm, inst: Instance, A: sp.csr_matrix | None = None) -> Split:
+def split_by_county(sf: StandardForm, hz: Horizon, A: sp.csr_matrix | None = None) -> Split:
     """x[p] belongs to its zone's county; a row whose x columns lie in one county is local to it,
     and so are the other columns (transformer upgrades) it alone holds. A row holding a column of
     no county, or of another county, couples. `A`: the matrix by rows, if the caller has it."""
-    lay = sf.layout
+    lay, hz = sf.layout, horizon_of(hz)
     A = matrix(sf).tocsr() if A is None else A
     col_county = np.full(sf.n_cols, -1, dtype=np.int64)
-    col_county[: lay.n_x] = inst.zone_county[inst.pair_zone[lay.free]]
+    col_county[: lay.n_x] = hz.first.zone_county[hz.free_zone[lay.col_f]]
     row_of = np.repeat(np.arange(sf.n_rows), np.diff(A.indptr))
     is_x = A.indices < lay.n_x
     lo = np.full(sf.n_rows, np.iinfo(np.int64).max)
@@ -97,25 +97,26 @@ def split_by_county(sf: StandardForm, inst: Instance, A: sp.csr_matrix | None = 
     return Split(col_county=col_county, row_county=row_county, n_counties=n)
 
 
-def choose_method(options: SolveOptions, inst: Instance) -> str:
+def choose_method(options: SolveOptions, hz: Horizon) -> str:
     """'direct' or 'county'. `auto`: county when the gap is at least AUTO_MIN_GAP and at least
     AUTO_MIN_COUNTIES counties hold zones with a choice, AUTO_MIN_ZONES of them in all."""
     if options.method != "auto":
         return options.method
-    zones = np.unique(inst.pair_zone[inst.free])
-    counties = np.unique(inst.zone_county[zones])
+    hz = horizon_of(hz)
+    zones = hz.free_zones
+    counties = np.unique(hz.first.zone_county[zones])
     ok = options.mip_gap >= AUTO_MIN_GAP and len(counties) >= AUTO_MIN_COUNTIES and len(zones) >= AUTO_MIN_ZONES
     return "county" if ok else "direct"
 
 
 def _highs(c, col_lower, col_upper, A: sp.csc_matrix, row_lower, row_upper, integer: bool, options: SolveOptions,
-           **settings) -> highspy.Highs:
+           offset: float = 0.0, **settings) -> highspy.Highs:
     """A fresh Highs holding min c'x over the given rows (all columns integer, or all continuous).
 
     One HiGHS thread always: HiGHS fixes a calling thread's thread count at its first solve, and
     its parallel MIP search is off in 1.15.1 anyway; `--threads N` runs N counties at a time instead.
     """
-    h = pass_model(options, A.shape[1], A.shape[0], c, 0.0, col_lower, col_upper, row_lower, row_upper, A.indptr,
+    h = pass_model(options, A.shape[1], A.shape[0], c, offset, col_lower, col_upper, row_lower, row_upper, A.indptr,
                    A.indices, A.data, np.full(A.shape[1], integer))
     for key, value in dict(threads=1, random_seed=int(options.random_seed), **settings).items():
         h.setOptionValue(key, value)
@@ -166,7 +167,7 @@ def lagrangian_bound(sf: StandardForm, split: Split, A: sp.csr_matrix, y: np.nda
     priced = sf.c - A.T @ yc - (0.0 if bonus is None else bonus)
     rhs = np.where(yc > 0, np.nan_to_num(sf.row_lower, posinf=0, neginf=0), 0.0) \
         + np.where(yc < 0, np.nan_to_num(sf.row_upper, posinf=0, neginf=0), 0.0)
-    bound = float(yc @ rhs)
+    bound = float(yc @ rhs) + sf.offset
     x = np.zeros(sf.n_cols)
     # columns of no county: each alone at the bound its priced cost prefers
     for j in np.flatnonzero(split.col_county < 0).tolist():
@@ -219,17 +220,18 @@ def lagrangian_bound(sf: StandardForm, split: Split, A: sp.csr_matrix, y: np.nda
     return bound, x, {"county_max_s": worst, "county_open_gap": open_gap}
 
 
-def solve_by_county(comp: Compiled, sf: StandardForm, inst: Instance, options: SolveOptions) -> Solution:
+def solve_by_county(comp: Compiled, sf: StandardForm, hz: Horizon, options: SolveOptions) -> Solution:
     """Steps 1-5 of the module docstring; `comp` holds the whole model (used for step 5)."""
     t0 = time.perf_counter()
     times: dict[str, float] = {}
+    hz = horizon_of(hz)
     A = matrix(sf)
     A_rows = A.tocsr()
-    split = split_by_county(sf, inst, A_rows)
+    split = split_by_county(sf, hz, A_rows)
     times["split"] = time.perf_counter() - t0
 
     t = time.perf_counter()
-    h_lp = _highs(sf.c, sf.col_lower, sf.col_upper, A, sf.row_lower, sf.row_upper, False, options,
+    h_lp = _highs(sf.c, sf.col_lower, sf.col_upper, A, sf.row_lower, sf.row_upper, False, options, sf.offset,
                   time_limit=_time_left(t0, options))
     h_lp.run()
     if _infeasible(h_lp):
@@ -282,7 +284,7 @@ def _repair(sf: StandardForm, A: sp.csc_matrix, x_lp: np.ndarray, x_county: np.n
     """Step 4: fix every zone whose options the LP and its county agree on; solve the rest."""
     lay = sf.layout
     n_x = lay.n_x
-    zone_of = np.repeat(np.arange(len(lay.zone_starts)), np.diff(np.r_[lay.zone_starts, n_x]))
+    zone_of = lay.col_zone_ordinal
     agree = np.abs(x_lp[:n_x] - x_county[:n_x]) < 1e-6
     zone_agrees = np.ones(len(lay.zone_starts), dtype=bool)
     np.logical_and.at(zone_agrees, zone_of, agree)
@@ -290,7 +292,7 @@ def _repair(sf: StandardForm, A: sp.csc_matrix, x_lp: np.ndarray, x_county: np.n
     lower, upper = sf.col_lower.copy(), sf.col_upper.copy()
     lower[fix] = upper[fix] = x_county[fix]
     # its own gap a quarter of the requested one: the rest is for the distance from its optimum to L
-    h = _highs(sf.c, lower, upper, A, sf.row_lower, sf.row_upper, True, options,
+    h = _highs(sf.c, lower, upper, A, sf.row_lower, sf.row_upper, True, options, sf.offset,
                mip_rel_gap=options.mip_gap / 4, time_limit=_time_left(t0, options))
     start = highspy.HighsSolution()
     start.col_value = x_county
@@ -330,4 +332,4 @@ def _solution(comp: Compiled, col: np.ndarray, value: float, bound: float, gap: 
               method: str) -> Solution:
     x, upgrade, modules = plan_of(comp, col)
     return Solution(status=status, objective=value, mip_gap=gap, bound=bound, x=x, upgrade=upgrade, modules=modules,
-                    times=dict(times), method=method)
+                    times=dict(times), method=method, values=np.rint(layout_values(comp, col)))

@@ -359,6 +359,26 @@ def transformer_rows(zones: pd.DataFrame, routes: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=[c.name for c in TABLES["transformers"].columns])
 
 
+def township_rows(zones: pd.DataFrame) -> pd.DataFrame:
+    """townships.csv: the NBS names of the zones' townships (those the list in inputs/sources/ holds)."""
+    _, towns, _ = divisions()
+    towns = towns.set_index("code")
+    ids = sorted(set(zones["township_id"]) & set(towns.index))
+    return pd.DataFrame({"township_id": ids, "county_id": [towns.at[i, "county_code"] for i in ids],
+                         "name_zh": [towns.at[i, "name"] for i in ids],
+                         "source": "NBS division codes 2022-10-31 (inputs/sources/townships_jinan_xinzhou_2022.csv)"},
+                        columns=[c.name for c in TABLES["townships"].columns])
+
+
+def region_row(counties: pd.DataFrame, years: pd.DataFrame, like: str) -> pd.DataFrame:
+    """region.csv: the county's name (report titles) and a plan period to review (the years table's)."""
+    first, last = int(years["year"].astype(int).min()), int(years["year"].astype(int).max())
+    return pd.DataFrame([dict(name_zh="、".join(counties["name_zh"]), name_en="", plan_first_year=first, plan_last_year=last,
+                              source=f"name: counties.csv; plan period: the years of years.csv (an EXAMPLE row copied from "
+                                     f"reference region {like}): replace with your plan's")],
+                        columns=[c.name for c in TABLES["region"].columns])
+
+
 def summary(agg: Aggregate, label: str) -> str:
     z = agg.zones
     villages = z["zone_id"].str[:12].nunique()
@@ -429,11 +449,14 @@ def build(ledger: Path, villages: Path, out: Path, like: str = "xinzhou") -> tup
     hs = ref_sources[ref_sources["county_id"].isin(set(agg.zones["county_id"]))].copy()
     hs["source"] = f"reference region {ref.name} (its rows for this county; review): " + hs["source"]
     tables["heat_sources"] = hs
+    tables["townships"] = township_rows(agg.zones)
+    tables["region"] = region_row(tables["counties"], tables["years"], ref.name)
     text = summary(agg, label)
     out.mkdir(parents=True, exist_ok=True)
     for t in TABLES.values():
-        tables[t.name].reindex(columns=[c.name for c in t.columns]).to_csv(
-            out / t.filename, index=False, lineterminator="\n", encoding="utf-8")
+        if t.required or len(tables[t.name]):
+            tables[t.name].reindex(columns=[c.name for c in t.columns]).to_csv(
+                out / t.filename, index=False, lineterminator="\n", encoding="utf-8")
     report = out / "ledger_report"
     report.mkdir()
     agg.rejected.to_csv(report / "rejected_rows.csv", index=False, lineterminator="\n", encoding="utf-8")

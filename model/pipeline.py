@@ -1,4 +1,4 @@
-"""read -> validate -> prepare -> build -> solve -> results, as one call."""
+"""read -> validate -> prepare -> build -> solve -> results, as one call, for one year or a pathway."""
 from __future__ import annotations
 
 import time
@@ -8,10 +8,20 @@ from pathlib import Path
 import pandas as pd
 import xarray as xr
 
+from typing import Iterable
+
+import numpy as np
+
 from model import decompose, diagnose
-from model.build import create_model, standard_form
+from model import foresight as foresight_mod
+from model.build import StandardForm, create_model, standard_form
+from model.dominance import dominated
 from model.errors import EXIT_INFEASIBLE, SolveError
-from model.prepare import Instance, Overrides, dominated_options, prepare, resolve_overrides, without_options
+from model.families import FAMILIES, Family
+from model.horizon import Horizon, prepare_horizon
+from model.pathway import pathway_dataset
+from model.policies import policy_families
+from model.prepare import Instance, Overrides, resolve_overrides
 from model.results import build_dataset, now_iso
 from model.solve import Compiled, Solution, SolveOptions, compile_model, compile_standard, run
 from model.validate import RegionData, load_region
@@ -26,6 +36,8 @@ class RunResult:
     compiled: Compiled
     times: dict[str, float] = field(default_factory=dict)
     constraints: pd.DataFrame | None = None  # the what-binds table (diagnose.shadow_prices), with duals
+    horizon: Horizon | None = None  # the years solved (a single year is a horizon of one)
+    standard_form: StandardForm | None = None  # the model as handed to HiGHS
 
 
 class Infeasible(SolveError):
@@ -58,59 +70,86 @@ def _infeasible_message(relaxations, iis, note) -> str:
 
 def solve_region(folder: Path | str, year: int, scenarios: list[str] | None = None,
                  sets: dict[str, float] | None = None, options: SolveOptions | None = None,
-                 region: str | None = None) -> RunResult:
-    """Run the whole pipeline on one region folder; raises InputError / SolveError."""
+                 region: str | None = None, **kw) -> RunResult:
+    """Run the whole pipeline on one region folder; raises InputError / SolveError. Keywords go
+    to `solve_data` (from_year, extra, foresight, ...)."""
     times = {}
     t0 = time.perf_counter()
     data = load_region(folder, year=year, region=region)
     ov = resolve_overrides(data, scenarios or [], sets or {})
     times["read_validate"] = time.perf_counter() - t0
-    return solve_data(data, year, ov, options, times)
+    return solve_data(data, year, ov, options, times, **kw)
+
+
+def model_families(data: RegionData, extra: Iterable[Family] = ()) -> list[Family]:
+    """The families of a run: the built-in ones, the region's policies.csv rows, the caller's extras."""
+    return [*FAMILIES, *policy_families(data), *extra]
+
+
+def prune_horizon(hz: Horizon, sf: StandardForm, families: list[Family]) -> tuple[Horizon, StandardForm]:
+    """Drop the options dominated in every year (`model.dominance`) and rebuild."""
+    drop_f = dominated(sf)
+    if not drop_f.any():
+        return hz, sf
+    drop = np.zeros(len(hz.first.pair_zone), dtype=bool)
+    drop[hz.free[drop_f]] = True
+    hz = hz.without(drop)
+    return hz, standard_form(hz, families=families)
 
 
 def solve_data(data: RegionData, year: int, ov: Overrides, options: SolveOptions | None = None,
                times: dict | None = None, duals: bool = True, presolve: bool = True, with_iis: bool = True,
-               prune: bool = True, extract: bool = True) -> RunResult:
-    """Prepare, build, solve and extract one region-year. `prune` drops dominated options first
-    (same optimum, fewer binaries); sweeps that compare instances between points turn it off.
-    `extract=False` leaves out the dataset (sweeps keep only the plan; in a fresh process the
-    first dataset costs about 1 s of imports)."""
+               prune: bool = True, extract: bool = True, from_year: int | None = None,
+               extra: Iterable[Family] = (), foresight: str = "perfect") -> RunResult:
+    """Prepare, build, solve and extract one region over `from_year`..`year` (one year without
+    `from_year`). `prune` drops dominated options first (same optimum, fewer binaries); sweeps
+    that compare instances between points turn it off. `extract=False` leaves out the dataset
+    (sweeps keep only the plan; in a fresh process the first dataset costs about 1 s of imports).
+    `extra`: constraint families of the caller's own (README, "Python API"); they reach every
+    path like the built-in ones. `foresight`: "perfect" (one model over the years) or "myopic"
+    (year by year, each year's plan fixed before the next; `model.foresight`)."""
     times = dict(times or {})
     options = options or SolveOptions()
+    years = list(range(from_year, year + 1)) if from_year is not None else [year]
+    families = model_families(data, extra)
     t = time.perf_counter()
-    inst = prepare(data, year, ov)
+    hz = prepare_horizon(data, years, ov)
+    sf = standard_form(hz, families=families)  # the conversion form: what the pruning compares
     if prune:
-        inst = without_options(inst, dominated_options(inst))
+        hz, sf = prune_horizon(hz, sf, families)
+    if hz.K > 1 and options.year_axis != "conversion":
+        sf = standard_form(hz, families=families, form=options.year_axis)
     times["prepare"] = time.perf_counter() - t
     t = time.perf_counter()
-    if options.handoff == "pyomo":
-        m = create_model(inst)
-        broken = m.trivially_infeasible
-    else:
-        sf = standard_form(inst)
-        broken = sf.broken
+    m = create_model(hz, families, sf.layout.form) if options.handoff == "pyomo" else None
+    broken = m.trivially_infeasible if m is not None else sf.broken
     times["build"] = time.perf_counter() - t
     if broken:
-        raise Infeasible([diagnose.Relaxation(i.family, i.key, i.excess, [], []) for i in broken],
-                         note="already broken by zones that have no choice")
+        raise _with_context(Infeasible([diagnose.Relaxation(i.family, i.key, i.excess, [], [], i.unit) for i in broken],
+                                       note="already broken by zones that have no choice"), data, year, ov, years)
     if presolve:
         try:
-            diagnose.presolve_checks(inst)
+            diagnose.presolve_checks(hz)
         except diagnose.PresolveInfeasible as exc:
             raise SolveError(str(exc), EXIT_INFEASIBLE) from None
     t = time.perf_counter()
-    comp = compile_model(m, options) if options.handoff == "pyomo" else compile_standard(sf, options)
+    comp = compile_model(m, options) if m is not None else compile_standard(sf, options)
     times["handoff"] = time.perf_counter() - t
-    method = decompose.choose_method(options, inst) if options.handoff == "direct" else "direct"
+    method = decompose.choose_method(options, hz) if options.handoff == "direct" else "direct"
     try:
-        sol = decompose.solve_by_county(comp, sf, inst, options) if method == "county" else run(comp, options)
+        if foresight == "myopic":
+            sol = foresight_mod.solve_myopic(comp, sf, hz, options)
+        elif method == "county":
+            sol = decompose.solve_by_county(comp, sf, hz, options)
+        elif hz.K > 1 and options.myopic_start:
+            sol = foresight_mod.solve_from_myopic(comp, sf, hz, options)
+        else:
+            sol = run(comp, options)
     except SolveError as exc:
-        if exc.exit_code == EXIT_INFEASIBLE:
-            relaxations = diagnose.elastic(comp, inst, time_limit=options.time_limit)
-            err = Infeasible(relaxations, diagnose.iis(comp) if with_iis else [])
-            err.context = {"region": data.region, "year": int(year), "scenario": ov.label,
-                           "inputs_hash": data.inputs_hash, "created": now_iso()}
-            raise err from None
+        if exc.exit_code == EXIT_INFEASIBLE and not isinstance(exc, (Infeasible, foresight_mod.MyopicInfeasible)):
+            relaxations = diagnose.elastic(comp, hz, time_limit=options.time_limit)
+            raise _with_context(Infeasible(relaxations, diagnose.iis(comp) if with_iis else []), data, year, ov,
+                                years) from None
         raise
     times["solve"] = sol.times["solve"]
     shadow = None
@@ -119,17 +158,25 @@ def solve_data(data: RegionData, year: int, ov: Overrides, options: SolveOptions
         shadow = diagnose.shadow_prices(comp, sol)
         times["duals"] = time.perf_counter() - t
     if not extract:
-        return RunResult(data, inst, sol, None, comp, times, shadow)
+        return RunResult(data, hz.first, sol, None, comp, times, shadow, hz, sf)
     t = time.perf_counter()
-    ds = build_dataset(inst, sol, attrs={
+    attrs = {
         "inputs_hash": data.inputs_hash, "inputs_folder": str(data.folder), "created": now_iso(),
-        "handoff": options.handoff,
-        "solve_method": sol.method,
-        "solver_bound_10k_yuan_per_a": float(sol.bound),
+        "handoff": options.handoff, "solve_method": sol.method, "foresight": foresight,
+        "solver_bound_10k_yuan_per_a" if hz.K == 1 else "solver_bound_10k_yuan": float(sol.bound),
+        **{k: v for k, v in sol.details.items() if isinstance(v, (int, float, str))
+           and k in ("myopic_objective_10k_yuan", "perfect_objective_10k_yuan", "cost_of_myopia_10k_yuan")},
         **{f"time_{k}_s": round(v, 4) for k, v in times.items()},
-    })
+    }
+    ds = build_dataset(hz.first, sol, attrs=attrs) if hz.K == 1 else pathway_dataset(hz, sol, attrs=attrs)
     if duals:
-        ds = ds.merge(diagnose.shadow_dataset(shadow), combine_attrs="override")
+        ds = ds.merge(diagnose.shadow_dataset(shadow, comp, hz), combine_attrs="override")
     times["extract"] = time.perf_counter() - t
     ds.attrs["time_extract_s"] = round(times["extract"], 4)
-    return RunResult(data, inst, sol, ds, comp, times, shadow)
+    return RunResult(data, hz.first, sol, ds, comp, times, shadow, hz, sf)
+
+
+def _with_context(err: Infeasible, data: RegionData, year: int, ov: Overrides, years: list[int]) -> Infeasible:
+    err.context = {"region": data.region, "year": int(year), "scenario": ov.label, "inputs_hash": data.inputs_hash,
+                   "created": now_iso(), **({"year_from": int(years[0])} if len(years) > 1 else {})}
+    return err

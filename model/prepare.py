@@ -101,6 +101,7 @@ class Instance:
     coverage: list[tuple[str, np.ndarray, float]]
     # year's caps
     caps: dict[str, float]
+    subsidy_to_date: bool  # the year's budget is a total from the first year of a pathway on
     params: dict[str, float]
     overrides: Overrides
     full_load_hours: float
@@ -339,14 +340,23 @@ def prepare(data: RegionData, year: int, overrides: Overrides | None = None) -> 
         * annuity_factor(rate, tr["upgrade_lifetime_yr"].to_numpy(dtype=float)) * YUAN_TO_10K,
         group_max_units=tr["max_upgrade_units"].to_numpy(dtype=float),
         source_keys=source_keys, source_capacity=source_capacity, source_rows=hs.reset_index(drop=True),
-        coverage=coverage, caps=caps, params=p, overrides=ov, full_load_hours=flh,
+        coverage=coverage, caps=caps, subsidy_to_date=budget_basis_to_date(year_row.get("subsidy_budget_basis"), p),
+        params=p, overrides=ov, full_load_hours=flh,
     )
 
 
 def year_caps(value_of) -> dict[str, float]:
     """The year's caps and targets: every numeric `years.csv` column, `value_of(name)` giving its
     value (NaN where a cap is not set, e.g. no rural gas cap)."""
-    return {c.name: float(value_of(c.name)) for c in TABLES["years"].columns if c.name not in ("year", "source")}
+    return {c.name: float(value_of(c.name)) for c in TABLES["years"].columns
+            if c.name != "year" and c.dtype in ("float", "int")}
+
+
+def budget_basis_to_date(basis, params: dict[str, float]) -> bool:
+    """A years.csv row's subsidy budget is a total to date (else the year's own spending)."""
+    if isinstance(basis, str) and basis:
+        return basis == "to_date"
+    return bool(params["subsidy_budget_cumulative"] > 0)
 
 
 def storage_module_cost(inst: Instance) -> float:
@@ -419,21 +429,6 @@ def option_quantities(ctx: dict, pz: np.ndarray, pr: np.ndarray, pe: np.ndarray)
     return q, cost
 
 
-# Per-option quantities that caps bound from above (less is never worse), and the one a target
-# bounds from below. Heat-source load is compared separately: it only frees capacity of its own key.
-_LESS_IS_BETTER = ("gas_annual", "gas_peak_day", "kva", "rural_gas_new_households")
-
-
-def dominated_options(inst: Instance) -> np.ndarray:
-    """Boolean over pairs: options of a zone with a choice that another option of the same zone
-    dominates — it costs no more, uses no more gas (annual, design day), transformer capacity,
-    subsidy, new rural gas households or heat-source capacity (of the same source), and heats
-    at least as many households clean. Replacing a dominated option by its dominator keeps every
-    plan feasible and costs no more, so dropping them keeps the optimum. Ties keep the first.
-    """
-    return CostDominance(inst).dominators(inst.total_cost()) >= 0
-
-
 def without_options(inst: Instance, drop: np.ndarray) -> Instance:
     """A copy of the instance without the dropped options (zones left with one option become fixed)."""
     keep = ~drop
@@ -443,71 +438,6 @@ def without_options(inst: Instance, drop: np.ndarray) -> Instance:
                 if f.name.startswith("pair_") and f.name != "pair_free"}
     return dataclasses.replace(inst, **per_pair, pair_free=n_opts[pz] > 1,
                                q={k: v[keep] for k, v in inst.q.items()}, cost={k: v[keep] for k, v in inst.cost.items()})
-
-
-class CostDominance:
-    """`dominated_options` for instances that differ only in option costs (a price sweep).
-
-    Comparing the quantities of two options of a zone does not depend on prices, so it is done
-    once: (`a`, `b`) are the pairs of options of one zone where a is no worse than b in every
-    quantity (`strict`: better in one, or a comes first). For a cost vector, a dominates b when it
-    also costs no more, and is strictly better somewhere or comes first (ties keep the first),
-    exactly as in `dominated_options`.
-    """
-
-    def __init__(self, inst: Instance, chunk: int = 4096):
-        self.n_pairs = len(inst.pair_zone)
-        free = inst.free
-        a_all, b_all, strict_all = [], [], []
-        if len(free):
-            zone = inst.pair_zone[free]
-            starts = np.flatnonzero(np.r_[True, zone[1:] != zone[:-1]])
-            counts = np.diff(np.r_[starts, len(zone)])
-            K = int(counts.max())
-            slot = np.arange(len(zone)) - np.repeat(starts, counts)
-            row = np.repeat(np.arange(len(starts)), counts)
-            # the features of dominated_options but the cost (first there, last here is heat)
-            feats = [inst.q[k] for k in _LESS_IS_BETTER] + [
-                inst.q["subsidy_equipment"] + inst.q["subsidy_running"], -inst.q["clean_households"], inst.q["heat_mw"]]
-            F = np.full((len(starts), K, len(feats)), np.inf)
-            for j, v in enumerate(feats):
-                F[row, slot, j] = v[free]
-            src = np.full((len(starts), K), -2)
-            src[row, slot] = inst.pair_source[free]
-            pos = np.full((len(starts), K), -1)
-            pos[row, slot] = free
-            idx = np.arange(K)
-            for s in range(0, len(starts), chunk):
-                f = F[s:s + chunk]
-                le = (f[:, :, None, :-1] <= f[:, None, :, :-1]).all(axis=3)
-                lt = (f[:, :, None, :-1] < f[:, None, :, :-1]).any(axis=3)
-                heat_a, heat_b = f[:, :, None, -1], f[:, None, :, -1]
-                sc = src[s:s + chunk]
-                le &= (heat_a == 0) | ((sc[:, :, None] == sc[:, None, :]) & (heat_a <= heat_b))
-                lt |= heat_a < heat_b
-                p = pos[s:s + chunk]
-                le &= (p[:, :, None] >= 0) & (p[:, None, :] >= 0)
-                le[:, idx, idx] = False
-                z, ia, ib = np.nonzero(le)
-                a_all.append(p[z, ia])
-                b_all.append(p[z, ib])
-                strict_all.append(lt[z, ia, ib])
-        cat = (lambda parts, dt: np.concatenate(parts).astype(dt) if parts else np.zeros(0, dtype=dt))
-        self.a = cat(a_all, np.int64)
-        self.b = cat(b_all, np.int64)
-        self.strict = cat(strict_all, bool) | (self.a < self.b)  # a quantity strictly smaller, or a first
-
-    def dominators(self, cost: np.ndarray) -> np.ndarray:
-        """Per pair: -1 when no option of its zone dominates it at these option costs, else one
-        dominating option that is itself not dominated (dominance is transitive, so one exists)."""
-        ca, cb = cost[self.a], cost[self.b]
-        dom = (ca <= cb) & (self.strict | (ca < cb))
-        dominated = np.zeros(self.n_pairs, dtype=bool)
-        dominated[self.b[dom]] = True
-        keep = dom & ~dominated[self.a]
-        out = np.full(self.n_pairs, -1, dtype=np.int64)
-        out[self.b[keep]] = self.a[keep]
-        return out
 
 
 def reprice(inst: Instance, data: RegionData, year: int, ov: Overrides) -> Instance | None:

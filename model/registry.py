@@ -61,12 +61,17 @@ PARAMETER_DEFAULTS: dict[str, float] = {
     "clean_from_season_after_conversion": 0.0,  # 1: a zone counts clean from the season after it converts (先立后破)
     "old_stove_cost_yuan_per_household": 0.0,  # cost of keeping the old stove through the first season
     "storage_rule_from_year": 0.0,  # the 7-day storage rule applies from this year (0: every year)
-    # pathway: 1 = each year's subsidy budget is a total from the first year on (spending to date);
-    # 0 = the year's own spending. A single-year run compares its conversions with the year's figure either way
+    # pathway: the budget basis of years.csv rows that leave subsidy_budget_basis empty: 1 = to date
+    # (spending from the first year on), 0 = annual. A single year compares its conversions with the year's figure
     "subsidy_budget_cumulative": 0.0,
 }
 
 AREA_TYPES = ("urban", "rural")
+# quantities a policies.csv row may bound: the year's state, or what converts in the year
+POLICY_STATE_QUANTITIES = ("households", "households_converted", "floor_area", "gas_annual", "gas_peak_day",
+                           "electricity", "co2", "pm25", "coal_tce", "clean_households")
+POLICY_FLOW_QUANTITIES = ("households_converting", "investment", "subsidy_equipment")
+POLICY_QUANTITIES = POLICY_STATE_QUANTITIES + POLICY_FLOW_QUANTITIES
 TERRAINS = ("plain", "mountain")
 ANY = "all"
 SOURCE = Column("source", "str", "-", "Where the row's numbers come from (document and section, URL), or 'assumption: <reasoning>'")
@@ -191,6 +196,9 @@ TABLES: dict[str, Table] = {
                 Column("storage_module_lifetime_yr", "float", "a", "Storage module lifetime", positive=True),
                 Column("subsidy_budget_10k_yuan", "float", U_MONEY, "Subsidy budget for the year (equipment + running)", min=0),
                 Column("rural_gas_new_cap_households", "float", "households", "Cap on new rural coal-to-gas conversions (严控新增农村煤改气); empty = no cap", required=False, min=0),
+                Column("subsidy_budget_basis", "str", "-", "How a pathway counts the budget: annual = the year's own spending; "
+                       "to_date = spending from the first year of the horizon to this one; empty = the parameter "
+                       "subsidy_budget_cumulative (0 annual, 1 to date)", required=False, choices=("annual", "to_date")),
                 SOURCE,
             ),
             key=("year",),
@@ -237,6 +245,56 @@ TABLES: dict[str, Table] = {
             key=("source_id",),
         ),
         Table(
+            "policies",
+            "Policy rules as data (optional): each row bounds a quantity over a filter of zones and routes, "
+            "in one year or every year, e.g. a CO2 cap, a county's task (任务分解) or a share limit.",
+            (
+                Column("policy_id", "str", "-", "Rule id (plain name: letters, digits, _ and -)"),
+                Column("name_zh", "str", "-", "Chinese label shown in what-binds tables and the report"),
+                Column("quantity", "str", "-", "What is bounded. In the year's state: households, households_converted, "
+                       "floor_area, gas_annual, gas_peak_day, electricity, co2, pm25, coal_tce, clean_households; "
+                       "converted in the year: households_converting, investment, subsidy_equipment",
+                       choices=POLICY_QUANTITIES),
+                Column("counties", "list", "-", "County ids (;-separated) or all"),
+                Column("area_types", "list", "-", "urban;rural or all"),
+                Column("terrains", "list", "-", "plain;mountain or all"),
+                Column("routes", "list", "-", "Route ids or route categories (;-separated), or all"),
+                Column("sense", "str", "-", "<= (a cap) or >= (a target)", choices=("<=", ">=")),
+                Column("bound", "float", "see quantity", "The bound, in the quantity's unit; a share (0-1) with share_of_routes", min=0),
+                Column("share_of_routes", "list", "-", "Empty: bound is absolute. Else bound is a share of the same quantity "
+                       "over the same counties/areas/terrains on these routes (e.g. all)", required=False),
+                Column("year", "int", "a", "Year the rule applies to; empty = every year", required=False, min=1990, max=2100),
+                SOURCE,
+            ),
+            key=("policy_id",),
+            required=False,
+        ),
+        Table(
+            "region",
+            "The region's name and plan period, for report titles (one row; optional: reports fall back to the folder name).",
+            (
+                Column("name_zh", "str", "-", "Chinese name of the city or county (e.g. 济南市)"),
+                Column("name_en", "str", "-", "English name", required=False),
+                Column("plan_first_year", "int", "a", "First year of the plan period", min=1990, max=2100),
+                Column("plan_last_year", "int", "a", "Last year of the plan period", min=1990, max=2100),
+                SOURCE,
+            ),
+            key=("name_zh",),
+            required=False,
+        ),
+        Table(
+            "townships",
+            "Township-level divisions (街道/镇/乡) whose names the village list shows (optional: ids are shown instead).",
+            (
+                Column("township_id", "str", "-", "NBS township code (as in zones.township_id)"),
+                Column("county_id", "str", "-", "County"),
+                Column("name_zh", "str", "-", "Chinese name"),
+                SOURCE,
+            ),
+            key=("township_id",),
+            required=False,
+        ),
+        Table(
             "zones",
             "Planning zones: villages (村), communities and urban heating zones. Each converts as a whole.",
             (
@@ -275,6 +333,7 @@ REFERENCES: tuple[Reference, ...] = (
     Reference("transformers", "county_id", "counties", "county_id"),
     Reference("heat_sources", "county_id", "counties", "county_id"),
     Reference("heat_sources", "route_id", "routes", "route_id"),
+    Reference("townships", "county_id", "counties", "county_id"),
 )
 
 # Chinese labels of the tables and their columns: the workbook's explanation sheet and the starter
@@ -291,6 +350,9 @@ TABLES_ZH: dict[str, str] = {
     "transformers": "配电变压器台区（农村配电网）",
     "heat_sources": "热源（热电联产、工业余热、地热、生物质）可供新增的供热能力",
     "zones": "规划单元：村、社区、城镇供热片区；整村（整片）推进",
+    "policies": "以数据表达的政策规则（可选）：对一类村与路线的某个量设上限或下限，如碳排放上限、分县任务",
+    "region": "地区名称与规划期，用于报告标题（可选，一行）",
+    "townships": "乡镇（街道）名称，村庄清单按此显示（可选）",
 }
 COLUMNS_ZH: dict[str, str] = {
     "source": "数据来源（文件及章节、网址），或“assumption: 理由”表示假设",
@@ -376,6 +438,20 @@ COLUMNS_ZH: dict[str, str] = {
     "plan_route": "原规划指定的路线（规划情景使用）",
     "plan_retrofit": "原规划是否做节能改造（规划情景使用）",
     "low_income_share": "台账中低保、低收入户占本单元户数的比例；留空表示未知",
+    "subsidy_budget_basis": "路径优化中补贴预算的口径：annual 当年支出，to_date 自首年起累计支出；留空按参数",
+    "policy_id": "规则编号（字母、数字、_ 和 -）",
+    "policies.name_zh": "中文名称（在约束表和报告中显示）",
+    "quantity": "被约束的量（如户数、用气量、二氧化碳、投资；见右侧规则中的可选值）",
+    "counties": "适用的县（区）代码（分号分隔）或 all",
+    "routes": "适用的路线编号或路线类别（分号分隔）或 all",
+    "sense": "<= 上限，>= 下限（目标）",
+    "bound": "限值，单位同被约束的量；配合 share_of_routes 时为比例（0-1）",
+    "share_of_routes": "留空：限值为绝对量；否则限值为同范围内这些路线上同一量的比例",
+    "policies.year": "规则适用的年份；留空表示每年",
+    "plan_first_year": "规划期首年",
+    "plan_last_year": "规划期末年",
+    "region.name_zh": "城市或县的中文名称（如 济南市）",
+    "townships.county_id": "所属县（区）",
 }
 
 
@@ -390,19 +466,9 @@ GAS, ELECTRICITY = "gas", "electricity"
 QUALITY_COAL = "quality_coal"
 
 
-# Constraint families of the models: unit of the row, Chinese label, English label, plain words
-# (diagnostics, what-binds tables and the report all read this one table).
-CONSTRAINT_FAMILIES: dict[str, tuple[str, str, str, str]] = {
-    "gas_annual_cap": (U_GAS + "/a", "年用气上限", "Annual gas cap", "annual gas for heating"),
-    "gas_peak_day_cap": (U_GAS + "/d", "设计日用气上限", "Design-day gas cap", "design-day gas"),
-    "gas_storage": (U_GAS, "7天应急储气", "7-day gas storage", "7-day emergency gas storage"),
-    "transformer_capacity": ("kVA", "变压器容量", "Transformer capacity", "transformer group capacity"),
-    "subsidy_budget": (U_MONEY, "补贴预算", "Subsidy budget", "subsidy budget"),
-    "heat_source_capacity": ("MW", "热源能力", "Heat-source capacity", "heat-source spare capacity"),
-    "coverage_target": ("households", "清洁取暖率目标", "Coverage target", "clean-heating coverage target"),
-    "rural_gas_control": ("households", "农村煤改气控制", "Rural gas control", "new rural coal-to-gas households"),
-    "one_route_per_zone": ("-", "每村一种路线", "One route per zone", "one route per zone"),
-}
+# Where a zone's households stand after the plan (the `heating_status` dim of the outputs). A move
+# to quality coal (demolition zones) is transitional, not a clean conversion: reports count it apart.
+HEATING_STATUSES = ("converted_to_clean", "quality_coal", "already_clean", "not_clean")
 
 
 @dataclass(frozen=True)
@@ -428,12 +494,21 @@ OUTPUTS: dict[str, Var] = {
     "zone_peak_kva": Var(("zone",), "kVA", "Electric heating load on the transformer at the design temperature"),
     "zone_cost": Var(("zone",), U_MONEY_A, "Annualised cost to society of the zone's heating (new investment, O&M, fuel)"),
     "zone_investment": Var(("zone",), U_MONEY, "Investment for the zone's conversion"),
+    "zone_annuity": Var(("zone",), U_MONEY_A, "Annuity of the zone's investment (route and envelope retrofit)"),
+    "zone_subsidy_equipment": Var(("zone",), U_MONEY, "Equipment subsidy for the zone's conversion (one-off)"),
+    "zone_subsidy_running": Var(("zone",), U_MONEY_A, "Running subsidy for the zone's households per season"),
+    "zone_heating_status": Var(("zone",), "-", "converted_to_clean | quality_coal (transitional, demolition zones) | "
+                               "already_clean (clean in the base year) | not_clean (base-year coal kept)"),
     # per county x route
     "households": Var(("county", "route"), "households", "Households heated by route"),
     "floor_area": Var(("county", "route"), U_AREA, "Floor area heated by route"),
     "households_converted": Var(("county", "route"), "households", "Households converted this period, by new route"),
     "floor_area_converted": Var(("county", "route"), U_AREA, "Floor area converted this period, by new route"),
     "investment": Var(("county", "route"), U_MONEY, "Investment in conversions (route equipment, networks, retrofits)"),
+    "households_to_clean": Var(("county", "route"), "households", "Households converted from coal to a clean route this period, by new route"),
+    # per county x heating status
+    "households_by_status": Var(("county", "heating_status"), "households", "Households by heating status after the plan"),
+    "floor_area_by_status": Var(("county", "heating_status"), U_AREA, "Floor area by heating status after the plan"),
     # per county
     "co2": Var(("county",), "t/a", "CO2 emissions from space heating"),
     "co2_avoided": Var(("county",), "t/a", "CO2 avoided against the base year"),
@@ -473,6 +548,9 @@ OUTPUTS: dict[str, Var] = {
     "constraint_binding": Var(("constraint",), "0/1", "The cap or target binds"),
     "shadow_price": Var(("constraint",), "10^4 yuan/a per constraint_unit",
                         "d(objective)/d(bound) in the LP with route choices fixed"),
+    "constraint_name_zh": Var(("constraint",), "-", "Constraint family, Chinese name"),
+    "constraint_name_en": Var(("constraint",), "-", "Constraint family, English name"),
+    "constraint_kind": Var(("constraint",), "-", "cap (an upper bound), target (a lower bound) or choice"),
     # infeasibility diagnosis (written to <scenario>.diagnosis.nc)
     "relaxed_family": Var(("relaxed",), "-", "Cap or target that had to be relaxed"),
     "relaxed_key": Var(("relaxed",), "-", "Which cap of the family"),
@@ -492,13 +570,22 @@ PATHWAY_OUTPUTS: dict[str, Var] = {
     "chosen_route": Var(("zone",), "-", "Route at the end of the horizon"),
     "retrofit": Var(("zone",), "0/1", "Envelope retrofit at the end of the horizon"),
     "conversion_year": Var(("zone",), "a", "Year the zone converts (0: does not convert in the horizon)"),
+    "zone_county": Var(("zone",), "-", "County of the zone"),
+    "zone_households": Var(("zone",), "households", "Households in the zone"),
+    "zone_floor_area": Var(("zone",), U_AREA, "Heated floor area of the zone"),
+    "zone_investment": Var(("zone",), U_MONEY, "Investment for the zone's conversion (in its conversion year)"),
+    "zone_subsidy_equipment": Var(("zone",), U_MONEY, "Equipment subsidy of the zone's conversion"),
+    "zone_subsidy_running": Var(("zone",), U_MONEY_A, "Running subsidy of the zone each season from its conversion on"),
+    "zone_heating_status": Var(("zone",), "-", "At the end of the horizon: converted_to_clean | quality_coal "
+                               "(transitional) | already_clean | not_clean"),
     "households_converted": Var(("county", "route", "year"), "households", "Households converting in the year, by new route"),
     "floor_area_converted": Var(("county", "route", "year"), U_AREA, "Floor area converting in the year, by new route"),
     "investment": Var(("year",), U_MONEY, "Investment in the year's conversions"),
     "subsidy_equipment": Var(("year",), U_MONEY, "Equipment subsidies paid in the year"),
     "subsidy_running": Var(("year",), U_MONEY, "Running subsidies paid in the year"),
     "subsidy_spent_to_date": Var(("year",), U_MONEY, "Equipment and running subsidies paid from the first year to this one"),
-    "subsidy_budget": Var(("year",), U_MONEY, "Subsidy budget of the year (to date when the attribute subsidy_budget_cumulative is 1)"),
+    "subsidy_budget": Var(("year",), U_MONEY, "Subsidy budget of the year (to date where subsidy_budget_to_date is 1)"),
+    "subsidy_budget_to_date": Var(("year",), "0/1", "1: the year's budget bounds spending from the first year on; 0: the year's own"),
     "gas_annual": Var(("year",), U_GAS, "Gas use for space heating"),
     "gas_annual_cap": Var(("year",), U_GAS, "Gas available for space heating"),
     "gas_peak_day": Var(("year",), U_GAS + "/d", "Design-day gas use for space heating"),
@@ -508,7 +595,9 @@ PATHWAY_OUTPUTS: dict[str, Var] = {
     "storage_built": Var(("year",), U_GAS, "Storage built by the model up to the year"),
     "transformer_upgrade_units": Var(("transformer_group", "year"), "units", "Upgrade units bought in the year"),
     "clean_households": Var(("year",), "households", "Households counted clean in the year"),
+    "co2": Var(("year",), "t/a", "CO2 emissions from space heating in the year"),
     "discount_factor": Var(("year",), "1", "Discount factor to the base year"),
+    "constraint_year": Var(("constraint",), "a", "Year of the row (0: not tied to one year)"),
     "objective": Var((), U_MONEY, "Discounted cost to society over the horizon (objective incl. constants)"),
 }
 

@@ -14,7 +14,7 @@ import pandas as pd
 import xarray as xr
 
 from model.prepare import COST_COMPONENTS, PAIR_COST_COMPONENTS, Instance, storage_module_cost
-from model.registry import OUTPUTS
+from model.registry import HEATING_STATUSES, OUTPUTS
 from model.solve import Solution
 
 MODEL_VERSION = "0.1.0"
@@ -79,6 +79,12 @@ def build_dataset(inst: Instance, sol: Solution, attrs: dict | None = None) -> x
     base = inst.base_q
     zone_cost = sum(cost[k] for k in PAIR_COST_COMPONENTS)
     hh = inst.zone_households
+    status = heating_status(inst, r, q["clean_households"])
+    ns = len(HEATING_STATUSES)
+    cs = county * ns + status
+
+    def county_status(w):
+        return _by(cs, nc * ns, w).reshape(nc, ns)
 
     data = {
         "route": inst.route_ids[r].astype(str),
@@ -93,11 +99,18 @@ def build_dataset(inst: Instance, sol: Solution, attrs: dict | None = None) -> x
         "zone_peak_kva": q["kva"],
         "zone_cost": zone_cost,
         "zone_investment": q["investment"],
+        "zone_annuity": cost["annuity_route"] + cost["annuity_retrofit"],
+        "zone_subsidy_equipment": q["subsidy_equipment"],
+        "zone_subsidy_running": q["subsidy_running"],
+        "zone_heating_status": np.array(HEATING_STATUSES)[status],
         "households": county_route(hh),
         "floor_area": county_route(inst.zone_area),
         "households_converted": county_route(hh * conv),
         "floor_area_converted": county_route(inst.zone_area * conv),
         "investment": county_route(q["investment"]),
+        "households_to_clean": county_route(hh * (status == 0)),
+        "households_by_status": county_status(hh),
+        "floor_area_by_status": county_status(inst.zone_area),
         "co2": county_sum(q["co2"]),
         "co2_avoided": county_sum(base["co2"] - q["co2"]),
         "pm25": county_sum(q["pm25"]),
@@ -137,6 +150,7 @@ def build_dataset(inst: Instance, sol: Solution, attrs: dict | None = None) -> x
         "transformer_group": inst.group_ids.astype(str),
         "heat_source": rows["source_id"].to_numpy().astype(str),
         "cost_component": np.array(COST_COMPONENTS),
+        "heating_status": np.array(HEATING_STATUSES),
         "route_name_zh": ("route", inst.route_names.astype(str)),
         "route_category": ("route", inst.route_category.astype(str)),
         "county_name_zh": ("county", inst.county_names.astype(str)),
@@ -168,6 +182,16 @@ def build_dataset(inst: Instance, sol: Solution, attrs: dict | None = None) -> x
     })
     ds.attrs.update(attrs or {})
     return ds
+
+
+def heating_status(inst: Instance, route: np.ndarray, clean_households: np.ndarray) -> np.ndarray:
+    """Per zone, an index into HEATING_STATUSES: converted to clean this period, moved to quality coal
+    (transitional), clean already in the base year, or still on its base-year coal."""
+    clean_now = clean_households > 0
+    clean_before = inst.base_q["clean_households"] > 0
+    changed = route != inst.zone_existing
+    return np.select([clean_now & ~clean_before, ~clean_now & changed, clean_before & clean_now],
+                     [0, 1, 2], default=3).astype(np.int64)
 
 
 def plan_table(ds: xr.Dataset, converted_only: bool = False) -> pd.DataFrame:

@@ -30,7 +30,8 @@ def schema_markdown() -> str:
     for t in TABLES.values():
         out.append(f"### `{t.filename}`")
         out.append("")
-        out.append(t.description + f" Key: {', '.join(t.key)}.")
+        optional = "" if t.required else " Optional: the file may be left out."
+        out.append(t.description + f" Key: {', '.join(t.key)}.{optional}")
         out.append("")
         out.append("| column | type | unit | meaning | rule |")
         out.append("|---|---|---|---|---|")

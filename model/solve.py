@@ -1,9 +1,9 @@
 """Hand the model to HiGHS and read the plan back.
 
-The single-year model goes to HiGHS as `build.standard_form` (numpy arrays stacked from the
-constraint families' row blocks) in one `highspy.Highs.passModel` call. Other Pyomo models (the
-multi-year pathway, or a user's extension of `create_model`) go through Pyomo's
-LinearStandardFormCompiler (`compile_model`). Either way the live `Highs` object stays available
+The model goes to HiGHS as `build.standard_form` (numpy arrays stacked from the constraint
+families' row blocks) in one `highspy.Highs.passModel` call; `--handoff pyomo` compiles the
+Pyomo model of the same blocks (`build.create_model`) with Pyomo's LinearStandardFormCompiler
+(`compile_model`). Either way the live `Highs` object stays available
 for re-solves (price sweeps, the LP with integers fixed).
 """
 from __future__ import annotations
@@ -15,6 +15,8 @@ import highspy
 import numpy as np
 
 from model.build import StandardForm, gc_paused
+from model.families import Family
+from model.layout import Layout
 from model.errors import EXIT_INFEASIBLE, EXIT_NO_SOLUTION, EXIT_SOLVER, SolveError
 
 INF = highspy.kHighsInf
@@ -33,23 +35,48 @@ class SolveOptions:
     # "direct": HiGHS on the whole model; "county": county decomposition (model.decompose);
     # "auto": county for large regions at loose gaps (decompose.choose_method)
     method: str = "auto"
+    # a pathway's option columns (`layout.Layout.form`): "state" s[f,k] (held in year k; the same LP
+    # bound, and HiGHS branches on "converted by year k": 2-3x faster on the Jinan pathway) or
+    # "conversion" x[f,k] (taken in year k)
+    year_axis: str = "state"
+    # a pathway starts HiGHS from the myopic plan (model.foresight) when it finds one
+    myopic_start: bool = True
 
 
 @dataclass
 class Compiled:
-    """The model in matrix form and where each of our variables and rows sits."""
+    """The model in matrix form and where each of our columns and rows sits."""
 
     highs: highspy.Highs
-    x_col: np.ndarray  # column of x[p], p over free pairs
-    upgrade_col: dict[int, int]  # transformer group -> column
-    modules_col: int
+    layout: Layout
+    col_of: np.ndarray  # per layout column: its column in HiGHS (-1: not in the model)
     row_names: list[tuple[str, str]]  # (family, key) per row
+    row_year: np.ndarray  # year index per row (-1: not tied to a year)
     row_sense: np.ndarray  # -1 (>=), 0 (=), 1 (<=)
     row_offset: np.ndarray  # constant moved out of each row: planner's bound = matrix bound + offset
+    families: dict[str, Family]
     n_rows: int
     n_cols: int
     objective_offset: float
     columns: list = field(default_factory=list)  # Pyomo VarData per column
+    constant_rows: list = field(default_factory=list)  # rows without a column (see StandardForm)
+
+    @property
+    def x_col(self) -> np.ndarray:
+        """Column of each x[f,k] (layout order)."""
+        return self.col_of[: self.layout.n_x]
+
+    @property
+    def upgrade_col(self) -> dict[int, int]:
+        """Transformer group -> column of its upgrade units (a single year)."""
+        lay = self.layout
+        cols = self.col_of[lay.upgrade(np.arange(len(lay.groups)), lay.K - 1)] if len(lay.groups) else []
+        return {int(g): int(j) for g, j in zip(lay.groups, cols) if j >= 0}
+
+    @property
+    def modules_col(self) -> int:
+        """Column of the storage modules (a single year)."""
+        return int(self.col_of[self.layout.modules(self.layout.K - 1)])
 
 
 @dataclass
@@ -58,18 +85,17 @@ class Solution:
     objective: float  # solver objective (free zones + upgrades + storage), 10^4 yuan/a
     mip_gap: float
     bound: float
-    x: np.ndarray  # value per free pair (0/1)
-    upgrade: dict[int, int]
-    modules: int
+    x: np.ndarray  # conversions x[f,k] (0/1, flat): per free option in a single year
+    upgrade: dict[int, int]  # transformer group -> units bought (over the horizon)
+    modules: int  # storage modules built (over the horizon)
     times: dict[str, float] = field(default_factory=dict)
     method: str = "direct"  # how the plan was found: direct | county | county+direct
     details: dict = field(default_factory=dict)  # bounds and counts of the decomposition
+    values: np.ndarray | None = None  # every layout column's value (per year in a pathway)
     solver: str = f"HiGHS {highspy.Highs().version()}" if hasattr(highspy.Highs, "version") else "HiGHS"
 
 
 def _row_key(m, con) -> tuple[str, str]:
-    if hasattr(m, "row_key"):  # models other than create_model's label their own rows
-        return m.row_key(con)
     name = con.parent_component().local_name
     return name, m.row_keys[name][con.index()]
 
@@ -107,13 +133,12 @@ def pass_model(options: SolveOptions, n_cols, n_rows, c, offset, col_lower, col_
 def compile_standard(sf: StandardForm, options: SolveOptions | None = None) -> Compiled:
     """The numpy standard form -> a live Highs instance holding the model."""
     options = options or SolveOptions()
-    lay = sf.layout
-    h = pass_model(options, sf.n_cols, sf.n_rows, sf.c, 0.0, sf.col_lower, sf.col_upper, sf.row_lower, sf.row_upper,
-                   sf.start, sf.index, sf.value, np.ones(sf.n_cols, dtype=bool))
+    h = pass_model(options, sf.n_cols, sf.n_rows, sf.c, sf.offset, sf.col_lower, sf.col_upper, sf.row_lower,
+                   sf.row_upper, sf.start, sf.index, sf.value, np.ones(sf.n_cols, dtype=bool))
     return Compiled(
-        highs=h, x_col=np.arange(lay.n_x), upgrade_col={int(g): int(j) for g, j in zip(lay.groups, lay.upgrade(np.arange(len(lay.groups))))},
-        modules_col=lay.modules, row_names=sf.row_names, row_sense=sf.row_sense, row_offset=sf.row_offset,
-        n_rows=sf.n_rows, n_cols=sf.n_cols, objective_offset=0.0,
+        highs=h, layout=sf.layout, col_of=np.arange(sf.n_cols), row_names=sf.row_names, row_year=sf.row_year,
+        row_sense=sf.row_sense, row_offset=sf.row_offset, families=sf.families, n_rows=sf.n_rows, n_cols=sf.n_cols,
+        objective_offset=sf.offset, constant_rows=sf.constant_rows,
     )
 
 
@@ -137,17 +162,18 @@ def _compile_model(m, options: SolveOptions) -> Compiled:
     ub = np.array([INF if v.ub is None else v.ub for v in std.columns], dtype=float)
     h = pass_model(options, n_cols, n_rows, c, offset, lb, ub, lower, upper, A.indptr, A.indices, A.data,
                    [v.is_integer() for v in std.columns])
-    xs = getattr(m, "x_list", None) or [m.x[i] for i in range(len(m.free_pairs))]
-    x_col = np.array([col_of.get(id(v), -1) for v in xs], dtype=int)
-    upgrade_col = {g: col_of[id(m.upgrade[g])] for g in m.G if id(m.upgrade[g]) in col_of}
+    col_of = np.array([col_of.get(id(v), -1) for v in m.columns], dtype=int)
     # the compiler moves body constants (fixed zones, existing loads) to the bound; keep them to
     # report activities and bounds in the planner's terms
     orig = np.array([pyo.value(con.ub if sense_ > 0 else con.lb) if (con.ub if sense_ > 0 else con.lb) is not None
                      else np.nan for (con, sense_) in std.rows], dtype=float)
+    names = [_row_key(m, r[0]) for r in std.rows]
     return Compiled(
-        highs=h, x_col=x_col, row_offset=np.nan_to_num(orig - rhs), upgrade_col=upgrade_col, modules_col=col_of.get(id(getattr(m, "modules", None)), -1),
-        row_names=[_row_key(m, r[0]) for r in std.rows], row_sense=sense, n_rows=n_rows, n_cols=n_cols,
-        objective_offset=offset, columns=list(std.columns),
+        highs=h, layout=m.layout, col_of=col_of, row_offset=np.nan_to_num(orig - rhs), row_names=names,
+        row_year=np.array([m.row_years[r[0].parent_component().local_name][r[0].index()] for r in std.rows],
+                          dtype=np.int64),
+        row_sense=sense, families=m.families, n_rows=n_rows, n_cols=n_cols, objective_offset=offset,
+        columns=list(std.columns), constant_rows=m.constant_rows,
     )
 
 
@@ -190,13 +216,25 @@ def run(comp: Compiled, options: SolveOptions | None = None) -> Solution:
         raise SolveError(f"HiGHS stopped ({status}) before finding any feasible plan; raise --time-limit",
                          EXIT_NO_SOLUTION)
     gap = float(info.mip_gap) if np.isfinite(info.mip_gap) else 0.0
-    x, upgrade, modules = plan_of(comp, np.asarray(h.getSolution().col_value))
+    col = np.asarray(h.getSolution().col_value)
+    x, upgrade, modules = plan_of(comp, col)
     return Solution(status=status, objective=float(info.objective_function_value), mip_gap=max(gap, 0.0),
-                    bound=float(info.mip_dual_bound), x=x, upgrade=upgrade, modules=modules, times={"solve": solve_s})
+                    bound=float(info.mip_dual_bound), x=x, upgrade=upgrade, modules=modules, times={"solve": solve_s},
+                    values=np.rint(layout_values(comp, col)))
 
 
 def plan_of(comp: Compiled, col: np.ndarray) -> tuple[np.ndarray, dict[int, int], int]:
-    """A column vector -> (0/1 per free pair, upgrade units per transformer group, storage modules)."""
-    x = np.rint(col[comp.x_col]) if len(comp.x_col) else np.zeros(0)
-    return (x.astype(np.int8), {g: int(round(col[j])) for g, j in comp.upgrade_col.items()},
-            int(round(col[comp.modules_col])) if comp.modules_col >= 0 else 0)
+    """A column vector -> (0/1 per conversion x[f,k], upgrade units per transformer group, storage
+    modules), the integer purchases summed over the horizon's years."""
+    vals = layout_values(comp, col)
+    lay = comp.layout
+    x = np.rint(lay.conversions(vals)).astype(np.int8).ravel()  # conversions x[f,k], whatever the form
+    units = np.rint(vals[lay.n_x: lay.n_x + len(lay.groups) * lay.K]).reshape(len(lay.groups), lay.K).sum(axis=1)
+    modules = int(np.rint(vals[lay.modules(np.arange(lay.K))]).sum())
+    return x, {int(g): int(u) for g, u in zip(lay.groups, units)}, modules
+
+
+def layout_values(comp: Compiled, col: np.ndarray) -> np.ndarray:
+    """Solver column values -> values per layout column (0 for a column the model left out)."""
+    col = np.asarray(col, dtype=float)
+    return np.where(comp.col_of >= 0, col[np.maximum(comp.col_of, 0)], 0.0)

@@ -51,7 +51,10 @@ import xarray as xr
 from model.certify import Bracket, certify, column_values
 from model.diagnose import ShadowPriceLP
 from model.errors import EXIT_INFEASIBLE, InputError, Problem, SolveError
-from model.prepare import CostDominance, Instance, prepare, reprice, resolve_overrides, storage_module_cost
+from model.build import StandardForm, standard_form
+from model.dominance import Dominance
+from model.families import Family
+from model.prepare import Instance, prepare, reprice, resolve_overrides
 from model.registry import SWEEP_OUTPUTS, TABLES, TIPPING_OUTPUTS
 from model.solve import Compiled, Solution, SolveOptions, run
 from model.sweep_points import (PLAN_FORMAT, PointPlan, _constraints_of, _merged, _point_parts,  # noqa: F401
@@ -146,6 +149,9 @@ class RunSpec:
     # a point between two solved points of its line is proven from their plans when it can be
     # (model.certify); False solves every point
     certify: bool = True
+    # constraint families of the caller's own (solve_data's `extra`): module-level objects, so
+    # that Dask workers can unpickle them by reference
+    extra: tuple[Family, ...] = ()
 
 
 @dataclass
@@ -166,10 +172,11 @@ class _State:
 
     key: tuple
     inst: Instance
+    sf: StandardForm  # the live model's standard form (every option has its column)
     comp: Compiled
     col_value: np.ndarray
     budget: float = 1.0  # s: the cold solve's time, the no-presolve re-solve's budget
-    dominance: CostDominance | None = None  # made at the first re-use
+    dominance: Dominance | None = None  # made at the first re-use
     duals: ShadowPriceLP | None = None  # made at the first re-use with duals
     fixed_out: np.ndarray | None = None  # per free option: fixed out at the last re-solve (dominated then)
 
@@ -180,7 +187,7 @@ _local = threading.local()
 def _state_key(data: RegionData, spec: RunSpec) -> tuple:
     o = spec.options
     return (data.inputs_hash, data.region, str(data.folder), spec.year, spec.scenarios, spec.duals,
-            o.mip_gap, o.time_limit, o.threads, o.random_seed, o.handoff, spec.prune)
+            o.mip_gap, o.time_limit, o.threads, o.random_seed, o.handoff, spec.prune, spec.extra)
 
 
 def forget_live_model() -> None:
@@ -190,92 +197,35 @@ def forget_live_model() -> None:
 
 @dataclass
 class Update:
-    """In-place change of a live model: column costs and row upper bounds."""
+    """In-place change of a live model: column costs, the objective offset and row bounds."""
 
     cols: np.ndarray
     costs: np.ndarray
+    offset: float
     rows: np.ndarray
+    lower: np.ndarray
     upper: np.ndarray
 
 
-def _same(a, b) -> bool:
-    if a is b:  # reprice shares the arrays it does not change
-        return True
-    a, b = np.asarray(a), np.asarray(b)
-    if a.shape != b.shape:
-        return False
-    if a.dtype.kind == "f" or b.dtype.kind == "f":
-        return bool(np.array_equal(a, b, equal_nan=True))
-    return bool(np.array_equal(a, b))
+def model_at(data: RegionData, inst: Instance, spec: RunSpec) -> StandardForm:
+    """The standard form of a point (every option keeps its column; the run's families)."""
+    from model.pipeline import model_families
+
+    return standard_form(inst, families=model_families(data, spec.extra))
 
 
-# The `<=` rows whose bound depends on caps only (the constant of the fixed zones is already
-# inside the row bound): row family -> its right-hand side as a function of (caps, params).
-_RHS = {
-    "gas_annual_cap": lambda c, p: c["gas_annual_cap_10k_m3"],
-    "gas_peak_day_cap": lambda c, p: c["gas_peak_day_cap_10k_m3"],
-    "gas_storage": lambda c, p: c["gas_storage_existing_10k_m3"]
-    - p["storage_days_required"] / p["storage_averaging_days"] * c["gas_other_use_10k_m3"],
-    "subsidy_budget": lambda c, p: c["subsidy_budget_10k_yuan"],
-    "rural_gas_control": lambda c, p: c["rural_gas_new_cap_households"],
-}
-# params that only enter costs; every other param or cap change not covered by _RHS or the
-# cost vector rebuilds the model
-_COST_ONLY_PARAMS = {"discount_rate"}
-_COST_ONLY_CAPS = {"storage_module_capex_10k_yuan", "storage_module_lifetime_yr"}
-
-
-def plan_update(old: Instance, new: Instance, comp: Compiled) -> Update | None:
-    """The column costs and row bounds that turn the model built for `old` into one for `new`;
-    None when the structure (options, loads, matrix) differs and the model must be rebuilt."""
-    for name in ("pair_zone", "pair_route", "pair_retrofit", "pair_free", "pair_converting", "pair_group",
-                 "pair_source", "group_capacity", "group_existing", "group_unit_kva", "group_max_units",
-                 "source_capacity"):
-        if not _same(getattr(old, name), getattr(new, name)):
-            return None
-    if old.q.keys() != new.q.keys() or any(not _same(old.q[k], new.q[k]) for k in old.q):
+def plan_update(old: StandardForm, new: StandardForm) -> Update | None:
+    """The column costs, offset and row bounds that turn the live model built as `old` into `new`;
+    None when anything else differs (columns, their bounds, the matrix, the rows): then the model
+    is rebuilt. Read from the two standard forms, so it holds for every family, built-in or not."""
+    if (old.n_cols != new.n_cols or old.n_rows != new.n_rows or old.row_names != new.row_names
+            or not np.array_equal(old.start, new.start) or not np.array_equal(old.index, new.index)
+            or not np.array_equal(old.value, new.value) or not np.array_equal(old.col_lower, new.col_lower)
+            or not np.array_equal(old.col_upper, new.col_upper) or not np.array_equal(old.row_sense, new.row_sense)):
         return None
-    if len(old.coverage) != len(new.coverage) or any(
-            la != lb or sa != sb or not _same(ma, mb) for (la, ma, sa), (lb, mb, sb) in zip(old.coverage, new.coverage)):
-        return None
-    if old.params.keys() != new.params.keys() or any(
-            not _same(old.params[k], new.params[k]) for k in old.params if k not in _COST_ONLY_PARAMS):
-        return None
-    rhs_caps = {"gas_annual_cap_10k_m3", "gas_peak_day_cap_10k_m3", "gas_storage_existing_10k_m3",
-                "gas_other_use_10k_m3", "subsidy_budget_10k_yuan", "rural_gas_new_cap_households"}
-    if old.caps.keys() != new.caps.keys() or any(
-            not _same(old.caps[k], new.caps[k]) for k in old.caps if k not in rhs_caps | _COST_ONLY_CAPS):
-        return None
-
-    rows, upper = [], []
-    lp_upper = None
-    for family, rhs in _RHS.items():
-        a, b = rhs(old.caps, old.params), rhs(new.caps, new.params)
-        if _same(a, b):
-            continue
-        if np.isnan(a) or np.isnan(b):
-            return None  # a cap appears or disappears: the row set changes
-        idx = [i for i, (fam, _) in enumerate(comp.row_names) if fam == family]
-        if len(idx) != 1 or comp.row_sense[idx[0]] != 1:
-            return None  # no row (no variable enters it): rebuild re-checks the fixed zones
-        if lp_upper is None:
-            lp_upper = np.asarray(comp.highs.getLp().row_upper_)
-        rows.append(idx[0])
-        upper.append(lp_upper[idx[0]] + (b - a))
-
-    cols = [comp.x_col]
-    costs = [new.total_cost()[new.free]]
-    if comp.upgrade_col:
-        g = np.array(list(comp.upgrade_col), dtype=int)
-        cols.append(np.array([comp.upgrade_col[i] for i in g], dtype=int))
-        costs.append(new.group_unit_cost[g])
-    if comp.modules_col >= 0:
-        cols.append(np.array([comp.modules_col]))
-        costs.append(np.array([storage_module_cost(new)]))
-    cols_a = np.concatenate(cols).astype(np.int32)
-    costs_a = np.concatenate(costs).astype(float)
-    keep = cols_a >= 0
-    return Update(cols_a[keep], costs_a[keep], np.array(rows, dtype=np.int32), np.array(upper, dtype=float))
+    rows = np.flatnonzero((old.row_lower != new.row_lower) | (old.row_upper != new.row_upper)).astype(np.int32)
+    return Update(np.arange(new.n_cols, dtype=np.int32), new.c.copy(), float(new.offset), rows,
+                  new.row_lower[rows].copy(), new.row_upper[rows].copy())
 
 
 # time budget of a re-solve without presolve: max(seconds, factor x the cold solve's time)
@@ -285,14 +235,14 @@ RESOLVE_BUDGET = (0.5, 1.0)
 RESOLVE_OPTIONS = {"mip_heuristic_run_feasibility_jump": False}
 
 
-def _fix_dominated_out(st: _State, inst: Instance, start: np.ndarray) -> np.ndarray:
+def _fix_dominated_out(st: _State, costs: np.ndarray, start: np.ndarray) -> np.ndarray:
     """Fix the options dominated at this point's costs out of the live model (upper bound 0, the
-    others back to 1): the same optimum as dropping them (`prepare.dominated_options`), and the
-    columns stay. A start on a fixed-out option moves to an option of its zone that dominates it,
-    which keeps the start feasible and costs no more."""
+    others back to 1): the same optimum as dropping them (`model.dominance`), and the columns
+    stay. A start on a fixed-out option moves to an option of its zone that dominates it, which
+    keeps the start feasible and costs no more."""
     if st.dominance is None:
-        st.dominance = CostDominance(st.inst)  # quantities are the same for every re-used point
-    dominator = st.dominance.dominators(inst.total_cost())[inst.free]  # -1, or the pair replacing it
+        st.dominance = Dominance(st.sf)  # the coefficients are the same for every re-used point
+    dominator = st.dominance.dominators(costs)  # per option: -1, or the option replacing it
     cols = st.comp.x_col
     has = cols >= 0
     out = dominator >= 0
@@ -305,9 +255,7 @@ def _fix_dominated_out(st: _State, inst: Instance, start: np.ndarray) -> np.ndar
     on[has] = start[cols[has]] > 0.5
     moved = np.flatnonzero(on & out)
     if len(moved):
-        free_pos = np.full(len(inst.pair_zone), -1)
-        free_pos[inst.free] = np.arange(len(inst.free))
-        target = cols[free_pos[dominator[moved]]]
+        target = cols[dominator[moved]]
         ok = target >= 0
         start = start.copy()
         start[cols[moved[ok]]] = 0.0
@@ -315,7 +263,7 @@ def _fix_dominated_out(st: _State, inst: Instance, start: np.ndarray) -> np.ndar
     return start
 
 
-def _resolve_live(st: _State, upd: Update, inst: Instance, options: SolveOptions, presolve: str = "auto",
+def _resolve_live(st: _State, upd: Update, options: SolveOptions, presolve: str = "auto",
                   prune: bool = True, start: np.ndarray | None = None) -> Solution:
     """Apply the update to the live HiGHS, start from the previous plan (or `start`: column
     values), re-solve.
@@ -329,15 +277,15 @@ def _resolve_live(st: _State, upd: Update, inst: Instance, options: SolveOptions
     h = st.comp.highs
     if len(upd.cols):
         h.changeColsCost(len(upd.cols), upd.cols, upd.costs)
+    h.changeObjectiveOffset(upd.offset)
     if len(upd.rows):
-        lower = np.asarray(h.getLp().row_lower_)[upd.rows]
-        h.changeRowsBounds(len(upd.rows), upd.rows, lower, upd.upper)
+        h.changeRowsBounds(len(upd.rows), upd.rows, upd.lower, upd.upper)
     if st.duals is not None:
-        st.duals.apply(upd.cols, upd.costs, upd.rows, upd.upper)
+        st.duals.apply(upd.cols, upd.costs, upd.rows, upd.lower, upd.upper)
     # HiGHS drops its incumbent when the model changes; hand the last plan back as a start
     # (it checks feasibility itself and ignores a start a tighter cap made infeasible)
     start = st.col_value if start is None else start
-    start = _fix_dominated_out(st, inst, start) if prune else start
+    start = _fix_dominated_out(st, upd.costs, start) if prune else start
     n = len(start)
     for name, value in RESOLVE_OPTIONS.items():
         h.setOptionValue(name, value)
@@ -412,8 +360,8 @@ def _certified_point(data: RegionData, spec: RunSpec, values: dict[str, float],
     and the live model's last plan (None: the last plan). A neighbour's plan counts only where
     its caps are the live model's. The live model is not touched."""
     st: _State | None = getattr(_local, "state", None)
-    if st is None or st.key != _state_key(data, spec) or st.comp.objective_offset:
-        return None, None  # (an offset would be in HiGHS's bounds and not in the costs)
+    if st is None or st.key != _state_key(data, spec):
+        return None, None
     t = time.perf_counter()
 
     def costs_at(vals):
@@ -421,7 +369,7 @@ def _certified_point(data: RegionData, spec: RunSpec, values: dict[str, float],
             inst = reprice(st.inst, data, spec.year, resolve_overrides(data, list(spec.scenarios), dict(vals)))
         except InputError:
             return None, None
-        upd = None if inst is None else plan_update(st.inst, inst, st.comp)
+        upd = None if inst is None else plan_update(st.sf, model_at(data, inst, spec))
         if upd is None or len(upd.rows):
             return None, None  # not the live model's feasible set (or not cheaply known to be)
         return inst, upd
@@ -429,17 +377,17 @@ def _certified_point(data: RegionData, spec: RunSpec, values: dict[str, float],
     inst, upd = costs_at(values)
     if upd is None:
         return None, None
-    cols, costs = upd.cols, {"m": upd.costs}
+    cols, costs, offsets = upd.cols, {"m": upd.costs}, {"m": upd.offset}
     plan_cols: dict[str, np.ndarray | None] = {}
     for side, vals, plan in (("lower", bracket.lower, bracket.lower_plan), ("upper", bracket.upper, bracket.upper_plan)):
         side_inst, side_upd = costs_at(vals) if vals is not None else (None, None)
         if side_upd is None or not np.array_equal(side_upd.cols, cols):
             continue
-        costs[side] = side_upd.costs
+        costs[side], offsets[side] = side_upd.costs, side_upd.offset
         plan_cols[side] = column_values(plan, side_inst, st.comp)
     cert = None
     if len(costs) == 3 and spec.certify:
-        cert = certify(bracket, values, costs, cols, plan_cols, spec.options.mip_gap)
+        cert = certify(bracket, values, costs, cols, plan_cols, spec.options.mip_gap, offsets)
     times = {"certify": time.perf_counter() - t}
     if cert is None:
         starts = [x for x in plan_cols.values() if x is not None]
@@ -452,7 +400,7 @@ def _certified_point(data: RegionData, spec: RunSpec, values: dict[str, float],
     if spec.duals:
         if st.duals is None:
             st.duals = ShadowPriceLP(st.comp)
-        st.duals.apply(cols, costs["m"], np.zeros(0, dtype=np.int32), np.zeros(0))
+        st.duals.apply(cols, costs["m"], np.zeros(0, dtype=np.int32), np.zeros(0), np.zeros(0))
         constraints = st.duals.prices(sol)
     plan = PointPlan.of(inst, sol, constraints)
     times["extract"] = time.perf_counter() - t
@@ -481,12 +429,13 @@ def _solve_point(data: RegionData, spec: RunSpec, values: dict[str, float], star
             return PointResult(dict(values), "error", "cold", None, exc.message(), times, worker)
         times["prepare"] = time.perf_counter() - t
         t = time.perf_counter()
-        upd = plan_update(st.inst, inst, st.comp)
+        sf = model_at(data, inst, spec)
+        upd = plan_update(st.sf, sf)
         times["update"] = time.perf_counter() - t
         if upd is not None:
             t = time.perf_counter()
             try:
-                sol = _resolve_live(st, upd, inst, spec.options, spec.resolve_presolve, spec.prune, start)
+                sol = _resolve_live(st, upd, spec.options, spec.resolve_presolve, spec.prune, start)
             except SolveError as exc:
                 _local.state = None
                 if exc.exit_code != EXIT_INFEASIBLE:
@@ -497,7 +446,7 @@ def _solve_point(data: RegionData, spec: RunSpec, values: dict[str, float], star
                 # changing costs, bounds and the start around the solve
                 times["update"] += time.perf_counter() - t - sol.times["solve"]
                 t = time.perf_counter()
-                st.inst = inst
+                st.inst, st.sf = inst, sf
                 st.col_value = np.asarray(st.comp.highs.getSolution().col_value, dtype=float).copy()
                 constraints = None
                 if spec.duals:
@@ -514,7 +463,7 @@ def _solve_point(data: RegionData, spec: RunSpec, values: dict[str, float], star
         ov = resolve_overrides(data, list(spec.scenarios), dict(values))
         # the live model is re-solved whole from here on: HiGHS on the whole model from the start
         res = solve_data(data, spec.year, ov, replace(spec.options, method="direct"), duals=spec.duals,
-                         with_iis=False, prune=False, extract=False)
+                         with_iis=False, prune=False, extract=False, extra=spec.extra)
     except InputError as exc:
         return PointResult(dict(values), "error", "cold", None, exc.message(), times, worker)
     except Infeasible as exc:
@@ -525,7 +474,7 @@ def _solve_point(data: RegionData, spec: RunSpec, values: dict[str, float], star
     times.update(res.times)
     plan = PointPlan.of(res.instance, res.solution, res.constraints if spec.duals else None)
     if spec.reuse:
-        _local.state = _State(_state_key(data, spec), res.instance, res.compiled,
+        _local.state = _State(_state_key(data, spec), res.instance, res.standard_form, res.compiled,
                               np.asarray(res.compiled.highs.getSolution().col_value, dtype=float).copy(),
                               budget=res.times.get("solve", 1.0))
     return PointResult(dict(values), res.solution.status, "cold", plan, "", times, worker,

@@ -20,6 +20,7 @@ from model.registry import QUALITY_COAL, TABLES
 REPO = Path(__file__).resolve().parents[1]
 TECHNOLOGY_TABLES = ("parameters", "building_types", "fuels", "routes", "prices")
 COUNTY_TABLES = ("counties", "years", "coverage", "transformers", "heat_sources", "zones")
+# optional tables: the region's name and plan period and its townships' names get an example row, policies none
 EXAMPLE_MARK = "示例 example"
 
 
@@ -45,6 +46,8 @@ def starter_tables(like: Path, like_name: str, copy_all: bool = False) -> dict[s
     ref = folder_tables(like, problems)
     if problems:
         raise InputError(problems)
+    empty = {t.name: pd.DataFrame(columns=[c.name for c in t.columns]) for t in TABLES.values()}
+    ref = {**empty, **ref}
     if copy_all:
         return ref
     out = {}
@@ -64,6 +67,9 @@ def starter_tables(like: Path, like_name: str, copy_all: bool = False) -> dict[s
         "coverage": ref["coverage"][ref["coverage"]["year"].astype(int) == last_year].head(1),
         "transformers": ref["transformers"][ref["transformers"]["group_id"] == group].head(1),
         "heat_sources": ref["heat_sources"][ref["heat_sources"]["county_id"] == county].head(1),
+        "region": ref["region"].head(1),
+        "townships": ref["townships"][ref["townships"]["township_id"] == zone["township_id"].iat[0]].head(1),
+        "policies": ref["policies"].head(0),
     }
     note = f"EXAMPLE row copied from reference region {like_name}: replace it with your county's figures ("
     for name, df in picks.items():
@@ -75,7 +81,7 @@ def starter_tables(like: Path, like_name: str, copy_all: bool = False) -> dict[s
     zone["plan_route"] = ""  # the reference's plan is not yours
     zone["plan_retrofit"] = ""
     out["zones"] = zone
-    return {name: out[name].reset_index(drop=True) for name in TABLES}
+    return {name: out.get(name, empty[name]).reset_index(drop=True) for name in TABLES}
 
 
 def _write_csv(df: pd.DataFrame, path: Path) -> None:
@@ -131,9 +137,10 @@ def write_starter(name: str, like: str = "xinzhou", out: Path | None = None, xls
         return target
     target.mkdir(parents=True)
     for t in TABLES.values():
-        _write_csv(tables[t.name], target / t.filename)
+        if t.required or len(tables[t.name]):  # an optional table without rows is left out
+            _write_csv(tables[t.name], target / t.filename)
     if copy_all:
-        for extra in ("scenarios.yaml", "sources.csv", "README.md"):
+        for extra in ("scenarios.yaml", "sources.csv", "README.md", "boundaries.geojson"):
             if (ref / extra).exists():
                 (target / extra).write_bytes((ref / extra).read_bytes())
     else:

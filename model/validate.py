@@ -408,10 +408,46 @@ def _check_unit_scale(tables: dict[str, pd.DataFrame], files: dict[str, str], pr
                                     f"{lo:g}-{hi:g}: floor area in m^2 instead of 10^4 m^2, or households in 10^4?"))
 
 
+def _check_policies(tables: dict[str, pd.DataFrame], files: dict[str, str], problems: list[Problem]) -> None:
+    """policies.csv: ids are plain names, list entries name existing counties, routes or route
+    categories, and a share is between 0 and 1."""
+    pol, file = tables["policies"], files["policies"]
+    known = {
+        "counties": set(tables["counties"]["county_id"]) if "counties" in tables else set(),
+        "area_types": {"urban", "rural"},
+        "terrains": {"plain", "mountain"},
+        "routes": (set(tables["routes"]["route_id"]) | set(tables["routes"]["category"])) if "routes" in tables else set(),
+    }
+    known["share_of_routes"] = known["routes"]
+    for idx, row in pol.iterrows():
+        if not re.fullmatch(r"[A-Za-z0-9_-]+", str(row["policy_id"])):
+            problems.append(Problem(file, int(idx) + 2, "policy_id", f"'{row['policy_id']}' must be a plain name "
+                                    "(letters, digits, _ and -)"))
+        for col, allowed in known.items():
+            v = row[col]
+            if not isinstance(v, str) or v == "":
+                continue
+            for item in v.split(";"):
+                if item != ANY and item not in allowed:
+                    problems.append(Problem(file, int(idx) + 2, col, f"'{item}' is not one of {', '.join(sorted(allowed))}, all"))
+        if isinstance(row["share_of_routes"], str) and row["share_of_routes"] and not 0 <= row["bound"] <= 1:
+            problems.append(Problem(file, int(idx) + 2, "bound", f"{row['bound']:g} is a share (share_of_routes is set): "
+                                    "must be between 0 and 1"))
+
+
 def _check_semantics(tables: dict[str, pd.DataFrame], files: dict[str, str], year: int | None,
                      problems: list[Problem]) -> None:
     """Rules that span tables or rows."""
     _check_unit_scale(tables, files, problems)
+    if "region" in tables:
+        reg = tables["region"]
+        if len(reg) > 1:
+            problems.append(Problem(files["region"], 3, None, f"has {len(reg)} rows; one row names the region"))
+        for idx, row in reg.iterrows():
+            if pd.notna(row["plan_first_year"]) and pd.notna(row["plan_last_year"]) and \
+                    row["plan_first_year"] > row["plan_last_year"]:
+                problems.append(Problem(files["region"], int(idx) + 2, "plan_last_year",
+                                        f"{row['plan_last_year']:g} is before plan_first_year {row['plan_first_year']:g}"))
     if "parameters" in tables:
         names = set(tables["parameters"]["name"])
         choices = TABLES["parameters"].column("name").choices
@@ -438,6 +474,8 @@ def _check_semantics(tables: dict[str, pd.DataFrame], files: dict[str, str], yea
                 for b in v.split(";"):
                     if v != "" and b != ANY and b not in allowed:
                         problems.append(Problem(files["routes"], int(idx) + 2, col, f"'{b}' is not one of {', '.join(allowed)}, all"))
+    if "policies" in tables and len(tables["policies"]):
+        _check_policies(tables, files, problems)
     if "building_types" in tables:
         bt = tables["building_types"]
         has_cost = bt["retrofit_capex_yuan_per_m2"].notna()

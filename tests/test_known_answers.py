@@ -135,6 +135,18 @@ def test_rural_gas_control(tmp_path):
     assert float(ds.objective) == pytest.approx(0.54)
 
 
+def test_rural_gas_control_counts_a_zone_without_a_choice(tmp_path):
+    """Z1 has no transformer group and quality coal is for urban zones only, so gas is its only route
+    (no choice, a constant of the row): it already uses the cap of 1 new rural gas household, and
+    Z2 takes ASHP. 0.24 + 0.30 = 0.54."""
+    routes = [f.route("scattered_coal"), f.route("quality_coal", areas="urban"), f.route("gas_wall_boiler"), f.route("ashp")]
+    ds = solve(tmp_path, zones=[f.zone("Z1", transformer_group=""), f.zone("Z2")], routes=routes,
+               years={"rural_gas_new_cap_households": 1})
+    assert routes_of(ds) == {"Z1": "gas_wall_boiler", "Z2": "ashp"}
+    assert ds.decided.sel(zone="Z1") == 0
+    assert float(ds.objective) == pytest.approx(0.54)
+
+
 def test_retrofit_pays_when_it_saves_more_than_it_costs(tmp_path):
     """Retrofit 10 yuan/m2 on 200 m2 = 2,000 yuan over 10 years = 200 yuan/a, halving heat:
     gas 1,200 yuan/a + 200 = 1,400 < 2,400. Objective 0.14."""

@@ -18,8 +18,9 @@ import xarray as xr
 import factory as f
 from model.cli import format_pathway
 from model.errors import SolveError
+from model.horizon import prepare_horizon
+from model.pipeline import solve_data
 from model.prepare import PAIR_COST_COMPONENTS, Overrides, storage_module_cost
-from model.pathway import pathway_dataset, prepare_pathway, solve_pathway
 from model.solve import SolveOptions
 from model.validate import load_region
 
@@ -37,11 +38,16 @@ def two_years(folder, per_year=None, **kw):
     return f.write_region(folder, t)
 
 
-def solve(folder, **kw):
+class Result:
+    def __init__(self, ds):
+        self.objective = float(ds.objective)
+
+
+def solve(folder, foresight="perfect", **kw):
     data = load_region(folder, YEARS[-1])
-    pw = prepare_pathway(data, YEARS, Overrides())
-    res, _, _ = solve_pathway(pw, SolveOptions(mip_gap=0.0))
-    return res, pathway_dataset(res)
+    ds = solve_data(data, YEARS[-1], Overrides(), SolveOptions(mip_gap=0.0), from_year=YEARS[0], foresight=foresight,
+                    **kw).dataset
+    return Result(ds), ds
 
 
 def test_budget_forces_half_the_conversions_into_year_two(tmp_path):
@@ -64,8 +70,10 @@ def test_cumulative_budget_allows_one_conversion_over_both_years(tmp_path):
     (subsidy_budget_cumulative = 1): one 1,000 yuan subsidy over both years. Converting saves
     1,920 yuan/a, so one zone converts in 2021 and the other stays on coal (coverage 50 % in 2022):
     2 x (2,400 + 4,320) = 13,440 yuan = 1.344. Read per year, the same budget converts both.
-    (Quality coal is not offered: it would take the second zone.)"""
-    routes = [f.route("scattered_coal"), f.route("quality_coal", selectable=0), f.route("gas_wall_boiler", sub_eq=1000.0)]
+    (Scattered coal is selectable here, so a zone may keep it; quality coal is not offered: it
+    would take the second zone.)"""
+    routes = [f.route("scattered_coal", selectable=1), f.route("quality_coal", selectable=0),
+              f.route("gas_wall_boiler", sub_eq=1000.0)]
     cov = {y: {"coverage": [dict(year=y, area_type="all", terrain="all", min_clean_share=s, source=f.SRC)]}
            for y, s in ((2021, 0.0), (2022, 0.5))}
     for cumulative, years, objective in ((1, [0, 2021], 1.344), (0, [2021, 2022], 1.152)):
@@ -140,19 +148,24 @@ def random_pathway(rng, folder):
 
 
 def enumerate_pathway(pw):
-    """Every zone: stay on its base route, or convert to one option in one year."""
+    """Every zone with a choice: keep its base route where that is one of its options, or convert
+    to one option in one year; a zone on a route that is not selectable must convert."""
     a = pw.first
     K = len(pw.years)
-    opts = {}
+    opts, can_stay = {}, {}
     for i in pw.free:
-        opts.setdefault(int(a.pair_zone[i]), []).append(i)
+        z = int(a.pair_zone[i])
+        if a.pair_converting[i]:
+            opts.setdefault(z, []).append(i)
+        else:
+            can_stay[z] = True
+            opts.setdefault(z, [])
     fixed_cost = [sum(inst.cost[c][pw.fixed].sum() for c in PAIR_COST_COMPONENTS) for inst in pw.insts]
     ratio = a.params["storage_days_required"] / a.params["storage_averaging_days"]
     tail = np.cumsum(pw.discount[::-1])[::-1]
-    to_date = a.params["subsidy_budget_cumulative"] > 0
     best = math.inf
     zones = list(opts)
-    choices = [[None] + [(p, k) for p in opts[z] for k in range(K)] for z in zones]
+    choices = [([None] if can_stay.get(z) else []) + [(p, k) for p in opts[z] for k in range(K)] for z in zones]
     for combo in itertools.product(*choices):
         ok, total = True, 0.0
         units_so_far = 0
@@ -180,7 +193,7 @@ def enumerate_pathway(pw):
                     cost += sum(inst.base_cost[c][z] for c in PAIR_COST_COMPONENTS)
             c = inst.caps
             spent += subsidy
-            if gas > c["gas_annual_cap_10k_m3"] + 1e-9 or (spent if to_date else subsidy) > c["subsidy_budget_10k_yuan"] + 1e-9:
+            if gas > c["gas_annual_cap_10k_m3"] + 1e-9 or (spent if inst.subsidy_to_date else subsidy) > c["subsidy_budget_10k_yuan"] + 1e-9:
                 ok = False
             if not np.isnan(c["rural_gas_new_cap_households"]) and rural_new > c["rural_gas_new_cap_households"] + 1e-9:
                 ok = False
@@ -204,14 +217,15 @@ def enumerate_pathway(pw):
 def test_pathway_equals_enumeration(tmp_path, seed):
     rng = np.random.default_rng(100 + seed)
     folder = random_pathway(rng, tmp_path / "r")
-    pw = prepare_pathway(load_region(folder, YEARS[-1]), YEARS, Overrides())
-    best = enumerate_pathway(pw)
+    data = load_region(folder, YEARS[-1])
+    best = enumerate_pathway(prepare_horizon(data, YEARS, Overrides()))
     if math.isinf(best):
         with pytest.raises(SolveError):
-            solve_pathway(pw, SolveOptions(mip_gap=0.0))
+            solve(folder)
         return
-    res, _, _ = solve_pathway(pw, SolveOptions(mip_gap=0.0))
-    assert res.objective == pytest.approx(best, rel=1e-7, abs=1e-7)
+    for prune in (True, False):
+        res, _ = solve(folder, prune=prune)
+        assert res.objective == pytest.approx(best, rel=1e-7, abs=1e-7)
 
 
 def test_pathway_residuals_by_year(tmp_path):
@@ -264,3 +278,94 @@ def test_cli_pathway(tmp_path):
     p = subprocess.run([sys.executable, str(REPO / "scripts" / "solve.py"), "--year", "2022", "--from", "2019", "--region", "tiny",
                         "--inputs", str(folder), "--out", str(tmp_path / "res")], capture_output=True, text=True, timeout=300)
     assert p.returncode == 2 and "years.csv, column 'year': has no row for 2019" in p.stderr
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_forms_and_foresights_on_random_pathways(tmp_path, seed):
+    """The state and conversion forms of the year axis give the same optimum (with and without
+    the myopic start); the myopic plan is feasible and never cheaper than perfect foresight."""
+    from model.foresight import MyopicInfeasible
+
+    rng = np.random.default_rng(200 + seed)
+    folder = random_pathway(rng, tmp_path / "r")
+    data = load_region(folder, YEARS[-1])
+    objectives = []
+    for axis, start in (("state", True), ("conversion", False), ("state", False)):
+        try:
+            ds = solve_data(data, YEARS[-1], Overrides(), SolveOptions(mip_gap=0.0, year_axis=axis, myopic_start=start),
+                            from_year=YEARS[0]).dataset
+            objectives.append(float(ds.objective))
+        except SolveError:
+            objectives.append(math.inf)
+    assert objectives[1] == pytest.approx(objectives[0], rel=1e-9) and objectives[2] == pytest.approx(objectives[0], rel=1e-9)
+    try:
+        myopic = solve_data(data, YEARS[-1], Overrides(), SolveOptions(mip_gap=0.0), from_year=YEARS[0],
+                            foresight="myopic").dataset
+    except MyopicInfeasible:
+        return
+    except SolveError:
+        assert math.isinf(objectives[0])
+        return
+    assert float(myopic.objective) >= objectives[0] - 1e-9
+    assert myopic.attrs["cost_of_myopia_10k_yuan"] == pytest.approx(float(myopic.objective) - objectives[0], abs=1e-9)
+
+
+def test_myopic_spends_early_and_cannot_meet_a_later_target(tmp_path):
+    """Budget 0.1 (10^4 yuan) to date, gas subsidy 1,000 yuan: one conversion over both years.
+    ASHP needs no subsidy but costs 3,500 yuan/a (capex 5,000 over 10 years + 3,000); gas 2,400.
+    2021 target 50 %, 2022 100 %. Myopic 2021 takes the cheapest plan for 2021 alone: one zone
+    on subsidised gas, the budget gone; 2022 then puts the other on ASHP. Perfect foresight does
+    the same here (only one subsidy to give), so the cost of myopia is 0; with a 2022 target that
+    only gas can meet (ASHP ineligible) myopia is infeasible, perfect foresight is not."""
+    routes = [f.route("scattered_coal"), f.route("quality_coal", selectable=0), f.route("gas_wall_boiler", sub_eq=1000.0),
+              f.route("ashp", capex_hh=5000.0)]
+    cov = {y: {"coverage": [dict(year=y, area_type="all", terrain="all", min_clean_share=s, source=f.SRC)]}
+           for y, s in ((2021, 0.5), (2022, 1.0))}
+    folder = two_years(tmp_path / "r", zones=[f.zone("Z1"), f.zone("Z2")], routes=routes,
+                       years={"subsidy_budget_10k_yuan": 0.1}, per_year=cov, params={"subsidy_budget_cumulative": 1})
+    _, perfect = solve(folder)
+    _, myopic = solve(folder, foresight="myopic")
+    assert float(myopic.objective) == pytest.approx(float(perfect.objective))
+    assert myopic.attrs["cost_of_myopia_10k_yuan"] == pytest.approx(0.0, abs=1e-9)
+    assert sorted(myopic.chosen_route.values.tolist()) == ["ashp", "gas_wall_boiler"]
+
+
+def test_budget_basis_per_year_row(tmp_path):
+    """years.csv says per row how its budget counts. 0.1 (10^4 yuan) in 2021 as the year's own and
+    0.1 in 2022 to date: the 2021 conversion (1,000 yuan) uses up the total, so the second zone
+    cannot be subsidised in 2022 and stays on coal (scattered coal selectable here); read per year
+    both would convert (test_budget_forces_half_the_conversions_into_year_two)."""
+    routes = [f.route("scattered_coal", selectable=1), f.route("quality_coal", selectable=0),
+              f.route("gas_wall_boiler", sub_eq=1000.0)]
+    per_year = {2021: {"years": {"subsidy_budget_basis": "annual", "subsidy_budget_10k_yuan": 0.1},
+                       "coverage": [dict(year=2021, area_type="all", terrain="all", min_clean_share=0.0, source=f.SRC)]},
+                2022: {"years": {"subsidy_budget_basis": "to_date", "subsidy_budget_10k_yuan": 0.1},
+                       "coverage": [dict(year=2022, area_type="all", terrain="all", min_clean_share=0.5, source=f.SRC)]}}
+    folder = two_years(tmp_path / "r", zones=[f.zone("Z1"), f.zone("Z2")], routes=routes, per_year=per_year)
+    _, ds = solve(folder)
+    assert sorted(ds.conversion_year.values.tolist()) == [0, 2021]
+    assert ds.subsidy_budget_to_date.values.tolist() == [0, 1]
+    assert "2021: annual, 2022: to date" in ds.attrs["subsidy_budget_basis"]
+
+
+def test_county_method_solves_a_pathway(tmp_path):
+    """--method county on a two-county pathway: the same optimum as HiGHS on the whole model."""
+    from test_decompose import two_counties
+
+    zones = [f.zone(f"Z{h}", households=h, transformer_group=f"T{h}") for h in (1, 2, 3)]
+    routes = [f.route("scattered_coal"), f.route("quality_coal"), f.route("gas_wall_boiler", sub_eq=500.0),
+              f.route("ashp", capex_hh=1000.0)]
+    trs = [f.transformer(f"T{h}") for h in (1, 2, 3)]
+    parts = [two_counties(f.tables(year=y, zones=zones, routes=routes, transformers=trs,
+                                   years={"gas_annual_cap_10k_m3": 0.24, "subsidy_budget_10k_yuan": 0.2},
+                                   coverage=[dict(year=y, area_type="all", terrain="all", min_clean_share=s,
+                                                  source=f.SRC)]), {"Z1": "C1", "Z2": "C2", "Z3": "C2"})
+             for y, s in ((2021, 0.3), (2022, 1.0))]
+    t = parts[-1]
+    for name in ("years", "prices", "coverage"):
+        t[name] = pd.concat([p[name] for p in parts], ignore_index=True)
+    data = load_region(f.write_region(tmp_path / "r", t), 2022)
+    direct = solve_data(data, 2022, Overrides(), SolveOptions(mip_gap=0.0, method="direct"), from_year=2021).dataset
+    county = solve_data(data, 2022, Overrides(), SolveOptions(mip_gap=0.0, method="county"), from_year=2021).dataset
+    assert county.attrs["solve_method"].startswith("county")
+    assert float(county.objective) == pytest.approx(float(direct.objective), rel=1e-9)

@@ -15,7 +15,7 @@ INPUTS = REPO / "inputs"
 SOURCES = INPUTS / "sources"
 REGIONS = ("jinan", "xinzhou")
 TABLES = ("parameters", "counties", "building_types", "fuels", "routes", "prices", "years", "coverage",
-          "transformers", "heat_sources", "zones")
+          "transformers", "heat_sources", "zones", "region", "townships")
 CENSUS_CODE_FIX = {"370171": "370176", "170971": "140971"}  # census file codes -> NBS 2022 codes
 
 
@@ -121,7 +121,7 @@ def test_generator_reproduces_the_shipped_files(tmp_path):
     subprocess.run([sys.executable, str(REPO / "scripts" / "build_inputs.py"), "--out", str(tmp_path)],
                    check=True, capture_output=True)
     for region in REGIONS:
-        shipped = sorted(p.name for p in (INPUTS / region).iterdir() if p.suffix in (".csv", ".yaml"))
+        shipped = sorted(p.name for p in (INPUTS / region).iterdir() if p.suffix in (".csv", ".yaml", ".geojson"))
         built = sorted(p.name for p in (tmp_path / region).iterdir())
         assert shipped == built, f"{region}: shipped {shipped} vs built {built}"
         for name in built:

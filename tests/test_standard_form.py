@@ -14,7 +14,8 @@ import factory as f
 from benchmarks.generate import generate, write
 from model.build import create_model, decimal15, standard_form
 from model.pipeline import solve_data
-from model.prepare import Overrides, dominated_options, prepare, without_options
+from model.dominance import dominated_options
+from model.prepare import Overrides, prepare, without_options
 from model.solve import SolveOptions, compile_model, compile_standard
 from model.validate import load_region
 from test_bruteforce import random_region

@@ -314,50 +314,54 @@ def test_reprice_gives_the_instance_prepare_gives(tmp_path):
                          prepare(data, 2022, ov(discount_rate=0.07, gas_price=3.1)))
 
 
-def _dominated_by_rule(inst) -> np.ndarray:
-    """dominated_options' rule, option pair by option pair (the reference for the vectorised one)."""
-    cost, q = inst.total_cost(), inst.q
-    less = [cost, q["gas_annual"], q["gas_peak_day"], q["kva"], q["rural_gas_new_households"],
-            q["subsidy_equipment"] + q["subsidy_running"], -q["clean_households"]]
-    out = np.zeros(len(inst.pair_zone), dtype=bool)
-    free = inst.free.tolist()
-    for b in free:
-        for a in free:
-            if a == b or inst.pair_zone[a] != inst.pair_zone[b]:
+def _dominated_by_rule(sf, cost) -> np.ndarray:
+    """The dominance rule, column pair by column pair on the dense matrix (the reference for the
+    vectorised one): a dominates b of the same zone if no worse in every row and costs no more."""
+    A = np.zeros((sf.n_rows, sf.n_cols))
+    for j in range(sf.n_cols):
+        A[sf.index[sf.start[j]:sf.start[j + 1]], j] = sf.value[sf.start[j]:sf.start[j + 1]]
+    up, lo = np.isfinite(sf.row_upper), np.isfinite(sf.row_lower)
+    zone = np.repeat(np.arange(len(sf.layout.zone_starts)), np.diff(np.r_[sf.layout.zone_starts, sf.layout.n_f]))
+    out = np.zeros(sf.layout.n_f, dtype=bool)
+    for b in range(sf.layout.n_f):
+        for a in range(sf.layout.n_f):
+            if a == b or zone[a] != zone[b]:
                 continue
-            heat_ok = q["heat_mw"][a] == 0 or (inst.pair_source[a] == inst.pair_source[b]
-                                                and q["heat_mw"][a] <= q["heat_mw"][b])
-            if not heat_ok or any(v[a] > v[b] for v in less):
+            ca, cb = A[:, a], A[:, b]
+            if (up & (ca > cb)).any() or (lo & (ca < cb)).any() or cost[a] > cost[b]:
                 continue
-            strictly = any(v[a] < v[b] for v in less) or q["heat_mw"][a] < q["heat_mw"][b]
-            if strictly or a < b:  # ties keep the first
+            if (up & (ca < cb)).any() or (lo & (ca > cb)).any() or cost[a] < cost[b] or a < b:  # ties keep the first
                 out[b] = True
     return out
 
 
 @pytest.mark.parametrize("seed", range(3))
-def test_cost_dominance_is_dominated_options_at_each_price(tmp_path, seed):
-    """The quantities compared once, the costs per price: the same options as dominated_options,
-    and each has a dominator in its zone that is itself kept and no worse in anything."""
-    from model.prepare import CostDominance, dominated_options, prepare, resolve_overrides
+def test_dominance_equals_the_pairwise_rule_at_each_price(tmp_path, seed):
+    """The coefficients compared once, the costs per price: the same options as the pairwise rule
+    on the dense matrix, and each has a dominator in its zone that is itself kept and no worse in
+    any cap or target quantity."""
+    from model.build import standard_form
+    from model.dominance import Dominance
+    from model.prepare import prepare, resolve_overrides
 
     data = load_region(random_region(np.random.default_rng(seed), tmp_path / "inp", n=30, retrofit=True), 2022)
     first = prepare(data, 2022, resolve_overrides(data, [], {"gas_price": 0.2}))
-    dom = CostDominance(first)
+    dom = Dominance(standard_form(first))
     seen = set()
     for price in (0.2, 1.0, 2.0, 3.5, 6.0):  # retrofitted gas dominates from 0.27..4 yuan/m3 on
         inst = prepare(data, 2022, resolve_overrides(data, [], {"gas_price": price}))
-        by = dom.dominators(inst.total_cost())
-        dropped = dominated_options(inst)
-        np.testing.assert_array_equal(by >= 0, dropped)
-        np.testing.assert_array_equal(dropped, _dominated_by_rule(inst))
+        sf = standard_form(inst)
+        by = dom.dominators(sf.c)
+        dropped = by >= 0
+        np.testing.assert_array_equal(dropped, _dominated_by_rule(sf, sf.c))
         seen.add(tuple(np.flatnonzero(dropped)))
-        b, a = np.flatnonzero(by >= 0), by[by >= 0]
-        assert (inst.pair_zone[a] == inst.pair_zone[b]).all() and not dropped[a].any()
+        b, a = np.flatnonzero(dropped), by[dropped]
+        pa, pb = inst.free[a], inst.free[b]
+        assert (inst.pair_zone[pa] == inst.pair_zone[pb]).all() and not dropped[a].any()
         for k in ("gas_annual", "gas_peak_day", "kva", "rural_gas_new_households", "heat_mw"):
-            assert (inst.q[k][a] <= inst.q[k][b]).all(), k
-        assert (inst.total_cost()[a] <= inst.total_cost()[b]).all()
-        assert (inst.q["clean_households"][a] >= inst.q["clean_households"][b]).all()
+            assert (inst.q[k][pa] <= inst.q[k][pb]).all(), k
+        assert (inst.total_cost()[pa] <= inst.total_cost()[pb]).all()
+        assert (inst.q["clean_households"][pa] >= inst.q["clean_households"][pb]).all()
     assert len(seen) > 1  # the prices move options in and out of the dominated set
 
 
@@ -377,7 +381,8 @@ def test_dominated_set_changes_between_points(tmp_path, monkeypatch):
     out, so the start (the 0.8 plan) moves to retrofitted gas; 2.0: same. At 1.5 Z_i pays 10 i
     (boiler) + 600 (retrofit) + 900 (600 m3) yuan a year, Z3 1,500 + 600. Re-use = cold solves."""
     import model.sweep as sw
-    from model.prepare import dominated_options, prepare, resolve_overrides
+    from model.dominance import dominated_options
+    from model.prepare import prepare, resolve_overrides
 
     data = load_region(retrofit_zones(tmp_path / "inp"), 2022)
     dropped = {p: dominated_options(prepare(data, 2022, resolve_overrides(data, [], {"gas_price": p})))
@@ -386,8 +391,8 @@ def test_dominated_set_changes_between_points(tmp_path, monkeypatch):
     moved = []
     real = sw._fix_dominated_out
 
-    def spy(st, inst, start):
-        out = real(st, inst, start)
+    def spy(st, costs, start):
+        out = real(st, costs, start)
         moved.append(int((out != start).sum()) // 2)  # one option off, one on per moved zone
         return out
 

@@ -127,3 +127,16 @@ def test_optional_table_left_out_reads_as_empty(tmp_path, monkeypatch):
     data = load_region(folder, 2022)
     hs = data.tables["heat_sources"]
     assert len(hs) == 0 and list(hs.columns) == [c.name for c in tables["heat_sources"].columns]
+
+
+def test_optional_column_left_out_reads_as_empty(tmp_path):
+    """An optional column (cells may be empty) may be left out of the header altogether: older
+    files without a newer optional column still load, and it reads as empty."""
+    folder = f.write_region(tmp_path / "r", f.tables())
+    y = pd.read_csv(folder / "years.csv", dtype=str, keep_default_na=False)
+    y.drop(columns=["subsidy_budget_basis"], errors="ignore").to_csv(folder / "years.csv", index=False)
+    data = load_region(folder, 2022)
+    assert (data.tables["years"]["subsidy_budget_basis"].fillna("") == "").all()
+    msgs = problems(tmp_path / "x", mutate=lambda d: pd.read_csv(d / "zones.csv", dtype=str, keep_default_na=False)
+                    .drop(columns=["households"]).to_csv(d / "zones.csv", index=False))
+    assert any("zones.csv" in m and "households" in m and "required column is missing" in m for m in msgs)

@@ -11,14 +11,25 @@ from model.errors import EXIT_INPUT, EXIT_OK
 def report_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(
         prog="report.py",
-        description="Planning report (HTML, Markdown, PNG/SVG figures, CSV/xlsx tables) from a result file "
-                    "results/<region>/<year>/<scenario>.nc or a sweep file sweep_<name>.nc.")
+        description="Planning report (HTML with an A4 print stylesheet, Markdown, PNG/SVG figures, CSV and a "
+                    "formatted xlsx) from a result results/<region>/<year>/<scenario>.nc, a pathway "
+                    "<scenario>.from<YEAR>.nc or a sweep sweep_<name>.nc.")
     ap.add_argument("result", type=Path, help="result NetCDF written by scripts/solve.py (or a sweep)")
     ap.add_argument("--compare", type=Path, default=None,
                     help="a second result to compare with, e.g. the source plan's mix against the least-cost mix")
+    ap.add_argument("--sweep", type=Path, default=None,
+                    help="a gas-price sweep (scripts/sweep.py --gas-price ...) for the gas-price risk of a single run")
+    ap.add_argument("--inputs", type=Path, default=None,
+                    help="input folder of the run (default: the one the result names, else inputs/<region>): the "
+                         "region's name, township names, county boundaries")
     ap.add_argument("--lang", choices=("zh", "en"), default="zh", help="report language (default zh)")
+    ap.add_argument("--pdf", action="store_true", help="also print report.pdf (A4) with headless Chromium")
     ap.add_argument("--out", type=Path, default=None, help="report folder (default: <result>.report beside the result)")
     return ap
+
+
+class _Bad(Exception):
+    pass
 
 
 def _open(path: Path, what: str):
@@ -32,32 +43,57 @@ def _open(path: Path, what: str):
         ds = xr.open_dataset(path).load()
     except Exception as exc:  # netCDF4/h5 raise many types; the user needs the file name and the reason
         raise _Bad(f"{what} {path}: cannot be read as a NetCDF result ({type(exc).__name__}: {exc})") from None
-    miss = missing_variables(ds)
+    if "year_from" in ds.attrs:
+        from model.report.pathway_report import missing_pathway_variables
+
+        miss = missing_pathway_variables(ds)
+    else:
+        miss = missing_variables(ds)
     if miss:
-        raise _Bad(f"{what} {path}: not a result of scripts/solve.py; missing variables: {', '.join(miss)}")
+        raise _Bad(f"{what} {path}: not a result of this version of scripts/solve.py (run it again); missing "
+                   f"variables: {', '.join(miss)}")
     return ds
-
-
-class _Bad(Exception):
-    pass
 
 
 def main(argv: list[str] | None = None) -> int:
     args = report_parser().parse_args(argv)
+    from model.errors import InputError
+    from model.report.context import region_info
     from model.report.fonts import FontMissing
+    from model.report.labels import T
+    from model.report.maps import MapError
+    from model.report.pdf import PdfError, find_chromium
     from model.report.render import ReportError, write_report
     from model.report.tables import sweep_dims
 
+    chromium = None
+    if args.pdf:
+        chromium = find_chromium()
+        if chromium is None:
+            print(f"error: {T('pdf_missing', args.lang)}", file=sys.stderr)
+            return EXIT_INPUT
     try:
         ds = _open(args.result, "result")
         other = _open(args.compare, "--compare") if args.compare else None
-        if other is not None and (sweep_dims(ds) or sweep_dims(other)):
-            raise _Bad("--compare takes two single results, not sweeps")
-        folder = write_report(ds, args.result, args.lang, other, args.compare, args.out)
-    except (_Bad, ReportError, FontMissing) as exc:
+        if other is not None and (sweep_dims(ds) or sweep_dims(other) or "year_from" in ds.attrs):
+            raise _Bad("--compare takes two single-year results, not sweeps or pathways")
+        sweep = _open(args.sweep, "--sweep") if args.sweep else None
+        if sweep is not None and "gas_price" not in sweep_dims(sweep):
+            raise _Bad(f"--sweep {args.sweep}: not a sweep over gas_price (swept: {', '.join(sweep_dims(sweep)) or 'nothing'})")
+        try:
+            info = region_info(ds, args.inputs)
+        except FileNotFoundError as exc:
+            raise _Bad(str(exc)) from None
+        folder = write_report(ds, args.result, args.lang, other, args.compare, args.out, info=info, sweep=sweep,
+                              pdf=chromium)
+    except InputError as exc:
+        print(f"error: the run's input folder: {exc.message()}", file=sys.stderr)
+        return EXIT_INPUT
+    except (_Bad, ReportError, FontMissing, MapError, PdfError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_INPUT
-    print(f"wrote {folder}/report.html, report.md, tables.xlsx, tables/*.csv, figures/*.png|svg")
+    extra = ", report.pdf" if args.pdf else ""
+    print(f"wrote {folder}/report.html{extra}, report.md, tables.xlsx, tables/*.csv, figures/*.png|svg")
     return EXIT_OK
 
 

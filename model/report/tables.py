@@ -11,12 +11,14 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from model.registry import HEATING_STATUSES
 from model.report.labels import CATEGORIES, CONSTRAINT_FAMILIES, T, header, unit_label
 
 # Dims of one run's dataset; any other dim of `objective` is a swept parameter.
 RUN_DIMS = ("zone", "route", "county", "transformer_group", "heat_source", "cost_component", "constraint")
 
-REQUIRED = ("households", "households_converted", "floor_area_converted", "floor_area", "investment", "objective",
+REQUIRED = ("households", "households_converted", "households_to_clean", "households_by_status", "floor_area_by_status",
+            "zone_heating_status", "zone_subsidy_equipment", "zone_subsidy_running", "zone_annuity", "zone_cost", "floor_area_converted", "floor_area", "investment", "objective",
             "cost", "gas_annual", "gas_annual_cap", "gas_peak_day", "gas_peak_day_cap", "storage_required",
             "storage_existing", "storage_built", "storage_modules", "subsidy_equipment", "subsidy_running",
             "subsidy_budget", "transformer_load", "transformer_capacity", "transformer_upgrade_units",
@@ -44,6 +46,9 @@ class Table:
     note: str = ""
     html_rows: int | None = None  # show at most this many rows in HTML/Markdown (CSV has all)
     percent_cols: tuple[str, ...] = field(default_factory=tuple)
+    total_row: bool = False  # the last row sums the rows above (the workbook writes it as formulas)
+    key_cols: int = 2  # leading label columns (repeated when a wide table is split for the page)
+    html_hide: tuple[str, ...] = ()  # columns the printed report leaves to the workbook (codes, flags)
 
 
 def missing_variables(ds: xr.Dataset) -> list[str]:
@@ -99,11 +104,21 @@ def metrics(ds: xr.Dataset) -> dict[str, tuple[float, str]]:
     conv = _f(ds["households_converted"])
     inv = _f(ds["investment"])
     m["households_total"] = (hh_total, "households")
+    status = ds["households_by_status"].sum("county")
+    for st in HEATING_STATUSES:
+        m[f"households_{st}"] = (float(status.sel(heating_status=st)), "households")
+    area = ds["floor_area_by_status"].sum("county")
+    m["floor_area_converted_to_clean"] = (float(area.sel(heating_status="converted_to_clean")), units(ds, "floor_area_by_status"))
     m["households_converted"] = (conv, "households")
     m["floor_area_converted"] = (_f(ds["floor_area_converted"]), units(ds, "floor_area_converted"))
     m["clean_share"] = (100.0 * _f(ds["clean_share"] * hh_county) / hh_total if hh_total else 0.0, "%")
     m["investment_total"] = (inv, units(ds, "investment"))
     m["investment_per_household"] = (inv * 1e4 / conv if conv else 0.0, "yuan/household")
+    zones = zone_frame(ds)
+    clean = zones[zones["status"] == "converted_to_clean"]
+    m["investment_to_clean"] = (float(clean["investment"].sum()), units(ds, "investment"))
+    m["investment_per_clean_household"] = (float(clean["investment"].sum()) * 1e4 / float(clean["households"].sum())
+                                           if len(clean) else 0.0, "yuan/household")
     m["cost_total"] = (_f(ds["objective"]), units(ds, "objective"))
     eq, run, budget = _f(ds["subsidy_equipment"]), _f(ds["subsidy_running"]), _f(ds["subsidy_budget"])
     m["subsidy_equipment"] = (eq, units(ds, "subsidy_equipment"))
@@ -142,8 +157,9 @@ def metrics(ds: xr.Dataset) -> dict[str, tuple[float, str]]:
     return m
 
 
-HEADLINE_KEYS = ("households_converted", "floor_area_converted", "households_total", "clean_share",
-                 "investment_total", "investment_per_household", "cost_total", "subsidy_need", "subsidy_budget",
+HEADLINE_KEYS = ("households_converted_to_clean", "floor_area_converted_to_clean", "households_quality_coal",
+                 "households_already_clean", "households_not_clean", "households_total", "clean_share",
+                 "investment_total", "investment_per_clean_household", "cost_total", "subsidy_need", "subsidy_budget",
                  "subsidy_budget_share", "gas_annual", "gas_annual_cap", "gas_annual_share", "storage_required",
                  "storage_existing", "storage_built", "electricity_annual", "transformer_groups_over",
                  "transformer_groups_upgraded", "transformer_upgrade_units", "transformer_capacity_added",
@@ -157,6 +173,38 @@ def item_frame(m: dict[str, tuple[float, str]], keys, lang: str) -> pd.DataFrame
     """Rows key / item / value / unit for the keys present in m."""
     rows = [(k, T(k, lang), m[k][0], unit_label(m[k][1], lang)) for k in keys if k in m]
     return pd.DataFrame(rows, columns=[T("key", lang), T("item", lang), T("value", lang), T("unit", lang)])
+
+
+def code_columns(lang: str) -> tuple[str, ...]:
+    """Code columns every table keeps for the workbook and the report leaves out."""
+    return (T("key", lang), T("county_id", lang), T("route_id", lang))
+
+
+def zone_frame(ds: xr.Dataset) -> pd.DataFrame:
+    """One row per zone with what the village list and the cost split need (dataset units)."""
+    rcat = dict(zip(ds["route"].values.astype(str), ds["route_category"].values.astype(str)))
+    route = ds["chosen_route"].values.astype(str)
+    return pd.DataFrame({
+        "zone": ds["zone"].values.astype(str),
+        "name": ds["zone_name_zh"].values.astype(str) if "zone_name_zh" in ds.coords else ds["zone"].values.astype(str),
+        "county": ds["zone_county"].values.astype(str),
+        "township": ds["township_id"].values.astype(str) if "township_id" in ds.coords else "",
+        "area_type": ds["area_type"].values.astype(str) if "area_type" in ds.coords else "",
+        "terrain": ds["terrain"].values.astype(str) if "terrain" in ds.coords else "",
+        "group": ds["zone_transformer_group"].values.astype(str) if "zone_transformer_group" in ds.coords else "",
+        "route": route,
+        "category": [rcat.get(r, "") for r in route],
+        "status": ds["zone_heating_status"].values.astype(str),
+        "converted": np.asarray(ds["converted"].values, dtype=float) > 0.5,
+        "retrofit": np.asarray(ds["retrofit"].values, dtype=float) > 0.5,
+        "households": np.asarray(ds["zone_households"].values, dtype=float),
+        "floor_area": np.asarray(ds["zone_floor_area"].values, dtype=float),
+        "investment": np.asarray(ds["zone_investment"].values, dtype=float),
+        "subsidy_equipment": np.asarray(ds["zone_subsidy_equipment"].values, dtype=float),
+        "subsidy_running": np.asarray(ds["zone_subsidy_running"].values, dtype=float),
+        "annuity": np.asarray(ds["zone_annuity"].values, dtype=float),
+        "running_cost": np.asarray(ds["zone_cost"].values, dtype=float) - np.asarray(ds["zone_annuity"].values, dtype=float),
+    })
 
 
 def county_labels(ds: xr.Dataset) -> pd.Series:
@@ -174,8 +222,10 @@ def by_category(da: xr.DataArray) -> pd.DataFrame:
 
 
 def category_table(ds: xr.Dataset, var: str, table_id: str, lang: str) -> Table:
-    """County x category table with a total row and column."""
+    """County x category table with a total row and column (categories no county has are left out)."""
     df = by_category(ds[var])
+    keep = df.columns[(df != 0).any()]
+    df = df[keep] if len(keep) else df.iloc[:, :1]
     df.loc["__total__"] = df.sum()
     df[T("total", lang)] = df.sum(axis=1)
     names = county_labels(ds)
@@ -183,7 +233,70 @@ def category_table(ds: xr.Dataset, var: str, table_id: str, lang: str) -> Table:
                         T("county", lang): [names.get(i, i) if i != "__total__" else T("total", lang) for i in df.index]})
     for c in df.columns:
         out[T(c, lang)] = df[c].to_numpy()
-    return Table(table_id, T(table_id, lang), out)
+    return Table(table_id, T(table_id, lang), out, total_row=True)
+
+
+def zone_category_table(ds: xr.Dataset, zones: pd.DataFrame, value: str, table_id: str, lang: str) -> Table:
+    """County x category of a per-zone value (zones already filtered), total row and column."""
+    cats = [c for c in CATEGORIES if c in set(zones["category"])] or [CATEGORIES[0]]
+    df = zones.pivot_table(index="county", columns="category", values=value, aggfunc="sum", fill_value=0.0)
+    df = df.reindex(index=ds["county"].values.astype(str), columns=cats, fill_value=0.0)
+    df.loc["__total__"] = df.sum()
+    df[T("total", lang)] = df.sum(axis=1)
+    names = county_labels(ds)
+    out = pd.DataFrame({T("county_id", lang): [i if i != "__total__" else "" for i in df.index],
+                        T("county", lang): [names.get(i, i) if i != "__total__" else T("total", lang) for i in df.index]})
+    for c in df.columns:
+        out[T(c, lang)] = df[c].to_numpy(dtype=float)
+    return Table(table_id, T(table_id, lang), out, total_row=True)
+
+
+def status_table(ds: xr.Dataset, var: str, table_id: str, lang: str) -> Table:
+    """County x heating status (converted to clean / quality coal / already clean / not clean), with totals
+    and the clean share after the plan."""
+    da = ds[var].transpose("county", "heating_status")
+    df = pd.DataFrame(np.asarray(da.values, dtype=float), index=da["county"].values.astype(str),
+                      columns=da["heating_status"].values.astype(str))
+    df = df.reindex(columns=list(HEATING_STATUSES), fill_value=0.0)
+    if not df["not_clean"].any():
+        df = df.drop(columns="not_clean")
+    df.loc["__total__"] = df.sum()
+    tot = df.sum(axis=1)
+    names = county_labels(ds)
+    out = pd.DataFrame({T("county_id", lang): [i if i != "__total__" else "" for i in df.index],
+                        T("county", lang): [names.get(i, i) if i != "__total__" else T("total", lang) for i in df.index]})
+    for c in df.columns:
+        out[T(f"status_{c}", lang)] = df[c].to_numpy()
+    out[T("total", lang)] = tot.to_numpy()
+    clean = df["converted_to_clean"] + df["already_clean"]
+    pct = header("clean_share_after", "%", lang)
+    out[pct] = np.where(tot > 0, 100.0 * clean / tot.where(tot > 0, 1), np.nan)
+    return Table(table_id, T(table_id, lang), out, percent_cols=(pct,), total_row=True)
+
+
+def cost_by_status(ds: xr.Dataset, lang: str) -> Table:
+    """This period's conversions against the whole region's running cost: one column per heating status."""
+    z = zone_frame(ds)
+    cols = [st for st in HEATING_STATUSES if (z["status"] == st).any()]
+    rows = [("households", "households", lambda g: g["households"].sum()),
+            ("investment", units(ds, "investment"), lambda g: g["investment"].sum()),
+            ("subsidy_equipment", units(ds, "subsidy_equipment"), lambda g: g["subsidy_equipment"].sum()),
+            ("annuity", units(ds, "objective"), lambda g: g["annuity"].sum()),
+            ("running_cost", units(ds, "objective"), lambda g: g["running_cost"].sum()),
+            ("subsidy_running", units(ds, "subsidy_running"), lambda g: g["subsidy_running"].sum()),
+            ("annual_cost", units(ds, "objective"), lambda g: (g["annuity"] + g["running_cost"]).sum()),
+            ("annual_cost_per_household", "yuan/(household a)",
+             lambda g: (g["annuity"] + g["running_cost"]).sum() * 1e4 / g["households"].sum() if g["households"].sum() else np.nan)]
+    data = []
+    for key, unit, f in rows:
+        vals = [float(f(z[z["status"] == st])) for st in cols]
+        total = float(f(z))
+        data.append([key, T(f"cost_row_{key}", lang), unit_label(unit, lang), *vals, total])
+    for comp in ("transformer_upgrades", "gas_storage"):
+        data.append([comp, T(comp, lang), unit_label(units(ds, "cost"), lang), *([np.nan] * len(cols)), _cost(ds, comp)])
+    df = pd.DataFrame(data, columns=[T("key", lang), T("item", lang), T("unit", lang),
+                                     *[T(f"status_{c}", lang) for c in cols], T("total", lang)])
+    return Table("cost_by_status", T("cost_by_status", lang), df, note=T("cost_by_status_note", lang), key_cols=3)
 
 
 def route_detail(ds: xr.Dataset, lang: str) -> Table:
@@ -269,7 +382,9 @@ def transformers(ds: xr.Dataset, lang: str) -> Table:
     # the groups a planner must act on first: over capacity or upgraded, then by loading
     tr = tr.sort_values(["upgraded", "over_capacity", "load_ratio_before"], ascending=False, kind="stable")
     df = pd.DataFrame({header(c, u.get(c, ""), lang): tr[c].to_numpy() for c in tr.columns})
-    return Table("transformers", T("transformers", lang), df.reset_index(drop=True), html_rows=30)
+    flags = (header("over_capacity", "", lang), header("upgraded", "", lang))
+    return Table("transformers", T("transformers", lang), df.reset_index(drop=True), html_rows=30, html_hide=flags,
+                 key_cols=1)
 
 
 def heat_sources(ds: xr.Dataset, lang: str) -> Table | None:
@@ -303,7 +418,7 @@ def emissions(ds: xr.Dataset, lang: str) -> Table:
     hh = np.asarray(ds["households"].sum("route").values, float)
     total[df.columns[5]] = float((df[df.columns[5]] * hh).sum() / hh.sum()) if hh.sum() else 0.0
     df.loc[len(df)] = {df.columns[0]: "", df.columns[1]: T("total", lang), **total}
-    return Table("emissions", T("emissions", lang), df)
+    return Table("emissions", T("emissions", lang), df, percent_cols=(df.columns[5],), total_row=True)
 
 
 def constraints(ds: xr.Dataset, lang: str) -> Table | None:
@@ -322,9 +437,13 @@ def constraints(ds: xr.Dataset, lang: str) -> Table | None:
     if order:
         df = df.assign(**{f"_o{i}": o for i, o in enumerate(order)}).sort_values(
             [f"_o{i}" for i in range(len(order))], kind="stable").drop(columns=[f"_o{i}" for i in range(len(order))])
-    if "constraint_family" in df:
+    named = f"constraint_name_{lang}"
+    if "constraint_family" in df and named in df:  # the run's own names: policies and extras included
+        df["constraint_family"] = df[named].astype(str).where(df[named].astype(str) != "", df["constraint_family"])
+    elif "constraint_family" in df:
         df["constraint_family"] = df["constraint_family"].astype(str).map(
             lambda f: CONSTRAINT_FAMILIES[f][0 if lang == "zh" else 1] if f in CONSTRAINT_FAMILIES else f)
+    df = df.drop(columns=[c for c in ("constraint_name_zh", "constraint_name_en") if c in df])
     if "constraint_unit" in df:
         df["constraint_unit"] = df["constraint_unit"].astype(str).map(lambda u: unit_label(u, lang))
     df.columns = [T(c, lang) for c in df.columns]
@@ -346,13 +465,18 @@ def binding_constraints(ds: xr.Dataset) -> pd.DataFrame:
 
 def single_run_tables(ds: xr.Dataset, lang: str) -> list[Table]:
     m = metrics(ds)
+    z = zone_frame(ds)
+    to_clean = z[z["status"] == "converted_to_clean"]
     out = [
         Table("headline", T("headline", lang), item_frame(m, HEADLINE_KEYS, lang)),
-        category_table(ds, "households_converted", "plan_households", lang),
-        category_table(ds, "floor_area_converted", "plan_floor_area", lang),
-        category_table(ds, "investment", "plan_investment", lang),
+        status_table(ds, "households_by_status", "status_households", lang),
+        status_table(ds, "floor_area_by_status", "status_floor_area", lang),
+        zone_category_table(ds, to_clean, "households", "plan_households", lang),
+        zone_category_table(ds, to_clean, "floor_area", "plan_floor_area", lang),
+        zone_category_table(ds, z[z["converted"]], "investment", "plan_investment", lang),
         category_table(ds, "households", "mix_households", lang),
         route_detail(ds, lang),
+        cost_by_status(ds, lang),
         cost_components(ds, lang),
         cost_payers(ds, lang),
         Table("gas_balance", T("gas_balance", lang), item_frame(m, GAS_KEYS, lang)),
@@ -382,9 +506,15 @@ def _with_point(tables_per_point: list[tuple[str, dict, list[Table]]], lang: str
     return out
 
 
-SWEEP_KEYS = ("cost_total", "investment_total", "households_converted", "subsidy_need", "subsidy_budget",
+SWEEP_KEYS = ("cost_total", "investment_total", "households_converted_to_clean", "households_quality_coal",
+              "subsidy_need", "subsidy_budget",
               "gas_annual", "gas_annual_cap", "gas_peak_day", "storage_built", "transformer_upgrade_units",
               "coal_displaced", "co2_avoided")
+
+
+# per-point tables stacked into the sweep's workbook (the long per-group tables stay in the points' own runs)
+SWEEP_STACKED = ("status_households", "plan_households", "plan_investment", "cost_by_status", "cost_components",
+                 "gas_balance", "emissions")
 
 
 def sweep_tables(ds: xr.Dataset, lang: str) -> list[Table]:
@@ -394,12 +524,14 @@ def sweep_tables(ds: xr.Dataset, lang: str) -> list[Table]:
     for _, values, p in points:
         m = metrics(p)
         rows.append({**values, **{header(k, m[k][1], lang): m[k][0] for k in SWEEP_KEYS if k in m}})
-        cat = by_category(p["households_converted"]).sum()
+        cat = by_category(p["households_to_clean"]).sum()
+        cat = cat[[c for c in cat.index if c != "coal"]]
         mix.append({**values, **{T(c, lang): float(v) for c, v in cat.items()}})
     out = [Table("sweep_summary", T("sweep_summary", lang), pd.DataFrame(rows)),
            Table("sweep_mix", T("sweep_mix", lang), pd.DataFrame(mix))]
     out += tipping_tables(ds, lang)
-    stacked = _with_point([(lbl, v, single_run_tables(p, lang)) for lbl, v, p in points], lang)
+    stacked = _with_point([(lbl, v, [t for t in single_run_tables(p, lang) if t.id in SWEEP_STACKED])
+                           for lbl, v, p in points], lang)
     # headline numbers side by side (one column per point) read better than stacked
     wide = None
     for lbl, _, p in points:
