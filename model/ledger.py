@@ -452,6 +452,10 @@ def build(ledger: Path, villages: Path, out: Path, like: str = "xinzhou") -> tup
     tables["townships"] = township_rows(agg.zones)
     tables["region"] = region_row(tables["counties"], tables["years"], ref.name)
     text = summary(agg, label)
+    unknown = tables["counties"].loc[tables["counties"]["population"] == "", "county_id"].tolist()
+    if unknown:
+        text += (f"\ncounties.csv: {', '.join(unknown)} are not in the census extract (inputs/sources/): fill in "
+                 "population, urban_population and rural_population from the county's 2020 census table")
     out.mkdir(parents=True, exist_ok=True)
     for t in TABLES.values():
         if t.required or len(tables[t.name]):

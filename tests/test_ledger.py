@@ -180,3 +180,16 @@ def test_missing_ledger_column_is_named(tmp_path):
     assert any("column 'building_area_m2': required column is missing: name it 'building_area_m2' or '建筑面积'" in str(p)
                for p in err.value.problems)
     assert not (tmp_path / "out").exists()
+
+
+def test_a_county_outside_the_census_extract_gets_no_invented_population(tmp_path):
+    v = pd.DataFrame([dict(village_code="410102001001", name_zh="测试村村民委员会", terrain="plain", gas_network=1,
+                           heat_network_km=2.0, transformer_group="T9", demolition=0)])
+    ledger, villages = write_inputs(tmp_path, [ledger_row(f"H{i}", "410102001001", county="", area=60) for i in range(3)], v)
+    agg, text = build(ledger, villages, tmp_path / "out")
+    counties = pd.read_csv(tmp_path / "out" / "counties.csv", dtype=str, keep_default_na=False)
+    assert counties[["county_id", "households", "population"]].values.tolist() == [["410102", "3", ""]]
+    assert "410102 are not in the census extract" in text
+    problems, _, _ = check_region(tmp_path / "out", 2022)
+    assert {(p.column, p.rule) for p in problems if "counties.csv" in p.file} == {
+        (c, "value is required but the cell is empty") for c in ("population", "urban_population", "rural_population")}
