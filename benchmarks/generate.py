@@ -317,6 +317,28 @@ def generate(n_zones: int, seed: int, year: int = 2022) -> dict[str, pd.DataFram
     return tables
 
 
+def horizon(tables: dict[str, pd.DataFrame], years: list[int]) -> dict[str, pd.DataFrame]:
+    """The single-year tables of `generate` (for the last year) spread over a pathway: coverage
+    targets rise linearly to the last year's, the subsidy budget is a total to date rising the
+    same way, new rural gas households are capped per year at 1.5 x an even share; gas caps,
+    storage and prices stay as in the last year. Feasible whenever the reference plan's
+    conversions can be spread evenly over the years."""
+    K = len(years)
+    last = tables["years"].iloc[0]
+    rows, cov, prices = [], [], []
+    for k, y in enumerate(years):
+        share = (k + 1) / K
+        row = last.to_dict()
+        row.update(year=y, subsidy_budget_10k_yuan=np.ceil(last["subsidy_budget_10k_yuan"] * share * 10) / 10,
+                   subsidy_budget_basis="to_date",
+                   rural_gas_new_cap_households=float(np.ceil(last["rural_gas_new_cap_households"] * 1.5 / K)))
+        rows.append(row)
+        cov += [{**c, "year": y, "min_clean_share": round(c["min_clean_share"] * share, 4)}
+                for c in tables["coverage"].to_dict("records")]
+        prices += [{**p, "year": y} for p in tables["prices"].to_dict("records")]
+    return {**tables, "years": pd.DataFrame(rows), "coverage": pd.DataFrame(cov), "prices": pd.DataFrame(prices)}
+
+
 def write(folder: Path | str, tables: dict[str, pd.DataFrame]) -> Path:
     """One CSV per table in the registry's column order (UTF-8, LF); returns the folder."""
     folder = Path(folder)
@@ -333,9 +355,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--zones", type=int, required=True, help="number of zones, e.g. 5000")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--year", type=int, default=2022)
+    ap.add_argument("--from", dest="from_year", type=int, default=None,
+                    help="write a pathway's tables from this year to --year (benchmarks/pathway.py)")
     ap.add_argument("--out", type=Path, required=True, help="output folder")
     args = ap.parse_args(argv)
-    folder = write(args.out, generate(args.zones, args.seed, args.year))
+    tables = generate(args.zones, args.seed, args.year)
+    if args.from_year is not None:
+        tables = horizon(tables, list(range(args.from_year, args.year + 1)))
+    folder = write(args.out, tables)
     print(f"wrote {args.zones} zones to {folder}")
     return 0
 

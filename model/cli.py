@@ -118,6 +118,8 @@ def solve_parser() -> argparse.ArgumentParser:
                     help="direct: HiGHS on the whole model; county: solve county by county under prices on the "
                          "city-wide rows, then repair (large regions, gaps of 0.2 %% or more); auto (default): "
                          "county from 4 counties and 2,000 zones with a choice when --gap >= 0.002")
+    ap.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                    help="with --method county: a Dask scheduler (tcp://HOST:8786); the county MIPs run as its tasks")
     ap.add_argument("--handoff", choices=("direct", "pyomo"), default="direct",
                     help="how the model reaches HiGHS: the numpy standard form (default) or Pyomo's compiler "
                          "on the Pyomo model (the same model, slower; for checking)")
@@ -151,10 +153,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc.message()}", file=sys.stderr)
         return EXIT_INPUT
     scenarios = [s.strip() for s in args.scenario.split(",") if s.strip()]
+    if args.scheduler and args.method != "county":
+        parser.error("--scheduler runs the county MIPs of --method county on a Dask cluster: add --method county")
     if args.check:
         return _main_check(args, folder, scenarios)
     options = SolveOptions(mip_gap=args.gap, time_limit=args.time_limit, threads=args.threads, verbose=args.verbose,
-                           handoff=args.handoff, method=args.method)
+                           handoff=args.handoff, method=args.method, scheduler=args.scheduler)
     if args.from_year is not None:
         return _main_pathway(args, folder, scenarios, options)
     try:

@@ -80,9 +80,10 @@ def split_by_county(sf: StandardForm, hz: Horizon, A: sp.csr_matrix | None = Non
     hi = np.full(sf.n_rows, -1)
     np.minimum.at(lo, row_of[is_x], col_county[A.indices[is_x]])
     np.maximum.at(hi, row_of[is_x], col_county[A.indices[is_x]])
+    no_x = hi < 0  # rows of upgrade units alone (a pathway's upgrade limits): their columns decide
     row_county = np.where(lo == hi, lo, -1)
-    # other columns: the county of the rows they sit in, if those rows agree on one
-    other = ~is_x
+    # other columns: the county of the rows with x columns they sit in, if those rows agree on one
+    other = ~is_x & ~no_x[row_of]
     cols, rows = A.indices[other], row_of[other]
     c_lo = np.full(sf.n_cols, np.iinfo(np.int64).max)
     c_hi = np.full(sf.n_cols, -2)
@@ -90,6 +91,13 @@ def split_by_county(sf: StandardForm, hz: Horizon, A: sp.csr_matrix | None = Non
     np.maximum.at(c_hi, cols, row_county[rows])
     own = np.arange(lay.n_x, sf.n_cols)
     col_county[own] = np.where((c_lo[own] == c_hi[own]) & (c_hi[own] >= 0), c_hi[own], -1)
+    if no_x.any():
+        nx = no_x[row_of]
+        r_lo = np.full(sf.n_rows, np.iinfo(np.int64).max)
+        r_hi = np.full(sf.n_rows, -2)
+        np.minimum.at(r_lo, row_of[nx], col_county[A.indices[nx]])
+        np.maximum.at(r_hi, row_of[nx], col_county[A.indices[nx]])
+        row_county[no_x] = np.where((r_lo[no_x] == r_hi[no_x]) & (r_hi[no_x] >= 0), r_hi[no_x], -1)
     # a row holding a column of no county or of another county couples
     mismatch = col_county[A.indices] != row_county[row_of]
     row_county[np.unique(row_of[mismatch])] = -1
@@ -183,26 +191,28 @@ def lagrangian_bound(sf: StandardForm, split: Split, A: sp.csr_matrix, y: np.nda
     col_starts = np.searchsorted(split.col_county[order_c], np.arange(split.n_counties + 1))
     row_starts = np.searchsorted(row_county[order_r], np.arange(split.n_counties + 1))
 
-    def solve_county(k: int):
+    def county_problem(k: int):
         cols = order_c[col_starts[k]:col_starts[k + 1]]
         rows = local[order_r[row_starts[k]:row_starts[k + 1]]]
         if not len(cols):
             return None
-        tk = time.perf_counter()
-        h = _highs(priced[cols], sf.col_lower[cols], sf.col_upper[cols], A[rows][:, cols].tocsc(), sf.row_lower[rows],
-                   sf.row_upper[rows], True, options, mip_rel_gap=0.0, mip_abs_gap=float(abs_gap),
-                   time_limit=_time_left(t0, options))
-        h.run()
-        info = h.getInfo()
-        return (cols, _infeasible(h), info.primal_solution_status == 2, float(info.mip_dual_bound),
-                float(info.objective_function_value), np.asarray(h.getSolution().col_value), time.perf_counter() - tk)
+        return cols, (priced[cols], sf.col_lower[cols], sf.col_upper[cols], A[rows][:, cols].tocsc(),
+                      sf.row_lower[rows], sf.row_upper[rows], options, float(abs_gap), deadline)
 
-    # counties are independent: with --threads N, N of them at a time (HiGHS runs without the GIL)
-    if options.threads > 1:
+    deadline = time.time() + _time_left(t0, options)  # wall clock: the same on a Dask worker
+    problems = [county_problem(k) for k in range(split.n_counties)]
+    if options.scheduler:  # county MIPs as Dask tasks on a cluster
+        from distributed import Client
+
+        with Client(options.scheduler, timeout=30) as client:
+            futures = [client.submit(solve_county_mip, *p[1], pure=False) if p is not None else None for p in problems]
+            solved = [f.result() if f is not None else None for f in futures]
+    elif options.threads > 1:  # counties are independent: N of them at a time (HiGHS runs without the GIL)
         with ThreadPoolExecutor(int(options.threads)) as pool:
-            results = list(pool.map(solve_county, range(split.n_counties)))
+            solved = list(pool.map(lambda p: solve_county_mip(*p[1]) if p is not None else None, problems))
     else:
-        results = map(solve_county, range(split.n_counties))
+        solved = [solve_county_mip(*p[1]) if p is not None else None for p in problems]
+    results = [None if p is None else (p[0], *r) for p, r in zip(problems, solved)]
     worst, open_gap = 0.0, 0.0
     for res in results:  # in county order, so the sums do not depend on the threads
         if res is None:
@@ -218,6 +228,20 @@ def lagrangian_bound(sf: StandardForm, split: Split, A: sp.csr_matrix, y: np.nda
         x[cols] = np.rint(col_value)
         worst = max(worst, seconds)
     return bound, x, {"county_max_s": worst, "county_open_gap": open_gap}
+
+
+def solve_county_mip(c, col_lower, col_upper, A: sp.csc_matrix, row_lower, row_upper, options: SolveOptions,
+                     abs_gap: float, deadline: float):
+    """One county's MIP at the priced costs (a pure function of arrays: it runs in a thread or as a
+    Dask task), within the run's time limit (`deadline`, wall clock). Returns (infeasible,
+    has_plan, dual bound, objective, column values, seconds)."""
+    tk = time.perf_counter()
+    h = _highs(c, col_lower, col_upper, A, row_lower, row_upper, True, options, mip_rel_gap=0.0,
+               mip_abs_gap=float(abs_gap), time_limit=max(deadline - time.time(), 0.0))
+    h.run()
+    info = h.getInfo()
+    return (_infeasible(h), info.primal_solution_status == 2, float(info.mip_dual_bound),
+            float(info.objective_function_value), np.asarray(h.getSolution().col_value), time.perf_counter() - tk)
 
 
 def solve_by_county(comp: Compiled, sf: StandardForm, hz: Horizon, options: SolveOptions) -> Solution:

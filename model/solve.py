@@ -41,6 +41,8 @@ class SolveOptions:
     year_axis: str = "state"
     # a pathway starts HiGHS from the myopic plan (model.foresight) when it finds one
     myopic_start: bool = True
+    # with method "county": a Dask scheduler address; the county MIPs run as tasks there
+    scheduler: str | None = None
 
 
 @dataclass

@@ -377,9 +377,6 @@ def parameters_table(c: Ctx) -> pd.DataFrame:
     if c.region == "jinan":
         rows.append(("storage_rule_from_year", 2020.0, "a",
                      f"{SRC_JINAN_PLAN} §四(一)3: 7-day emergency storage 'by end 2020' (力争到2020年底)"))
-        rows.append(("subsidy_budget_cumulative", 1.0, "1",
-                     "years.csv subsidy budgets are totals from 2019 (see its source): a pathway (--from) "
-                     "holds spending to date to them"))
     return pd.DataFrame(rows, columns=["name", "value", "unit", "source"])
 
 
@@ -1008,7 +1005,7 @@ def years_table(c: Ctx, z: pd.DataFrame, dem: Demand) -> pd.DataFrame:
     dec = (z["existing_route"] == "scattered_coal") & (z["demolition"] == 0)
     cols = ["year", "gas_annual_cap_10k_m3", "gas_peak_day_cap_10k_m3", "gas_other_use_10k_m3", "gas_storage_existing_10k_m3",
             "storage_module_size_10k_m3", "storage_module_capex_10k_yuan", "storage_module_lifetime_yr", "subsidy_budget_10k_yuan",
-            "rural_gas_new_cap_households", "source"]
+            "rural_gas_new_cap_households", "subsidy_budget_basis", "source"]
     rows = []
     if c.region == "jinan":
         elig = dec & (z["gas_network"] == 1)
@@ -1020,12 +1017,13 @@ def years_table(c: Ctx, z: pd.DataFrame, dem: Demand) -> pd.DataFrame:
         budget = {2019: 25000, 2020: 50000, 2021: 70000, 2022: 90000}
         for y in sorted(share):
             rows.append((y, math.ceil(g0 + share[y] * ga), math.ceil(d0 + share[y] * gd), other[y], storage[y], 500, 20000, 30,
-                         budget[y], None,
+                         budget[y], None, "to_date",
                          f"gas caps: assumption = base-year heating gas ({g0:.0f} x10^4 m3/a, {d0:.1f} x10^4 m3/d from the 2,180 x10^4 m2 "
                          f"on gas, seed §一(二)2) + {share[y]:g} x the gas all gas-reachable undecided zones would burn (以气定改, seed "
                          "§二(一)1); other use: assumption (city gas ~13-15 x10^8 m3/a); storage: assumption rising with the 南曹范 LNG "
                          "station (seed §四(一)3), modules of 500 x10^4 m3 at 40 yuan/m3 (assumption); subsidy budget: cumulative from "
-                         "2019 for this period's conversions (the model runs base year -> run year): assumption of 25,000 x10^4 yuan/a in "
+                         "2019 for this period's conversions (subsidy_budget_basis to_date: a pathway holds spending to date to it; a "
+                         "single year runs base year -> run year): assumption of 25,000 x10^4 yuan/a in "
                          "2019-20 (~13 % of the government pilot funds, (2.1 central + 5.8 municipal) bn over 2017-20 = ~197,500 "
                          "x10^4 yuan/a, SPEC V, for household subsidies of the remaining villages) and 20,000 x10^4 yuan/a of "
                          "municipal funds in 2021-22 after the pilot; "
@@ -1038,7 +1036,7 @@ def years_table(c: Ctx, z: pd.DataFrame, dem: Demand) -> pd.DataFrame:
         gpd = sum(dem.gas_day_10k_m3(z[z["plan_route"] == r], r).sum() for r in gas_routes)
         rural_plan = int(z.loc[plan_gas & (z["area_type"] == "rural"), "households"].sum())
         rows.append((2022, math.ceil(g0 + 1.15 * gp), math.ceil(d0 + 1.15 * gpd), 30000, 250, 100, 4000, 30, 50000, rural_plan,
-                     f"gas caps: assumption = base heating gas ({g0:.0f} x10^4 m3/a) + 1.15 x the plan's coal-to-gas use (以气定改, "
+                     "annual", f"gas caps: assumption = base heating gas ({g0:.0f} x10^4 m3/a) + 1.15 x the plan's coal-to-gas use (以气定改, "
                      f"contracts for the plan, {SRC_XINZHOU_PLAN} §四3, §七(四)); other use 3 x10^8 m3/a and storage 250 x10^4 m3: "
                      "assumptions; modules 100 x10^4 m3 at 40 yuan/m3 (assumption); subsidy budget: central pilot funds 0.3 bn yuan/a "
                      "(SPEC, V) + 0.2 bn provincial/municipal/county co-funding (assumption); rural gas cap = the plan's rural coal-to-gas "

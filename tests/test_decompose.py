@@ -273,3 +273,16 @@ def test_counties_in_parallel_give_the_same_bound_and_plans(synthetic):
                                       time.perf_counter()) for n in (1, 2)]
     assert np.isfinite(out[0][0]) and out[0][0] == out[1][0]
     assert np.array_equal(out[0][1], out[1][1])
+
+
+def test_county_mips_as_dask_tasks_give_the_same_plan(tmp_path):
+    """With a scheduler address the county MIPs run as Dask tasks: the same bound and plan."""
+    distributed = pytest.importorskip("distributed")
+    folder = gas_cap_region(tmp_path / "r", cap=0.24)
+    local = solve(folder, gap=0.0)
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cluster:
+        dask = solve(folder, gap=0.0, scheduler=cluster.scheduler_address)
+    assert dask.solution.method.startswith("county")
+    assert float(dask.dataset.objective) == pytest.approx(float(local.dataset.objective), rel=1e-12)
+    assert dask.solution.bound == pytest.approx(local.solution.bound, rel=1e-12)
+    assert (dask.dataset.chosen_route.values == local.dataset.chosen_route.values).all()
