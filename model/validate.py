@@ -567,6 +567,7 @@ def load_scenarios(folder: Path, problems: list[Problem]) -> dict[str, dict]:
 
 def check_scenarios(data, file: str, problems: list[Problem], rows: dict[str, int] | None = None) -> dict[str, dict]:
     """Scenario specs (from scenarios.yaml or a workbook's scenarios sheet) follow the rules; `rows` locates them."""
+    from model import paths
     if not isinstance(data, dict):
         problems.append(Problem(file, None, None, "must map scenario names to their overrides"))
         return {}

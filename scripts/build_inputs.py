@@ -1185,17 +1185,18 @@ def build_region(region: str, out: Path) -> None:
     write_table(notes, d / "sources.csv", ["parameter"])
 
 
-SHARED_FILES = ("census_2020_county_jinan_xinzhou.csv", "counties_jinan_xinzhou_2022.csv",
-                "townships_jinan_xinzhou_2022.csv")
+SOURCE_FILES = ("census_2020_county_jinan_xinzhou.csv", "counties_jinan_xinzhou_2022.csv",
+                "townships_jinan_xinzhou_2022.csv", "villages_jinan_xinzhou_2023.csv",
+                "counties_jinan_xinzhou_amap.geojson")
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=REPO / "inputs", help="output folder (default: the repo's inputs/)")
     args = ap.parse_args(argv)
-    missing = [str(SHARED / n) for n in SHARED_FILES if not (SHARED / n).is_file()]
+    missing = [str(SOURCES / n) for n in SOURCE_FILES if not (SOURCES / n).is_file()]
     if missing:
-        print(f"error: the public extracts are missing: {', '.join(missing)} (read from <repo>/../shared/data)",
+        print(f"error: the public extracts are missing: {', '.join(missing)} (see inputs/sources/README.md)",
               file=sys.stderr)
         return 2
     if args.out.exists() and not args.out.is_dir():
