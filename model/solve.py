@@ -35,12 +35,13 @@ class SolveOptions:
     # "direct": HiGHS on the whole model; "county": county decomposition (model.decompose);
     # "auto": county for large regions at loose gaps (decompose.choose_method)
     method: str = "auto"
-    # a pathway's option columns (`layout.Layout.form`): "state" s[f,k] (held in year k; the same LP
-    # bound, and HiGHS branches on "converted by year k": 2-3x faster on the Jinan pathway) or
-    # "conversion" x[f,k] (taken in year k)
-    year_axis: str = "state"
-    # a pathway starts HiGHS from the myopic plan (model.foresight) when it finds one
-    myopic_start: bool = True
+    # a pathway's option columns (`layout.Layout.form`): "conversion" x[f,k] (taken in year k) or
+    # "state" s[f,k] (held in year k); the same LP bound, HiGHS's search differs (README: measured
+    # either way round on two versions of the Jinan data)
+    year_axis: str = "conversion"
+    # a pathway first looks for the myopic plan (model.foresight) and hands it to HiGHS as a start
+    # (off by default: Jinan has no myopic plan, and the search cost 8-10 s)
+    myopic_start: bool = False
     # with method "county": a Dask scheduler address; the county MIPs run as tasks there
     scheduler: str | None = None
 

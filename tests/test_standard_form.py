@@ -156,8 +156,9 @@ def test_direct_path_runs_without_importing_pyomo(tmp_path):
         "import model.cli, model.sweep\n"
         "from model.pipeline import solve_data\n"
         "from model.prepare import Overrides\n"
+        "from model.solve import SolveOptions\n"
         "from model.validate import load_region\n"
-        f"res = solve_data(load_region({str(folder)!r}, 2022), 2022, Overrides(), extract=False)\n"
+        f"res = solve_data(load_region({str(folder)!r}, 2022), 2022, Overrides(), SolveOptions(mip_gap=0.01), extract=False)\n"
         "assert res.solution.status == 'optimal'\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] == 'pyomo'))\n"
     )
