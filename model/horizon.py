@@ -163,7 +163,7 @@ def prepare_horizon(data: RegionData, years: list[int], ov: Overrides | None = N
     problems = []
     for name in ("years", "prices"):
         have = set(data.tables[name]["year"].astype(int))
-        problems += [Problem(str(data.folder / f"{name}.csv"), None, "year",
+        problems += [Problem(data.where(name, 0)[0], None, "year",
                              f"has no row for {y} (pathway {years[0]}-{years[-1]})") for y in years if y not in have]
     if problems:
         raise InputError(problems)

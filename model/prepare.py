@@ -218,7 +218,6 @@ def prepare(data: RegionData, year: int, overrides: Overrides | None = None) -> 
     t = apply_overrides(data, year, ov)
     zones, routes, fuels = t["zones"].reset_index(drop=True), t["routes"].reset_index(drop=True), t["fuels"]
     p = {**PARAMETER_DEFAULTS, **dict(zip(t["parameters"]["name"], t["parameters"]["value"].astype(float)))}
-    zfile = str(data.folder / "zones.csv")
 
     # climate -> equivalent full-load hours (degree-day method)
     flh = 24.0 * p["heating_season_days"] * (p["indoor_temperature_c"] - p["heating_season_mean_temperature_c"]) / (
@@ -281,7 +280,7 @@ def prepare(data: RegionData, year: int, overrides: Overrides | None = None) -> 
         for i in np.flatnonzero(has_plan):
             r, e = route_index[plan[i]], plan_retro[i]
             if not ok3[i, r, e]:
-                problems.append(Problem(zfile, i + 2, "plan_route",
+                problems.append(Problem(*data.where("zones", int(i)), "plan_route",
                                         f"zone {zones.at[i, 'zone_id']}: the plan's route '{plan[i]}'"
                                         f"{' with retrofit' if e else ''} is not eligible for this zone"))
             ok3[i] = False
@@ -292,7 +291,7 @@ def prepare(data: RegionData, year: int, overrides: Overrides | None = None) -> 
     n_opts = ok3.sum(axis=(1, 2))
     empty = np.flatnonzero(n_opts == 0)
     if len(empty):
-        raise InputError([Problem(zfile, int(i) + 2, "zone_id",
+        raise InputError([Problem(*data.where("zones", int(i)), "zone_id",
                                   f"zone {zones.at[i, 'zone_id']} has no eligible route (check gas_network, heat_network_km, "
                                   f"transformer_group, heat_sources for its county and the routes' area_types/terrains/building_types)")
                           for i in empty])

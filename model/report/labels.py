@@ -132,8 +132,10 @@ TEXT.update({
     "village_note": ("清单列出本期转为清洁取暖的全部村庄（片区），按县、乡镇排列；投资与补贴为模型测算值。完整清单（可筛选）见 tables.xlsx。",
                      "Every village (zone) converting to clean heating this period, by county and township; investment "
                      "and subsidies are the model's estimates. The full, filterable list is in tables.xlsx."),
-    "village_generated_note": ("注意：随项目提供的济南、忻州村庄为按乡镇户数生成的示意村庄（村庄台账不公开），使用者应以本地台账替换 zones.csv。",
-                               "Note: the villages shipped for Jinan and Xinzhou are generated from township household "
+    "village_generated_note": ("注意：随项目提供的济南、忻州村庄为国家统计局区划代码中的真实村（居）委会，但各村户数、面积与现状取暖方式"
+                               "为按乡镇户数生成的示意数据（村庄台账不公开），使用者应以本地台账替换 zones.csv。",
+                               "Note: the villages shipped for Jinan and Xinzhou are the real NBS villages and communities, but "
+                               "their households, floor area and present heating are generated from township household "
                                "counts (village ledgers are not public); users replace zones.csv with their own ledger."),
     "quality_coal_note": ("以下村庄本期改用民用优质燃煤（过渡，不计入清洁取暖），按乡镇汇总；逐村清单见 tables.xlsx。",
                           "These villages move to quality civil coal this period (transitional, not clean heating), "
