@@ -17,7 +17,7 @@ from model import interrupt, paths
 from model.errors import EXIT_INPUT, EXIT_INTERRUPTED, EXIT_OK, EXIT_SOLVER, EXIT_WRITE, InputError, Problem, SolveError
 from model.results import format_plan_table, to_netcdf, write_results
 from model.solve import SolveOptions
-from model.validate import check_set_values, parse_number
+from model.validate import check_set_values
 
 REPO = Path(__file__).resolve().parents[1]
 # --year and --from: outside this a year is a typo (and a pathway of 10^9 years would exhaust memory)
@@ -160,12 +160,12 @@ def solve_parser() -> argparse.ArgumentParser:
 def _checked_sets(args) -> dict[str, str]:
     """--set values, the flags' cross rules and the result's name, checked before anything is
     solved (InputError lists every problem)."""
-    from model.prepare import Overrides
+    from model.overrides import Overrides, _as_written
 
     sets = _parse_set(args.set)
     problems = check_set_values(sets) + check_run_arguments(args)
     if not problems:  # the result's file name, as the run will name it (scenarios, then --set values)
-        label = Overrides(tuple(args.scenario), {k: float(parse_number(v)) for k, v in sets.items()},
+        label = Overrides(tuple(args.scenario), {k: _as_written(v) for k, v in sets.items()},
                           cli_set=tuple(sets)).label
         suffix = ".nc" if args.from_year is None else f".from{args.from_year}.nc"
         try:

@@ -38,11 +38,13 @@ def _overrides(data, label: str):
     """The run's scenario label ('base', 'a+b', 'a+gas_price=3') back to the overrides it names."""
     from model.prepare import resolve_overrides
 
+    import re
+
     names, sets = [], {}
-    for part in label.split("+"):
+    for part in re.split(r"\+(?![-\d.])", label):  # '+' before a number is a relative value ('gas_price=+0.5')
         if "=" in part:
             k, v = part.split("=", 1)
-            sets[k] = float(v)
+            sets[k] = v
         elif part and part != "base":
             names.append(part)
     return resolve_overrides(data, names, sets)
