@@ -216,7 +216,8 @@ def format_goal(ds) -> str:
         f"{ds.attrs['goal_status']}, within {float(ds.attrs['goal_mip_gap']):.2e} of the bound {bound:,.6g}")
     line = f"goal {g} ({goal.question_en}): {value:,.2f} {unit} ({proven})"
     if g == "min-budget":
-        line += f"; the input budget ({ds.attrs.get('subsidy_budget_input', '?')} 10^4 yuan) was not a constraint"
+        given = ", ".join(f"{x:,.0f}" for x in np.atleast_1d(ds.attrs.get("subsidy_budget_input", [np.nan])))
+        line += f"; the input budget ({given} 10^4 yuan) was not a constraint"
     tol = float(ds.attrs.get("goal_tolerance", 0.0))
     return line + f"; then the least cost with the goal held{f' within {tol:.2%}' if tol else ''}"
 

@@ -394,7 +394,7 @@ def annotate(ds, goal: Goal, outcome: GoalOutcome | None):
     ds.attrs["title"] = f"{ds.attrs.get('title', 'Clean heating plan')} (goal: {goal.name})"
     if "subsidy_budget" in goal.drops and "subsidy_budget" in ds:
         var = ds["subsidy_budget"]
-        ds.attrs["subsidy_budget_input"] = ", ".join(f"{v:g}" for v in np.atleast_1d(var.values))
+        ds.attrs["subsidy_budget_input"] = np.atleast_1d(np.asarray(var.values, dtype=float))
         if "year" in var.dims:  # a pathway: per year, what its budget row counts
             to_date = ds["subsidy_budget_to_date"].values.astype(bool)
             spent = np.where(to_date, ds["subsidy_spent_to_date"].values,
