@@ -258,6 +258,8 @@ def _scalar_address(name: str, data) -> Address:
     fuels = _fuel_names(data)
     if name.endswith("_price") and (data is None or name[: -len("_price")] in fuels):
         return Address("prices", (("fuel_id", name[: -len("_price")]),), "price_yuan_per_unit", name)
+    if data is None:  # the region's fuels may make it a price, and its rows make the better example
+        raise _Unknown(name)
     # a column of a table: say how to address its cells
     holders = [t for t in _tables_with_numbers() if name in _numeric_columns(t)]
     if holders:
@@ -265,8 +267,6 @@ def _scalar_address(name: str, data) -> Address:
         keys = "/".join(f"<{c}>" for c in TABLES[t].key if not (c == "year" and len(TABLES[t].key) > 1))
         raise ValueError(f"unknown parameter: '{name}' is a column of {t}.csv; address its cells as "
                          f"{t}[{keys}].{name} (e.g. {_example(t, name, data)})")
-    if data is None:
-        raise _Unknown(name)
     raise ValueError(f"unknown parameter (known: {', '.join(scalar_names(data))}; a cell of a table: "
                      "TABLE[KEY].COLUMN, e.g. routes[ashp].subsidy_equipment_yuan_per_household)")
 
@@ -421,9 +421,14 @@ def apply_edits(tables: dict[str, pd.DataFrame], edits, copy: bool = True) -> di
                                                "source": e.origin}])], ignore_index=True)
             out[t] = df
             rows = _rows_of(e.address, df)
-        col = df.columns.get_loc(e.address.column)
-        old = df.iloc[rows, col].to_numpy(dtype=float)
-        df.iloc[rows, col] = _apply_op(e.op, old, e.value)
+        name = e.address.column
+        new = _apply_op(e.op, df[name].to_numpy(dtype=float)[rows], e.value)
+        if np.issubdtype(df[name].dtype, np.integer):
+            if np.all(np.isfinite(new) & (new == np.round(new))):
+                new = new.astype(df[name].dtype)
+            else:  # a whole-number column given a fraction: the range check reports it
+                df[name] = df[name].astype(float)
+        df.iloc[rows, df.columns.get_loc(name)] = new
     return out
 
 
