@@ -1421,6 +1421,9 @@ def format_points(ds: xr.Dataset, names: tuple[str, ...]) -> str:
     if ds.attrs.get("goal", "min-cost") != "min-cost":
         cols = {f"goal_{ds.attrs['goal_quantity']}": "point_goal_value", **cols}
     df = pd.DataFrame({k: ds[v].to_series() for k, v in cols.items() if v in ds}).reset_index()
+    for k, v in cols.items():  # a goal's count of households reads as a whole number, not 3.077e+06
+        if v == "point_goal_value" and k in df and (df[k].abs() >= 1e4).any():
+            df[k] = df[k].map(lambda x: f"{x:,.0f}" if np.isfinite(x) else "")
     with pd.option_context("display.width", 200, "display.max_rows", 200, "display.float_format", "{:,.4g}".format):
         return df.to_string(index=False)
 
