@@ -6,8 +6,9 @@ A planner asks more than "least cost":
     max-coverage  the most clean households the caps and the budget allow (coverage targets are
                   what is maximised, not rows)
     max-share     the highest clean shares of the coverage groups (coverage.csv's area types and
-                  terrains): the sum over groups of clean households / households of the group,
-                  so every group's share counts alike whatever its size (targets are not rows)
+                  terrains): the sum over groups of each group's clean share (times the groups'
+                  mean size, a count of households), so every group's share counts alike whatever
+                  its size (targets are not rows)
     min-budget    the least subsidy budget that meets every target: what to ask the finance
                   bureau for (the budget is not a row; the plan's spending is the answer)
     min-gas       the least gas for heating that meets every target within every cap
@@ -42,7 +43,7 @@ import numpy as np
 from model.build import objective_coefficients
 from model.families import Family, year_key, yearly_total
 from model.horizon import Horizon
-from model.layout import Layout, Rows, make_block
+from model.layout import Layout, Rows
 from model.registry import U_GAS, U_MONEY
 from model.solve import INF, Compiled, Solution, SolveOptions, layout_values, run
 
@@ -95,22 +96,27 @@ def clean_households(hz: Horizon, lay: Layout) -> Rows:
 
 
 def coverage_shares(hz: Horizon, lay: Layout) -> Rows:
-    """Clean share of each coverage group t of year k (coverage.csv):
-    (sum_{f in t} Delta clean_hh[f] state(f, k - lag) + fixed) / households[t].  [1]
+    """Share-weighted clean households, per coverage group t of year k (coverage.csv):
+    (sum_{f in t} Delta clean_hh[f] state(f, k - lag) + fixed) * Hbar_k / households[t].  [households]
 
-    Households of demolition zones are left out of a group, as in the coverage targets.
+    = the group's clean share times Hbar_k, the mean size of the year's groups: summed over the
+    groups, the sum of their clean shares in households, so every group's share counts alike
+    whatever its size (and the numbers stay those of a household count, which HiGHS handles far
+    better than shares of 10^-7 per household). Demolition zones are left out, as in the targets.
     """
     clean = hz.delta("clean_households")
     zf = hz.free_zone
     rows = Rows()
     for k, inst in enumerate(hz.insts):
-        for label, zmask, _share in inst.coverage:
-            total = float(inst.zone_households[zmask].sum())
+        sizes = [float(inst.zone_households[zmask].sum()) for _, zmask, _ in inst.coverage]
+        mean = float(np.mean([x for x in sizes if x > 0])) if any(x > 0 for x in sizes) else 0.0
+        for (label, zmask, _share), total in zip(inst.coverage, sizes):
             if total <= 0:
                 continue
+            w = mean / total
             f = np.flatnonzero(zmask[zf] & (clean != 0))
-            terms = [lay.state(0, f, clean[f] / total, k - hz.lag)] if k - hz.lag >= 0 else []
-            rows.add(year_key(hz, label, k), *terms, constant=hz.constant("clean_households", zmask) / total, year=k)
+            terms = [lay.state(0, f, clean[f] * w, k - hz.lag)] if k - hz.lag >= 0 else []
+            rows.add(year_key(hz, label, k), *terms, constant=hz.constant("clean_households", zmask) * w, year=k)
     return rows
 
 
@@ -144,8 +150,8 @@ def _cost_linear(hz: Horizon, lay: Layout) -> tuple[np.ndarray, float]:
 QUANTITIES: dict[str, Quantity] = {q.name: q for q in (
     Quantity("cost", "10^4 yuan/a", "社会总成本", "cost to society", linear_fn=_cost_linear),
     Quantity("clean_households", "households", "清洁取暖户数", "clean-heated households", clean_households),
-    Quantity("coverage_shares", "1", "各类地区清洁取暖率之和", "sum of the coverage groups' clean shares",
-             coverage_shares),
+    Quantity("coverage_shares", "households", "按地区类别等权的清洁取暖户数",
+             "clean households, each coverage group weighted alike", coverage_shares),
     Quantity("subsidies", U_MONEY, "补贴支出", "subsidies paid", subsidies),
     Quantity("gas", U_GAS, "采暖用气量", "gas for heating", gas),
 )}
@@ -326,11 +332,14 @@ def lexicographic(comp: Compiled, hz: Horizon, first: Objective, second: Objecti
     n = comp.n_cols
     idx = np.arange(n, dtype=np.int32)
     c1, k1 = first.linear(hz, lay)
-    cols, vals = _solver_vector(comp, first.sign * c1)
+    # stage 1's objective scaled to coefficients of at most 1 (the optimum is the same; HiGHS's
+    # absolute gap, 1e-6, then means the same on a sum of shares as on a count of households)
+    scale = float(np.abs(c1).max()) if np.any(c1) else 1.0
+    cols, vals = _solver_vector(comp, first.sign * c1 / scale)
     t0 = time.perf_counter()
     h.changeColsCost(n, idx, np.zeros(n))
     h.changeColsCost(len(cols), cols, vals)
-    h.changeObjectiveOffset(first.sign * k1)
+    h.changeObjectiveOffset(first.sign * k1 / scale)
     try:
         sol1 = run(comp, replace(options, mip_gap=first_gap))
     finally:
@@ -339,7 +348,7 @@ def lexicographic(comp: Compiled, hz: Horizon, first: Objective, second: Objecti
     t1 = time.perf_counter() - t0
     start = np.asarray(h.getSolution().col_value, dtype=float).copy()
     g1 = float(c1 @ layout_values(comp, start) + k1)
-    bound = first.sign * float(sol1.bound)
+    bound = first.sign * float(sol1.bound) * scale
     slack = tolerance * abs(g1) + ROUNDING * max(1.0, abs(g1))
     level = g1 + slack if first.sense == "min" else g1 - slack
     name = level_row or first.level_name

@@ -27,8 +27,10 @@ TEXT = {
                      "Within the gas, grid, heat-source caps and the subsidy budget at most {v:,.0f} households can be "
                      "heated clean ({share:.1f} %; {conv:,.0f} convert this period); the coverage targets are what is "
                      "maximised, not constraints; among plans heating as many, the least-cost one."),
-    "max-share": ("各类地区（清洁取暖率目标所列）清洁取暖率之和最高为 {v:.4f}；清洁取暖率目标不作为约束；在此基础上取社会成本最低的方案。",
-                  "The clean shares of the coverage groups (those the targets name) sum to at most {v:.4f}; the "
+    "max-share": ("各类地区（清洁取暖率目标所列）清洁取暖率按等权计最高：等权清洁取暖户数 {v:,.0f}（各类地区清洁取暖率之和乘以各类地区平均户数）；"
+                  "清洁取暖率目标不作为约束；在此基础上取社会成本最低的方案。",
+                  "The coverage groups' clean shares, each group counting alike, are as high as they go: "
+                  "{v:,.0f} share-weighted clean households (the sum of the groups' shares times their mean size); the "
                   "coverage targets are maximised, not constraints; among such plans, the least-cost one."),
     "min-gas": ("完成全部目标最少需要采暖用气 {v:,.1f} 万m³（用气上限 {cap:,.1f} 万m³）；在此用气量下取社会成本最低的方案。",
                 "Meeting every target needs at least {v:,.1f} × 10⁴ m³ of gas for heating (cap {cap:,.1f}); the plan "
