@@ -17,7 +17,7 @@ from model import interrupt, paths
 from model.errors import EXIT_INPUT, EXIT_INTERRUPTED, EXIT_OK, EXIT_SOLVER, EXIT_WRITE, InputError, Problem, SolveError
 from model.results import format_plan_table, to_netcdf, write_results
 from model.solve import SolveOptions
-from model.validate import check_set_values
+from model.validate import check_set_values, resolve_inputs
 
 REPO = Path(__file__).resolve().parents[1]
 # --year and --from: outside this a year is a typo (and a pathway of 10^9 years would exhaust memory)
@@ -109,9 +109,11 @@ def add_run_arguments(ap: argparse.ArgumentParser, *, set_help: str, set_metavar
     """The flags solve.py and sweep.py share, with the same types and ranges."""
     year = _number(int, YEARS[0], high=YEARS[1])
     ap.add_argument("--year", type=year, required=True, help="planning year, e.g. 2022")
-    ap.add_argument("--region", type=paths.plain_name, default="jinan",
-                    help="folder under inputs/ and under the results folder; a plain name (default: jinan)")
-    ap.add_argument("--inputs", type=Path, default=None, help="input folder (default: inputs/<region>)")
+    ap.add_argument("--region", type=paths.plain_name, default=None,
+                    help="region id: the folder under inputs/ and under the results folder; a plain name (default: "
+                         "the name of --inputs, else jinan)")
+    ap.add_argument("--inputs", type=Path, default=None,
+                    help="input folder of CSV files or an .xlsx workbook (default: inputs/<region>)")
     ap.add_argument("--scenario", type=paths.plain_names, default=[],
                     help="named overrides from scenarios.yaml, comma-separated")
     ap.add_argument("--set", action="append", default=[], metavar=set_metavar, help=set_help)
@@ -150,6 +152,9 @@ def solve_parser() -> argparse.ArgumentParser:
     ap = Parser(prog="solve.py", description="Least-cost clean heating plan for one region and year.")
     add_run_arguments(ap, set_help="override one scalar input for this run (repeatable), e.g. gas_price=3.2",
                       threads_help="HiGHS threads (default 1); with --method county, county MIPs solved at a time")
+    ap.add_argument("--check", action="store_true",
+                    help="validate only: list every problem and every plausibility warning, solve nothing; "
+                         "exit 2 on problems, 0 otherwise")
     year = _number(int, YEARS[0], high=YEARS[1])
     ap.add_argument("--from", dest="from_year", type=year, default=None,
                     help="solve the pathway from this year to --year in one model (when each zone converts)")
@@ -235,7 +240,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.method == "county" and args.handoff == "pyomo":
         parser.error("--method county works on the direct hand-off; drop --handoff pyomo, or use --method direct")
-    folder = args.inputs or (REPO / "inputs" / args.region)
+    try:
+        folder, args.region = resolve_inputs(args.region, args.inputs, REPO / "inputs")
+        why = paths.name_problem(args.region)
+        if why:
+            raise InputError([Problem("--inputs", None, None, f"the region id taken from its name {why}")])
+    except InputError as exc:
+        print(f"error: {exc.message()}", file=sys.stderr)
+        return EXIT_INPUT
     scenarios = list(args.scenario)
     if args.scheduler and args.method != "county":
         parser.error("--scheduler runs the county MIPs of --method county on a Dask cluster: add --method county")
@@ -243,6 +255,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--goal {args.goal} solves the pathway as one model: drop --foresight myopic")
     if args.goal != "min-cost" and args.method == "county":
         parser.error(f"--goal {args.goal} is solved on the whole model: drop --method county")
+    if args.check:
+        return _main_check(args, folder, scenarios)
     options = SolveOptions(mip_gap=args.gap, time_limit=args.time_limit, threads=args.threads, verbose=args.verbose,
                            handoff=args.handoff, method=args.method, scheduler=args.scheduler)
     if args.from_year is not None:
@@ -306,6 +320,21 @@ def main(argv: list[str] | None = None) -> int:
     print("times (s): " + ", ".join(f"{k} {v:.2f}" for k, v in tm.items()) + f", write {write_s:.2f}")
     print(f"wrote {files['netcdf']} and {files['plan_csv']}")
     return EXIT_OK
+
+
+def _main_check(args, folder: Path, scenarios: list[str]) -> int:
+    from model.check import check_region, format_report
+
+    try:
+        sets = _parse_set(args.set)
+        problems = check_set_values(sets)
+    except InputError as exc:
+        print(f"error: {exc.message()}", file=sys.stderr)
+        return EXIT_INPUT
+    found, warnings, _ = check_region(folder, args.year, scenarios, sets)
+    problems += found
+    print(format_report(problems, warnings, str(folder), args.year), file=sys.stderr if problems else sys.stdout)
+    return EXIT_INPUT if problems else EXIT_OK
 
 
 def format_pathway(ds) -> str:

@@ -56,7 +56,7 @@ from model.dominance import Dominance
 from model.errors import EXIT_INFEASIBLE, CannotWrite, InputError, Problem, SolveError
 from model.families import Family
 from model.overrides import safe_name
-from model.paths import WRITE_ERRORS, check_name, plain_name, result_file, write_failure
+from model.paths import WRITE_ERRORS, check_name, name_problem, plain_name, result_file, write_failure
 from model.prepare import Instance, prepare, reprice, resolve_overrides
 from model.registry import SWEEP_OUTPUTS, TABLES, TIPPING_OUTPUTS
 from model.solve import Compiled, Solution, SolveOptions, run
@@ -1431,13 +1431,15 @@ def format_points(ds: xr.Dataset, names: tuple[str, ...]) -> str:
 def main(argv: list[str] | None = None) -> int:
     from model.cli import REPO, check_run_arguments
     from model.errors import EXIT_INPUT, EXIT_INTERRUPTED, EXIT_OK, EXIT_SOLVER, EXIT_WRITE
-    from model.validate import load_region
+    from model.validate import load_region, resolve_inputs
 
     args = sweep_parser().parse_args(argv)
-    folder = args.inputs or (REPO / "inputs" / args.region)
     scenarios = tuple(args.scenario)
     try:
-        problems = check_run_arguments(args)
+        folder, args.region = resolve_inputs(args.region, args.inputs, REPO / "inputs")
+        problems = [Problem("--inputs", None, None, f"the region id taken from its name {why}")
+                    for why in [name_problem(args.region)] if why]
+        problems += check_run_arguments(args)
         if problems:
             raise InputError(problems)
         grid = grid_from_args(args)

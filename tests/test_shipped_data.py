@@ -1,5 +1,6 @@
-"""The shipped inputs reproduce the seeds' figures and the census, cite a source on every row,
-and are exactly what scripts/build_inputs.py writes. Reads the CSVs with pandas only."""
+"""The shipped inputs reproduce the seeds' figures and the census, carry the real NBS villages, cite a
+source on every row, and are exactly what scripts/build_inputs.py writes from the public extracts in
+inputs/sources/ (so all of this runs on a fresh clone). Reads the CSVs with pandas only."""
 from __future__ import annotations
 
 import subprocess
@@ -11,7 +12,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 INPUTS = REPO / "inputs"
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+SOURCES = INPUTS / "sources"
 REGIONS = ("jinan", "xinzhou")
 TABLES = ("parameters", "counties", "building_types", "fuels", "routes", "prices", "years", "coverage",
           "transformers", "heat_sources", "zones", "region", "townships")
@@ -89,10 +90,7 @@ def test_xinzhou_retrofit_areas(area_type, target):
 # --- census ---------------------------------------------------------------------------
 @pytest.mark.parametrize("region", REGIONS)
 def test_households_match_census(region):
-    path = SHARED / "census_2020_county_jinan_xinzhou.csv"
-    if not path.exists():
-        pytest.skip(f"census extract not found at {path} (shared/ must sit beside the clone)")
-    census = pd.read_csv(path, dtype={"code": str})
+    census = pd.read_csv(SOURCES / "census_2020_county_jinan_xinzhou.csv", dtype={"code": str})
     census["code"] = census["code"].replace(CENSUS_CODE_FIX)
     census = census.set_index("code")["family_households"]
     z = zones(region)
@@ -120,8 +118,6 @@ def test_every_row_has_a_source(region):
 
 # --- reproducibility ------------------------------------------------------------------
 def test_generator_reproduces_the_shipped_files(tmp_path):
-    if not SHARED.exists():
-        pytest.skip(f"public extracts not found at {SHARED} (shared/ must sit beside the clone)")
     subprocess.run([sys.executable, str(REPO / "scripts" / "build_inputs.py"), "--out", str(tmp_path)],
                    check=True, capture_output=True)
     for region in REGIONS:
@@ -130,3 +126,30 @@ def test_generator_reproduces_the_shipped_files(tmp_path):
         assert shipped == built, f"{region}: shipped {shipped} vs built {built}"
         for name in built:
             assert (tmp_path / region / name).read_bytes() == (INPUTS / region / name).read_bytes(), f"{region}/{name} differs"
+
+
+# --- real villages (NBS 2023 village-level codes) -----------------------------------------
+CITY = {"jinan": "3701", "xinzhou": "1409"}
+
+
+def villages(region: str) -> pd.DataFrame:
+    v = pd.read_csv(SOURCES / "villages_jinan_xinzhou_2023.csv", dtype=str)
+    return v[v["city_code"] == CITY[region]].set_index("village_code")
+
+
+@pytest.mark.parametrize("region", REGIONS)
+def test_every_zone_is_one_whole_nbs_village_or_community(region):
+    z = zones(region).set_index("zone_id")
+    v = villages(region)
+    assert sorted(z.index) == sorted(v.index), "one zone per village-level division, none invented, none split"
+    assert (z["township_id"] == v.loc[z.index, "township_code"]).all()
+    assert (z["county_id"] == v.loc[z.index, "county_code"]).all()
+    nbs = v.loc[z.index, "name_zh"]
+    # names are the NBS names without the committee suffix (东大街社区居民委员会 -> 东大街社区)
+    assert all(o.startswith(n.removesuffix("社区").removesuffix("村")) for n, o in zip(z["name_zh"], nbs))
+    assert not z["name_zh"].str.contains("委员会|委会").any()
+    if region == "xinzhou":
+        assert z.at["140902001002", "name_zh"] == "东大街社区" and nbs["140902001002"] == "东大街社区居民委员会"
+    community = nbs.str.contains("居民委员会|居委会|社区") & ~nbs.str.contains("村民委|村委会")
+    assert (z.loc[community, "area_type"] == "urban").all(), "communities are urban zones"
+    assert (z.loc[z["area_type"] == "rural", "building_type"] == "rural_house").all()
