@@ -17,7 +17,7 @@ from model import interrupt, paths
 from model.errors import EXIT_INPUT, EXIT_INTERRUPTED, EXIT_OK, EXIT_SOLVER, EXIT_WRITE, InputError, Problem, SolveError
 from model.results import format_plan_table, to_netcdf, write_results
 from model.solve import SolveOptions
-from model.validate import check_set_values, parse_number, resolve_inputs
+from model.validate import check_set_values, resolve_inputs
 
 REPO = Path(__file__).resolve().parents[1]
 # --year and --from: outside this a year is a typo (and a pathway of 10^9 years would exhaust memory)
@@ -25,6 +25,7 @@ YEARS = (1990, 2100)
 MAX_PATHWAY_YEARS = 50
 # --threads and sweep --workers: beyond this a number is a typo (HiGHS takes an int32)
 MAX_THREADS = 1024
+GOAL_NAMES = ("min-cost", "max-coverage", "max-share", "min-budget", "min-gas")  # model.goals.GOALS
 
 
 def _parse_set(items: list[str]) -> dict[str, str]:
@@ -47,7 +48,8 @@ def _write_diagnosis(exc: SolveError, args) -> None:
         return
     ds = diagnose.diagnosis_dataset(exc.relaxations, exc.iis, exc.context)
     try:
-        path = paths.result_file(args.out, args.region, args.year, exc.context["scenario"], ".diagnosis.nc")
+        stem = exc.context.get("result_stem", exc.context["scenario"])
+        path = paths.result_file(args.out, args.region, args.year, stem, ".diagnosis.nc")
         path.parent.mkdir(parents=True, exist_ok=True)
         with paths.folder_lock(path.parent):
             _atomic(path, lambda tmp: to_netcdf(ds, tmp))
@@ -119,6 +121,16 @@ def add_run_arguments(ap: argparse.ArgumentParser, *, set_help: str, set_metavar
     ap.add_argument("--gap", type=_number(float, 0.0), default=1e-4, help=gap_help)
     ap.add_argument("--time-limit", type=_number(float, 0.0, low_inclusive=False), default=600.0, help=time_limit_help)
     ap.add_argument("--threads", type=_number(int, 1, high=MAX_THREADS), default=1, help=threads_help)
+    ap.add_argument("--goal", choices=GOAL_NAMES, default="min-cost",
+                    help="what the plan optimises: min-cost (default, least cost to society), max-coverage (the most "
+                         "clean households the caps and budget allow; coverage targets are maximised, not imposed), "
+                         "max-share (the highest clean share of each coverage group), min-budget (the least subsidy "
+                         "budget meeting every target), min-gas (the least gas meeting every target); goals other "
+                         "than min-cost are solved first, then the cost with the goal held at its optimum")
+    ap.add_argument("--goal-gap", type=_number(float, 0.0), default=0.0,
+                    help="relative MIP gap of the goal's own solve (default 0: the goal's optimum is proven)")
+    ap.add_argument("--goal-tolerance", type=_number(float, 0.0, high=1.0), default=0.0,
+                    help="how far (relative) the goal may give way to a cheaper plan (default 0), e.g. 0.01")
     return ap
 
 
@@ -165,13 +177,15 @@ def solve_parser() -> argparse.ArgumentParser:
 def _checked_sets(args) -> dict[str, str]:
     """--set values, the flags' cross rules and the result's name, checked before anything is
     solved (InputError lists every problem)."""
-    from model.prepare import Overrides
+    from model.overrides import Overrides, _as_written
 
     sets = _parse_set(args.set)
     problems = check_set_values(sets) + check_run_arguments(args)
     if not problems:  # the result's file name, as the run will name it (scenarios, then --set values)
-        label = Overrides(tuple(args.scenario), {k: float(parse_number(v)) for k, v in sets.items()},
-                          cli_set=tuple(sets)).label
+        from model.goals import result_stem
+
+        label = result_stem(Overrides(tuple(args.scenario), {k: _as_written(v) for k, v in sets.items()},
+                                      cli_set=tuple(sets)).label, args.goal)
         suffix = ".nc" if args.from_year is None else f".from{args.from_year}.nc"
         try:
             paths.result_file(args.out, args.region, args.year, label, suffix)
@@ -180,6 +194,37 @@ def _checked_sets(args) -> dict[str, str]:
     if problems:
         raise InputError(problems)
     return sets
+
+
+def _goal_kw(args) -> dict:
+    return {"goal": args.goal, "goal_gap": args.goal_gap, "goal_tolerance": args.goal_tolerance}
+
+
+def _stem(ds) -> str:
+    """The result's file stem: its scenario label and, unless min-cost, its goal."""
+    from model.goals import result_stem
+
+    return result_stem(ds.attrs["scenario"], ds.attrs.get("goal"))
+
+
+def format_goal(ds) -> str:
+    """One line on what the goal found ('' for min-cost)."""
+    from model.goals import GOALS
+
+    g = ds.attrs.get("goal", "min-cost")
+    if g == "min-cost" or "goal_value" not in ds.attrs:
+        return ""
+    goal = GOALS[g]
+    unit = ds.attrs["goal_unit"]
+    value, bound = float(ds.attrs["goal_value"]), float(ds.attrs["goal_bound"])
+    proven = "proven optimal" if ds.attrs["goal_status"] == "optimal" and float(ds.attrs["goal_mip_gap"]) == 0 else (
+        f"{ds.attrs['goal_status']}, within {float(ds.attrs['goal_mip_gap']):.2e} of the bound {bound:,.6g}")
+    line = f"goal {g} ({goal.question_en}): {value:,.2f} {unit} ({proven})"
+    if g == "min-budget":
+        given = ", ".join(f"{x:,.0f}" for x in np.atleast_1d(ds.attrs.get("subsidy_budget_input", [np.nan])))
+        line += f"; the input budget ({given} 10^4 yuan) was not a constraint"
+    tol = float(ds.attrs.get("goal_tolerance", 0.0))
+    return line + f"; then the least cost with the goal held{f' within {tol:.2%}' if tol else ''}"
 
 
 def _cannot_write(path: Path, exc: Exception) -> int:
@@ -206,6 +251,10 @@ def main(argv: list[str] | None = None) -> int:
     scenarios = list(args.scenario)
     if args.scheduler and args.method != "county":
         parser.error("--scheduler runs the county MIPs of --method county on a Dask cluster: add --method county")
+    if args.goal != "min-cost" and args.foresight == "myopic":
+        parser.error(f"--goal {args.goal} solves the pathway as one model: drop --foresight myopic")
+    if args.goal != "min-cost" and args.method == "county":
+        parser.error(f"--goal {args.goal} is solved on the whole model: drop --method county")
     if args.check:
         return _main_check(args, folder, scenarios)
     options = SolveOptions(mip_gap=args.gap, time_limit=args.time_limit, threads=args.threads, verbose=args.verbose,
@@ -214,10 +263,10 @@ def main(argv: list[str] | None = None) -> int:
         return _main_pathway(args, folder, scenarios, options)
     try:
         sets = _checked_sets(args)
-        res = solve_region(folder, args.year, scenarios, sets, options, region=args.region)
+        res = solve_region(folder, args.year, scenarios, sets, options, region=args.region, **_goal_kw(args))
         interrupt.check()  # HiGHS stops on Ctrl-C and returns; the run still ends as interrupted
         ds = res.dataset
-        path = paths.result_file(args.out, args.region, args.year, ds.attrs["scenario"])
+        path = paths.result_file(args.out, args.region, args.year, _stem(ds))
     except InputError as exc:
         print(f"error: {exc.message()}", file=sys.stderr)
         return EXIT_INPUT
@@ -250,6 +299,9 @@ def main(argv: list[str] | None = None) -> int:
               "or loosen --gap for a proven plan", file=sys.stderr)
     print(format_plan_table(ds))
     print()
+    if format_goal(ds):
+        print(format_goal(ds))
+        print()
     binding = format_binding(ds)
     if binding:
         print(binding)
@@ -313,10 +365,10 @@ def _main_pathway(args, folder, scenarios, options) -> int:
     try:
         sets = _checked_sets(args)
         res = solve_region(folder, args.year, scenarios, sets, options, region=args.region, from_year=args.from_year,
-                           foresight=args.foresight)
+                           foresight=args.foresight, **_goal_kw(args))
         interrupt.check()
         ds = res.dataset
-        path = paths.result_file(args.out, args.region, args.year, ds.attrs["scenario"], f".from{args.from_year}.nc")
+        path = paths.result_file(args.out, args.region, args.year, _stem(ds), f".from{args.from_year}.nc")
     except InputError as exc:
         print(f"error: {exc.message()}", file=sys.stderr)
         return EXIT_INPUT
@@ -341,6 +393,9 @@ def _main_pathway(args, folder, scenarios, options) -> int:
         print("interrupted while writing: an earlier result is unchanged", file=sys.stderr)
         return EXIT_INTERRUPTED
     print(format_pathway(ds))
+    if format_goal(ds):
+        print()
+        print(format_goal(ds))
     binding = format_binding(ds)
     if binding:
         print()

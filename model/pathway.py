@@ -139,7 +139,7 @@ def pathway_dataset(hz: Horizon, sol: Solution, attrs: dict | None = None) -> xr
         "title": f"Clean heating pathway, {a.region} {hz.years[0]}-{hz.years[-1]}",
         "region": a.region, "year_from": hz.years[0], "year_to": hz.years[-1], "base_year": hz.base_year,
         "discount_rate": float(p["discount_rate"]), "scenario": a.overrides.label,
-        "overrides": ", ".join(f"{k}={v:g}" for k, v in sorted(a.overrides.set.items())) or "none",
+        "overrides": a.overrides.describe(),
         "solver": sol.solver, "status": sol.status, "mip_gap": float(sol.mip_gap),
         "objective_10k_yuan": float(sol.objective + hz.fixed_cost()),
         "solver_objective_10k_yuan": float(sol.objective),

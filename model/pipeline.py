@@ -14,6 +14,7 @@ import numpy as np
 
 from model import decompose, diagnose
 from model import foresight as foresight_mod
+from model import goals as goals_mod
 from model.build import StandardForm, create_model, standard_form
 from model.dominance import dominated
 from model.errors import EXIT_INFEASIBLE, SolveError
@@ -38,6 +39,7 @@ class RunResult:
     constraints: pd.DataFrame | None = None  # the what-binds table (diagnose.shadow_prices), with duals
     horizon: Horizon | None = None  # the years solved (a single year is a horizon of one)
     standard_form: StandardForm | None = None  # the model as handed to HiGHS
+    goal: goals_mod.GoalOutcome | None = None  # a goal other than min-cost: what stage 1 found
 
 
 class Infeasible(SolveError):
@@ -100,18 +102,25 @@ def prune_horizon(hz: Horizon, sf: StandardForm, families: list[Family]) -> tupl
 def solve_data(data: RegionData, year: int, ov: Overrides, options: SolveOptions | None = None,
                times: dict | None = None, duals: bool = True, presolve: bool = True, with_iis: bool = True,
                prune: bool = True, extract: bool = True, from_year: int | None = None,
-               extra: Iterable[Family] = (), foresight: str = "perfect") -> RunResult:
+               extra: Iterable[Family] = (), foresight: str = "perfect", goal: "str | goals_mod.Goal | None" = None,
+               goal_gap: float = 0.0, goal_tolerance: float = 0.0) -> RunResult:
     """Prepare, build, solve and extract one region over `from_year`..`year` (one year without
     `from_year`). `prune` drops dominated options first (same optimum, fewer binaries); sweeps
     that compare instances between points turn it off. `extract=False` leaves out the dataset
     (sweeps keep only the plan; in a fresh process the first dataset costs about 1 s of imports).
     `extra`: constraint families of the caller's own (README, "Python API"); they reach every
     path like the built-in ones. `foresight`: "perfect" (one model over the years) or "myopic"
-    (year by year, each year's plan fixed before the next; `model.foresight`)."""
+    (year by year, each year's plan fixed before the next; `model.foresight`). `goal`: what the
+    plan optimises (`model.goals`: min-cost, max-coverage, max-share, min-budget, min-gas); a goal
+    other than min-cost is solved first at relative gap `goal_gap`, then the cost with the goal
+    held within `goal_tolerance` (relative), on the whole model (perfect foresight)."""
     times = dict(times or {})
     options = options or SolveOptions()
     years = list(range(from_year, year + 1)) if from_year is not None else [year]
-    families = model_families(data, extra)
+    goal = goals_mod.get(goal)
+    if goal.lexicographic and foresight == "myopic":
+        raise ValueError(f"goal {goal.name} is solved with perfect foresight (one model over the years), not myopic")
+    families = goal.families(model_families(data, extra))
     t = time.perf_counter()
     hz = prepare_horizon(data, years, ov)
     sf = standard_form(hz, families=families)  # the conversion form: what the pruning compares
@@ -126,18 +135,21 @@ def solve_data(data: RegionData, year: int, ov: Overrides, options: SolveOptions
     times["build"] = time.perf_counter() - t
     if broken:
         raise _with_context(Infeasible([diagnose.Relaxation(i.family, i.key, i.excess, [], [], i.unit) for i in broken],
-                                       note="already broken by zones that have no choice"), data, year, ov, years)
+                                       note="already broken by zones that have no choice"), data, year, ov, years, goal)
     if presolve:
         try:
-            diagnose.presolve_checks(hz)
+            diagnose.presolve_checks(goal.presolve_view(hz))
         except diagnose.PresolveInfeasible as exc:
             raise SolveError(str(exc), EXIT_INFEASIBLE) from None
     t = time.perf_counter()
     comp = compile_model(m, options) if m is not None else compile_standard(sf, options)
     times["handoff"] = time.perf_counter() - t
-    method = decompose.choose_method(options, hz) if options.handoff == "direct" else "direct"
+    method = decompose.choose_method(options, hz) if options.handoff == "direct" and not goal.lexicographic else "direct"
+    outcome = None
     try:
-        if foresight == "myopic":
+        if goal.lexicographic:
+            sol, outcome = goals_mod.solve_goal(comp, hz, goal, options, goal_gap, goal_tolerance)
+        elif foresight == "myopic":
             sol = foresight_mod.solve_myopic(comp, sf, hz, options)
         elif method == "county":
             sol = decompose.solve_by_county(comp, sf, hz, options)
@@ -149,7 +161,7 @@ def solve_data(data: RegionData, year: int, ov: Overrides, options: SolveOptions
         if exc.exit_code == EXIT_INFEASIBLE and not isinstance(exc, (Infeasible, foresight_mod.MyopicInfeasible)):
             relaxations = diagnose.elastic(comp, hz, time_limit=options.time_limit)
             raise _with_context(Infeasible(relaxations, diagnose.iis(comp) if with_iis else []), data, year, ov,
-                                years) from None
+                                years, goal) from None
         raise
     times["solve"] = sol.times["solve"]
     shadow = None
@@ -158,7 +170,7 @@ def solve_data(data: RegionData, year: int, ov: Overrides, options: SolveOptions
         shadow = diagnose.shadow_prices(comp, sol)
         times["duals"] = time.perf_counter() - t
     if not extract:
-        return RunResult(data, hz.first, sol, None, comp, times, shadow, hz, sf)
+        return RunResult(data, hz.first, sol, None, comp, times, shadow, hz, sf, outcome)
     t = time.perf_counter()
     attrs = {
         "inputs_hash": data.inputs_hash, "inputs_folder": str(data.folder), "created": now_iso(),
@@ -167,16 +179,21 @@ def solve_data(data: RegionData, year: int, ov: Overrides, options: SolveOptions
         **{k: v for k, v in sol.details.items() if isinstance(v, (int, float, str))
            and k in ("myopic_objective_10k_yuan", "perfect_objective_10k_yuan", "cost_of_myopia_10k_yuan")},
         **{f"time_{k}_s": round(v, 4) for k, v in times.items()},
+        **goals_mod.dataset_attrs(goal, outcome),
     }
     ds = build_dataset(hz.first, sol, attrs=attrs) if hz.K == 1 else pathway_dataset(hz, sol, attrs=attrs)
+    ds = goals_mod.annotate(ds, goal, outcome)
     if duals:
         ds = ds.merge(diagnose.shadow_dataset(shadow, comp, hz), combine_attrs="override")
     times["extract"] = time.perf_counter() - t
     ds.attrs["time_extract_s"] = round(times["extract"], 4)
-    return RunResult(data, hz.first, sol, ds, comp, times, shadow, hz, sf)
+    return RunResult(data, hz.first, sol, ds, comp, times, shadow, hz, sf, outcome)
 
 
-def _with_context(err: Infeasible, data: RegionData, year: int, ov: Overrides, years: list[int]) -> Infeasible:
+def _with_context(err: Infeasible, data: RegionData, year: int, ov: Overrides, years: list[int],
+                  goal: goals_mod.Goal | None = None) -> Infeasible:
     err.context = {"region": data.region, "year": int(year), "scenario": ov.label, "inputs_hash": data.inputs_hash,
-                   "created": now_iso(), **({"year_from": int(years[0])} if len(years) > 1 else {})}
+                   "created": now_iso(), **({"year_from": int(years[0])} if len(years) > 1 else {}),
+                   "goal": (goal or goals_mod.get(None)).name,
+                   "result_stem": goals_mod.result_stem(ov.label, goal)}
     return err

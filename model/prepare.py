@@ -7,14 +7,15 @@ zones with more than one option. Fixed zones add constants to the caps.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from model.errors import InputError, Problem
+from model.overrides import Overrides, apply_edits, apply_overrides, edits_of, resolve_overrides  # noqa: F401 (prepare's API)
 from model.registry import PARAMETER_DEFAULTS, ANY, ELECTRICITY, GAS, QUALITY_COAL, TABLES
-from model.validate import RegionData, check_overridden
+from model.validate import RegionData
 
 KWH_TO_GJ = 0.0036
 YUAN_TO_10K = 1e-4
@@ -34,20 +35,6 @@ def annuity_factor(rate: float, years: np.ndarray | float) -> np.ndarray:
         return 1.0 / years
     g = (1.0 + rate) ** years
     return rate * g / (g - 1.0)
-
-
-@dataclass
-class Overrides:
-    scenarios: tuple[str, ...] = ()
-    set: dict[str, float] = field(default_factory=dict)
-    fix_plan_routes: bool = False
-    cli_set: tuple[str, ...] = ()  # names set on the command line (they name the result)
-
-    @property
-    def label(self) -> str:
-        parts = list(self.scenarios) or ["base"]
-        parts += [f"{k}={self.set[k]:g}" for k in sorted(self.cli_set) if k in self.set]
-        return "+".join(parts)
 
 
 @dataclass
@@ -138,68 +125,6 @@ QUANTITY_UNITS = {
     "clean_households": "households",
     "rural_gas_new_households": "households",
 }
-
-
-def _scalar_names(data: RegionData) -> list[str]:
-    t = data.tables
-    years_cols = [c.name for c in TABLES["years"].columns if c.dtype in ("float", "int") and c.name != "year"]
-    return sorted(set(t["parameters"]["name"]) | set(PARAMETER_DEFAULTS) | set(years_cols)
-                  | {f"{f}_price" for f in t["fuels"]["fuel_id"]})
-
-
-def resolve_overrides(data: RegionData, scenarios: list[str], sets: dict[str, float]) -> Overrides:
-    """Combine named scenarios (in order) and --set values (last wins)."""
-    problems = []
-    merged: dict[str, float] = {}
-    origin: dict[str, str] = {}  # where each override was set, for messages
-    fix = False
-    for name in scenarios:
-        if name not in data.scenarios:
-            known = ", ".join(sorted(data.scenarios)) or "none"
-            problems.append(Problem(str(data.folder / "scenarios.yaml"), None, name, f"unknown scenario (known: {known})"))
-            continue
-        spec = data.scenarios[name]
-        merged.update({k: v for k, v in (spec.get("set") or {}).items()})
-        origin.update({k: f"{data.folder / 'scenarios.yaml'} scenario '{name}'" for k in (spec.get("set") or {})})
-        fix = fix or spec.get("fix_plan_routes", False) is True  # YAML true only (validate refuses "false")
-    merged.update(sets)
-    origin.update({k: "--set" for k in sets})
-    known = _scalar_names(data)
-    clean = {}
-    for k, v in merged.items():
-        if k not in known:
-            problems.append(Problem("--set/scenarios.yaml", None, k, f"unknown parameter (known: {', '.join(known)})"))
-            continue
-        try:
-            clean[k] = float(v)
-        except (TypeError, ValueError):
-            problems.append(Problem("--set/scenarios.yaml", None, k, f"'{v}' is not a number"))
-    if not problems:  # cross-field rules hold after the overrides too
-        problems = check_overridden({**PARAMETER_DEFAULTS, **data.params}, clean, origin)
-    if problems:
-        raise InputError(problems)
-    return Overrides(tuple(scenarios), clean, fix, tuple(sets))
-
-
-def apply_overrides(data: RegionData, year: int, ov: Overrides) -> dict[str, pd.DataFrame]:
-    """Copies of the tables with the overrides applied (the inputs stay untouched)."""
-    t = {k: v.copy() for k, v in data.tables.items()}
-    fuels = set(t["fuels"]["fuel_id"])
-    for name, value in ov.set.items():
-        if name.endswith("_price") and name[: -len("_price")] in fuels:
-            pr = t["prices"]
-            pr.loc[(pr["year"] == year) & (pr["fuel_id"] == name[: -len("_price")]), "price_yuan_per_unit"] = value
-        elif name in set(t["parameters"]["name"]) or name in PARAMETER_DEFAULTS:
-            p = t["parameters"]
-            if name in set(p["name"]):
-                p.loc[p["name"] == name, "value"] = value
-            else:
-                t["parameters"] = pd.concat([p, pd.DataFrame([{"name": name, "value": value, "unit": "", "source": "--set"}])],
-                                            ignore_index=True)
-        else:
-            y = t["years"]
-            y.loc[y["year"] == year, name] = value
-    return t
 
 
 def _allowed(list_col: pd.Series, zone_values: pd.Series) -> np.ndarray:
@@ -446,31 +371,22 @@ def without_options(inst: Instance, drop: np.ndarray) -> Instance:
 
 def reprice(inst: Instance, data: RegionData, year: int, ov: Overrides) -> Instance | None:
     """`prepare(data, year, ov)` from `inst`, prepared from the same data and year with other
-    overrides, when the two differ only in fuel prices and `years` columns (caps, budgets): those
-    enter only the fuel costs and the caps. The same arrays as `prepare`, in a fraction of its
-    time; None for any other change (then call `prepare`)."""
+    overrides, when the two differ only in `prices` and `years` cells (fuel prices, caps, budgets):
+    those enter only the fuel costs and the caps. The same arrays as `prepare`, in a fraction of
+    its time; None for any other change (then call `prepare`)."""
     old = inst.overrides
     if inst.year != year or old.fix_plan_routes != ov.fix_plan_routes:
         return None
-    t = data.tables
-    fuels = set(t["fuels"]["fuel_id"])
-    params = set(t["parameters"]["name"]) | set(PARAMETER_DEFAULTS)
-    prices_set, years_set = {}, {}
-    for name in set(old.set) | set(ov.set):
-        if name.endswith("_price") and name[: -len("_price")] in fuels:
-            if name in ov.set:
-                prices_set[name[: -len("_price")]] = ov.set[name]
-        elif name in params:
-            if old.set.get(name, np.nan) != ov.set.get(name, np.nan):
-                return None  # a parameter may change quantities, eligibility, annuities
-        elif name in ov.set:
-            years_set[name] = ov.set[name]
-    # what apply_overrides and prepare do with the two small tables involved, on numpy
+    cheap = ("prices", "years")
+    old_edits, new_edits = edits_of(data, old), edits_of(data, ov)
+    if [e for e in old_edits if e.table not in cheap] != [e for e in new_edits if e.table not in cheap]:
+        return None  # another table may change quantities, eligibility, annuities
+    t = apply_edits({k: data.tables[k] for k in cheap}, [e for e in new_edits if e.table in cheap])
+    # what prepare does with the two small tables involved, on numpy
     pr = t["prices"]
     in_year = pr["year"].to_numpy() == year
     price = dict(zip(pr["fuel_id"].to_numpy()[in_year], pr["price_yuan_per_unit"].to_numpy(dtype=float)[in_year]))
-    price.update({f: float(v) for f, v in prices_set.items() if f in price})  # no row, no price
-    route_fuel = t["routes"]["fuel_id"].to_numpy()
+    route_fuel = data.tables["routes"]["fuel_id"].to_numpy()
     route_price = np.array([price.get(f, np.nan) for f in route_fuel], dtype=float)
     fuel_cost = inst.q["fuel_units"] * route_price[inst.pair_route] * YUAN_TO_10K
     base_fuel_cost = inst.base_q["fuel_units"] * route_price[inst.zone_existing] * YUAN_TO_10K
@@ -478,6 +394,6 @@ def reprice(inst: Instance, data: RegionData, year: int, ov: Overrides) -> Insta
     row = np.flatnonzero(y["year"].to_numpy() == year)
     if len(row) != 1:
         return None
-    caps = year_caps(lambda name: years_set.get(name, y[name].to_numpy()[row[0]]))
+    caps = year_caps(lambda name: y[name].to_numpy()[row[0]])
     return dataclasses.replace(inst, cost={**inst.cost, "fuel": fuel_cost},
                                base_cost={**inst.base_cost, "fuel": base_fuel_cost}, caps=caps, overrides=ov)

@@ -563,6 +563,7 @@ OUTPUTS: dict[str, Var] = {
     "cost": Var(("cost_component",), U_MONEY_A, "Annualised cost to society by component"),
     "objective": Var((), U_MONEY_A, "Total annualised cost to society (objective)"),
 }
+# (a run's goal, `model.goals`, is in its attributes: goal, goal_value, goal_unit, goal_bound, ...)
 
 
 # Pathway runs (--from): the same quantities with a year dimension.
@@ -609,6 +610,8 @@ SWEEP_OUTPUTS: dict[str, Var] = {
     "point_mode": Var(("point",), "-", "How the point was solved: cold (built from the tables), reused (live model updated) or certified (a neighbour's plan proven within the gap from the bounds of the two solved points around it, no solve)"),
     "point_mip_gap": Var(("point",), "1", "Relative MIP gap of the point's plan"),
     "point_solve_time": Var(("point",), "s", "HiGHS time of the point"),
+    "point_goal_value": Var(("point",), "see goal_unit", "The goal's value at the point's plan (the sweep's --goal; NaN "
+                            "for min-cost)"),
 }
 TIPPING_OUTPUTS: dict[str, Var] = {
     "tipping_kind": Var(("tipping",), "-", "zone: the zone's route changes; county: the county's households-per-route vector changes"),

@@ -168,7 +168,7 @@ def build_dataset(inst: Instance, sol: Solution, attrs: dict | None = None) -> x
         "region": inst.region,
         "year": int(inst.year),
         "scenario": inst.overrides.label,
-        "overrides": ", ".join(f"{k}={v:g}" for k, v in sorted(inst.overrides.set.items())) or "none",
+        "overrides": inst.overrides.describe(),
         "solver": sol.solver,
         "status": sol.status,
         "mip_gap": float(sol.mip_gap),

@@ -16,6 +16,13 @@ MAX_BYTES = 256 << 10
 MAX_NODES = 100_000  # scalars, lists and mappings after expanding every alias
 
 
+class _Loader(yaml.SafeLoader):
+    """yaml's safe loader, except that a scalar starting with '+' stays text: '+0.5' in a
+    scenario's `set:` block is a relative override (add 0.5), not the number 0.5."""
+
+    yaml_implicit_resolvers = {k: v for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items() if k != "+"}
+
+
 class YamlLimitError(Exception):
     """The file breaks a limit or cannot be read as YAML; the message says which."""
 
@@ -89,7 +96,7 @@ def load(path, max_bytes: int = MAX_BYTES, max_nodes: int = MAX_NODES):
         raise YamlLimitError("cannot be decoded as UTF-8 or GBK: save it as UTF-8") from None
     loader = None
     try:
-        loader = yaml.SafeLoader(text)  # (its reader refuses control characters here)
+        loader = _Loader(text)  # (its reader refuses control characters here)
         node = loader.get_single_node()
         if node is None:
             return None
@@ -98,7 +105,10 @@ def load(path, max_bytes: int = MAX_BYTES, max_nodes: int = MAX_NODES):
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
-        raise YamlLimitError(f"is not valid YAML ({where}{exc.problem or exc.context})") from None
+        hint = ("; a relative override such as *0.7 must be quoted: '*0.7'"
+                if any(w in str(exc.problem or "") for w in ("undefined alias", "expected alphabetic or numeric"))
+                else "")
+        raise YamlLimitError(f"is not valid YAML ({where}{exc.problem or exc.context}{hint})") from None
     except yaml.YAMLError as exc:
         raise YamlLimitError(f"is not valid YAML ({' '.join(str(exc).split())})") from None
     except RecursionError:

@@ -55,6 +55,7 @@ from model.diagnose import ShadowPriceLP
 from model.dominance import Dominance
 from model.errors import EXIT_INFEASIBLE, CannotWrite, InputError, Problem, SolveError
 from model.families import Family
+from model.overrides import safe_name
 from model.paths import WRITE_ERRORS, check_name, name_problem, plain_name, result_file, write_failure
 from model.prepare import Instance, prepare, reprice, resolve_overrides
 from model.registry import SWEEP_OUTPUTS, TABLES, TIPPING_OUTPUTS
@@ -158,6 +159,11 @@ class RunSpec:
     # constraint families of the caller's own (solve_data's `extra`): module-level objects, so
     # that Dask workers can unpickle them by reference
     extra: tuple[Family, ...] = ()
+    # what each point optimises (`model.goals`); a goal other than min-cost solves every point
+    # cold, in two stages (no live model re-use, no certified points)
+    goal: str = "min-cost"
+    goal_gap: float = 0.0
+    goal_tolerance: float = 0.0
 
 
 @dataclass
@@ -193,7 +199,8 @@ _local = threading.local()
 def _state_key(data: RegionData, spec: RunSpec) -> tuple:
     o = spec.options
     return (data.inputs_hash, data.region, str(data.folder), spec.year, spec.scenarios, spec.duals,
-            o.mip_gap, o.time_limit, o.threads, o.random_seed, o.handoff, spec.prune, spec.extra)
+            o.mip_gap, o.time_limit, o.threads, o.random_seed, o.handoff, spec.prune, spec.extra, spec.goal,
+            spec.goal_gap, spec.goal_tolerance)
 
 
 def forget_live_model() -> None:
@@ -321,7 +328,7 @@ def _resolve_live(st: _State, upd: Update, options: SolveOptions, presolve: str 
 
 
 def _point_attrs(values: dict[str, float], data: RegionData, spec: RunSpec) -> dict:
-    a = {"sweep_parameters": ",".join(values), "sweep_scenarios": ",".join(spec.scenarios),
+    a = {"sweep_parameters": ",".join(values), "sweep_scenarios": ",".join(spec.scenarios), "sweep_goal": spec.goal,
          "inputs_hash": data.inputs_hash, "inputs_folder": str(data.folder), "year": int(spec.year),
          "region": data.region}
     a.update({f"sweep_{k}": float(v) for k, v in values.items()})
@@ -469,7 +476,8 @@ def _solve_point(data: RegionData, spec: RunSpec, values: dict[str, float], star
         ov = resolve_overrides(data, list(spec.scenarios), dict(values))
         # the live model is re-solved whole from here on: HiGHS on the whole model from the start
         res = solve_data(data, spec.year, ov, replace(spec.options, method="direct"), duals=spec.duals,
-                         with_iis=False, prune=False, extract=False, extra=spec.extra)
+                         with_iis=False, prune=spec.goal != "min-cost", extract=False, extra=spec.extra, goal=spec.goal,
+                         goal_gap=spec.goal_gap, goal_tolerance=spec.goal_tolerance)
     except InputError as exc:
         return PointResult(dict(values), "error", "cold", None, exc.message(), times, worker)
     except Infeasible as exc:
@@ -483,8 +491,10 @@ def _solve_point(data: RegionData, spec: RunSpec, values: dict[str, float], star
         _local.state = _State(_state_key(data, spec), res.instance, res.standard_form, res.compiled,
                               np.asarray(res.compiled.highs.getSolution().col_value, dtype=float).copy(),
                               budget=res.times.get("solve", 1.0))
-    return PointResult(dict(values), res.solution.status, "cold", plan, "", times, worker,
-                       _plan_attrs(values, data, spec, plan, "cold", times))
+    attrs = _plan_attrs(values, data, spec, plan, "cold", times)
+    if res.goal is not None:
+        attrs.update(res.goal.attrs())
+    return PointResult(dict(values), res.solution.status, "cold", plan, "", times, worker, attrs)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -508,6 +518,8 @@ def point_done(path: Path, values: dict[str, float], data: RegionData, spec: Run
         return False
     if str(a.get("sweep_scenarios", "")) != ",".join(spec.scenarios):
         return False
+    if str(a.get("sweep_goal", "min-cost")) != spec.goal:
+        return False
     if set(str(a.get("sweep_parameters", "")).split(",")) != set(values):
         return False
     if a.get("status") not in FEASIBLE + (INFEASIBLE,):
@@ -521,7 +533,17 @@ def point_done(path: Path, values: dict[str, float], data: RegionData, spec: Run
 
 
 def param_unit(data: RegionData, name: str) -> str:
-    """Unit of a scalar input, from the tables' own metadata."""
+    """Unit of a swept input (a scalar or a cell address), from the tables' own metadata."""
+    from model.overrides import parse_address
+
+    if "[" in name:
+        try:
+            a = parse_address(name)
+        except ValueError:
+            return "-"
+        if a.table != "parameters":
+            return TABLES[a.table].column(a.column).unit
+        name = str(a.key[0][1])
     if name.endswith("_price"):
         fuels = data.tables["fuels"].set_index("fuel_id")
         fuel = name[: -len("_price")]
@@ -663,7 +685,8 @@ def combine(paths: dict[str, Path], grid: Grid, attrs: dict, units: dict[str, st
         status = MISSING if a is None else str(a.get("status", MISSING))
         meta.append((status, "" if a is None else str(a.get("point_mode", "")),
                      float(a.get("mip_gap", np.nan)) if a else np.nan,
-                     float(a.get("time_solve_s", np.nan)) if a else np.nan))
+                     float(a.get("time_solve_s", np.nan)) if a else np.nan,
+                     float(a.get("goal_value", np.nan)) if a and status in FEASIBLE else np.nan))
         if a is not None and status in FEASIBLE:
             if built and stem in built and stem in fresh:
                 parts = built[stem]
@@ -688,6 +711,8 @@ def combine(paths: dict[str, Path], grid: Grid, attrs: dict, units: dict[str, st
                                  attrs={"units": var.unit, "long_name": var.long_name})
     for n in grid.names:
         full[n].attrs = {"units": (units or {}).get(n, "-"), "long_name": f"Swept input: {n}"}
+    if "goal_unit" in attrs and "point_goal_value" in full:
+        full["point_goal_value"].attrs["units"] = attrs["goal_unit"]
     full.attrs = dict(attrs)
     full.attrs["points"] = len(points)
     for s in ("optimal", INFEASIBLE, MISSING):
@@ -901,8 +926,13 @@ def run_sweep(data: RegionData, grid: Grid, spec: RunSpec, out: Path, name: str 
     `on_point` is called after each point is written (a KeyboardInterrupt from it stops the sweep
     like Ctrl-C does).
     """
+    from model.goals import get as get_goal
+
     check_grid(data, grid, spec)
-    name = name or "+".join(list(spec.scenarios) + [grid.default_name()])
+    goal = get_goal(spec.goal)
+    if goal.lexicographic:  # two stages per point: each is solved cold (see RunSpec.goal)
+        spec = replace(spec, reuse=False, certify=False)
+    name = name or "+".join(list(spec.scenarios) + [grid.default_name()] + ([f"goal={goal.name}"] if goal.lexicographic else []))
     folder, combined_path = sweep_paths(out, data.region, spec.year, name)
     t0 = time.perf_counter()
     todo, skipped = _pending(grid, folder, data, spec)
@@ -972,6 +1002,8 @@ def run_sweep(data: RegionData, grid: Grid, spec: RunSpec, out: Path, name: str 
         "model_version": MODEL_VERSION, "mip_gap_requested": float(o.mip_gap), "time_limit_s": float(o.time_limit),
         "threads": int(o.threads),
         "note": "tipping_*: route changes between consecutive swept values with a plan; exact only with mip gap 0",
+        "goal": goal.name, "goal_zh": goal.zh, "goal_en": goal.en, "goal_unit": goal.objective.unit,
+        "goal_quantity": goal.objective.terms[0][0].name, "goal_sense": goal.objective.sense,
     }
     paths = {point_stem(v): folder / f"{point_stem(v)}.nc" for v in grid.points()}
     fresh = {point_stem(r.values): (r.attrs, r.plan) for r in report.results if r.plan is not None}
@@ -1371,7 +1403,8 @@ def grid_from_args(args) -> Grid:
         if "=" not in item:
             raise InputError([Problem("--set", None, item, "expected NAME=SPEC, e.g. --set electricity_price=0.3,0.4,0.5")])
         k, v = item.split("=", 1)
-        specs.append((k.strip(), v, f"--set {k.strip()}"))
+        k = safe_name(k.strip())  # a cell address's '/' would split file and variable names
+        specs.append((k, v, f"--set {k}"))
     if not specs:
         raise InputError([Problem("--gas-price/--set", None, None, "nothing to sweep: give --gas-price SPEC or --set NAME=SPEC")])
     names = [s[0] for s in specs]
@@ -1385,7 +1418,12 @@ def format_points(ds: xr.Dataset, names: tuple[str, ...]) -> str:
     """One row per point: values, status, objective, gas use, how it was solved."""
     cols = {"status": "point_status", "mode": "point_mode", "objective_10k_yuan_a": "objective",
             "gas_10k_m3": "gas_annual", "gap": "point_mip_gap", "solve_s": "point_solve_time"}
+    if ds.attrs.get("goal", "min-cost") != "min-cost":
+        cols = {f"goal_{ds.attrs['goal_quantity']}": "point_goal_value", **cols}
     df = pd.DataFrame({k: ds[v].to_series() for k, v in cols.items() if v in ds}).reset_index()
+    for k, v in cols.items():  # a goal's count of households reads as a whole number, not 3.077e+06
+        if v == "point_goal_value" and k in df and (df[k].abs() >= 1e4).any():
+            df[k] = df[k].map(lambda x: f"{x:,.0f}" if np.isfinite(x) else "")
     with pd.option_context("display.width", 200, "display.max_rows", 200, "display.float_format", "{:,.4g}".format):
         return df.to_string(index=False)
 
@@ -1409,7 +1447,8 @@ def main(argv: list[str] | None = None) -> int:
         spec = RunSpec(args.year, scenarios,
                        SolveOptions(mip_gap=args.gap, time_limit=args.time_limit, threads=args.threads),
                        reuse=not args.no_reuse, duals=not args.no_duals, certify=not args.solve_all,
-                       resolve_presolve=args.resolve_presolve)
+                       resolve_presolve=args.resolve_presolve, goal=args.goal, goal_gap=args.goal_gap,
+                       goal_tolerance=args.goal_tolerance)
         report = run_sweep(data, grid, spec, args.out, args.name, serial=args.serial, scheduler=args.scheduler,
                            workers=args.workers, start_method=args.start_method)
     except InputError as exc:

@@ -9,7 +9,6 @@ import csv
 import difflib
 import hashlib
 import io
-import math
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -591,48 +590,17 @@ def check_scenarios(data, file: str, problems: list[Problem], rows: dict[str, in
     return data
 
 
-def _set_rule(name: str) -> Column | None:
-    """The registry column whose rules an override NAME=VALUE must obey (None: parameter or unknown)."""
-    if name.endswith("_price"):
-        return TABLES["prices"].column("price_yuan_per_unit")
-    years = {c.name: c for c in TABLES["years"].columns}
-    return years.get(name)
-
-
 def check_set_values(values: dict, file: str = "--set") -> list[Problem]:
-    """Overrides (from --set or scenarios.yaml) must be finite numbers inside the column's rules.
+    """Overrides (from --set, scenarios.yaml or a sweep) must name a scalar or a number cell
+    (TABLE[KEY].COLUMN) and give a finite number, `*FACTOR` or `+AMOUNT`, an absolute value
+    inside its column's rules (`model.overrides.check_values`).
 
-    Unknown names are left to `model.prepare.resolve_overrides`, which knows the region's fuels.
+    Unknown fuels' prices and key values are left to `model.overrides.resolve_overrides`, which
+    has the region's tables.
     """
-    problems = []
-    for name, raw in values.items():
-        name = str(name)
-        value = raw if isinstance(raw, (int, float)) and not isinstance(raw, bool) else parse_number(str(raw))
-        if value is None:
-            problems.append(Problem(file, None, name, f"'{raw}' is not a number"))
-            continue
-        value = float(value)
-        if not math.isfinite(value):
-            problems.append(Problem(file, None, name, f"'{raw}' is not a finite number"))
-            continue
-        if name in PARAMETER_RANGES:
-            rule = _range_rule(name, value)
-            if rule:
-                problems.append(Problem(file, None, name, rule))
-            continue
-        col = _set_rule(name)
-        if col is None:
-            continue
-        if col.positive and value <= 0:
-            problems.append(Problem(file, None, name, f"must be > 0 (got {raw})"))
-        elif col.min is not None and value < col.min:
-            problems.append(Problem(file, None, name, f"must be >= {col.min:g} (got {raw})"))
-        elif col.max is not None and value > col.max:
-            problems.append(Problem(file, None, name, f"must be <= {col.max:g} (got {raw})"))
-        elif col.plausible_max is not None and value > col.plausible_max:
-            problems.append(Problem(file, None, name, f"{raw} {col.unit} is implausibly large (> {col.plausible_max:g}): "
-                                    "wrong unit scale?"))
-    return problems
+    from model.overrides import check_values
+
+    return check_values(values, file)
 
 
 def region_id(path: Path | str) -> str:

@@ -15,6 +15,7 @@ import pandas as pd
 import xarray as xr
 
 from model.report import figures as fg
+from model.report import goal_report as gr
 from model.report import summary as sm
 from model.report import tables as tb
 from model.report import villages as vl
@@ -55,7 +56,7 @@ class Content:
 
 
 def title_lines(ds: xr.Dataset, info: RegionInfo, lang: str) -> tuple[str, list[str]]:
-    title = T("title_plan", lang).format(name=info.name(lang))
+    title = T("title_plan", lang).format(name=info.name(lang)) + gr.title_suffix(ds, lang)
     sub = []
     if info.period(lang):
         sub.append(T("title_period", lang).format(period=info.period(lang)))
@@ -66,6 +67,8 @@ def title_lines(ds: xr.Dataset, info: RegionInfo, lang: str) -> tuple[str, list[
         sub.append(T("title_sweep", lang).format(year=ds.attrs.get("year", ""), params=", ".join(tb.sweep_dims(ds))))
     else:
         sub.append(T("title_run", lang).format(year=ds.attrs.get("year", ""), scenario=scen))
+    if gr.subtitle(ds, lang):
+        sub[-1] += " · " + gr.subtitle(ds, lang)
     return title, sub
 
 
@@ -74,6 +77,7 @@ def run_meta(ds: xr.Dataset, lang: str, source: Path, info: RegionInfo, other: x
             "binaries", "inputs_hash", "created")
     meta = [(T(k, lang), f"{float(ds.attrs[k]):.2e}" if k == "mip_gap" else str(ds.attrs[k]))
             for k in keys if k in ds.attrs]
+    meta += gr.meta(ds, lang)
     meta.append((T("source_file", lang), source.name))
     if info.folder is not None:
         meta.append((T("inputs_folder", lang), str(info.folder)))
@@ -195,7 +199,7 @@ def single_content(ds, lang, source, info, title, sub, other, sweep) -> Content:
     sections = []
     s = Section(T("sec_summary", lang), page_break=False)
     s.add("cards", tb.metrics(ds))
-    s.add("h3", T("sec_findings", lang)).add("ul", sm.findings(ds, lang, sweep))
+    s.add("h3", T("sec_findings", lang)).add("ul", gr.findings(ds, lang) + sm.findings(ds, lang, sweep))
     s.add("h3", T("sec_recommendations", lang)).add("ol", sm.recommendations(ds, lang))
     sections.append(s)
     o = Section(T("sec_overview", lang), page_break=True)
@@ -230,8 +234,16 @@ def sweep_content(ds, lang, source, info, title, sub) -> Content:
     by_id = {t.id: t for t in tables}
     with mpl.rc_context(matplotlib_rc()):
         figures = fg.report_figures(ds, lang)
+    curve = gr.curve_frame(ds)
     s = Section(T("sec_summary", lang))
-    s.add("h3", T("sec_findings", lang)).add("ul", sm.sweep_findings(ds, lang))
+    s.add("h3", T("sec_findings", lang)).add("ul", gr.curve_findings(curve, ds, lang) + sm.sweep_findings(ds, lang))
+    sections = [s]
+    if curve is not None:
+        with mpl.rc_context(matplotlib_rc()):
+            figures.append(("coverage_budget", gr.L("fig_curve", lang), gr.curve_figure(curve, ds, lang)))
+        t = gr.curve_table(curve, lang)
+        tables.insert(0, t)
+        sections.append(Section(gr.L("sec_curve", lang), page_break=True).add("figure", "coverage_budget").add("table", t))
     sw = Section(T("sec_sweep", lang), page_break=True)
     sw.add("figure", "sweep_cost").add("figure", "sweep_mix").add("figure", "sweep_gas")
     sw.add("table", by_id["sweep_summary"]).add("table", by_id["sweep_mix"])
@@ -240,4 +252,4 @@ def sweep_content(ds, lang, source, info, title, sub) -> Content:
         sw.add("table", t, rows=30)
     tr = Section(T("sec_transformers", lang), page_break=True).add("figure", "sweep_transformers")
     app = appendix(ds, lang, source, info, {}, None)
-    return Content(title, sub, [s, sw, tr, app], tables, figures, f"{title} · {sub[-1]}")
+    return Content(title, sub, sections + [sw, tr, app], tables, figures, f"{title} · {sub[-1]}")

@@ -38,11 +38,13 @@ def _overrides(data, label: str):
     """The run's scenario label ('base', 'a+b', 'a+gas_price=3') back to the overrides it names."""
     from model.prepare import resolve_overrides
 
+    import re
+
     names, sets = [], {}
-    for part in label.split("+"):
+    for part in re.split(r"\+(?![-\d.])", label):  # '+' before a number is a relative value ('gas_price=+0.5')
         if "=" in part:
             k, v = part.split("=", 1)
-            sets[k] = float(v)
+            sets[k] = v
         elif part and part != "base":
             names.append(part)
     return resolve_overrides(data, names, sets)
@@ -236,7 +238,9 @@ def pathway_content(ds: xr.Dataset, lang: str, source: Path, info, title: str, s
     with mpl.rc_context(matplotlib_rc()):
         figs = figures(ds, cats, lang)
     s = Section(T("sec_summary", lang))
-    s.add("h3", T("sec_findings", lang)).add("ul", pathway_findings(ds, cats, lang))
+    from model.report.goal_report import findings as goal_findings
+
+    s.add("h3", T("sec_findings", lang)).add("ul", goal_findings(ds, lang) + pathway_findings(ds, cats, lang))
     p = Section(T("sec_pathway", lang), page_break=True)
     p.add("table", tables[0]).add("figure", "pathway_households").add("table", tables[1])
     p.add("table", tables[2]).add("figure", "pathway_gas").add("figure", "pathway_subsidy")
