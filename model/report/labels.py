@@ -288,7 +288,11 @@ ITEMS = {
     "constraint_bound": ("限值", "Bound"),
     "constraint_slack": ("余量", "Slack"),
     "constraint_binding": ("起作用", "Binding"),
-    "shadow_price": ("影子价格（万元/年 每单位）", "Shadow price (10⁴ yuan/a per unit)"),
+    "shadow_price": ("影子价格：路线固定（万元/年 每单位）", "Marginal value, routes fixed (10⁴ yuan/a per unit)"),
+    "marginal_step": ("步长", "Step"),
+    "marginal_value": ("边际价值：重新求解（万元/年 每单位）", "Marginal value, MIP re-solved (10⁴ yuan/a per unit)"),
+    "marginal_value_low": ("边际价值下限", "Marginal value, low"),
+    "marginal_value_high": ("边际价值上限", "Marginal value, high"),
     "objective": ("年化社会成本", "Annual cost to society"),
     # tipping points (model.sweep)
     "tipping_kind": ("类型", "Kind"), "tipping_id": ("对象", "Zone or county"), "tipping_county": ("县（区）", "County"),
