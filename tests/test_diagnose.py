@@ -7,7 +7,7 @@ import pytest
 import factory as f
 from model import diagnose
 from model.build import create_model
-from model.errors import SolveError  # noqa: F401
+from model.errors import SolveError
 from model.pipeline import Infeasible, solve_data, solve_region
 from model.prepare import Overrides, prepare
 from model.solve import compile_model, run, SolveOptions
@@ -218,3 +218,35 @@ def test_solve_writes_what_binds(tmp_path):
     binding = ds.constraint.values[ds.constraint_binding.values == 1].tolist()
     assert "gas_annual_cap[city]" in binding
     assert ds.shadow_price.attrs["units"] and ds.constraint_slack.sel(constraint="gas_annual_cap[city]") == pytest.approx(0)
+
+
+@pytest.mark.slow
+def test_jinan_2022_budget_60000_is_short_by_the_least_amount():
+    """Jinan 2022 with a subsidy budget of 60,000 (10^4 yuan): the least budget any plan needs under
+    all the other rows is 69,798.56 (found by an independent model, issue 24), so the case is
+    short by 9,798.56 and the message says so; 69,799 solves and 69,798.5 is infeasible."""
+    from pathlib import Path
+
+    from model.build import standard_form
+    from model.horizon import prepare_horizon
+    from model.pipeline import model_families
+    from model.prepare import resolve_overrides
+    from model.solve import compile_standard
+
+    data = load_region(Path(__file__).resolve().parents[1] / "inputs" / "jinan", 2022)
+
+    def at(budget):
+        return resolve_overrides(data, [], {"subsidy_budget_10k_yuan": budget})
+
+    with pytest.raises(Infeasible) as err:
+        solve_data(data, 2022, at(60000.0), with_iis=False)
+    (r,) = err.value.relaxations
+    assert r.family == "subsidy_budget" and r.amount == pytest.approx(9798.56, abs=0.01)
+    assert "subsidy budget (subsidy_budget): short by 9,798.56 10^4 yuan (bound 60,000.00 -> 69,798.56)" \
+        in str(err.value)
+    assert err.value.alternatives[0].families == ("subsidy_budget",)
+    assert solve_data(data, 2022, at(69799.0), duals=False, extract=False).solution.status == "optimal"
+    comp = compile_standard(standard_form(prepare_horizon(data, [2022], at(69798.5)), families=model_families(data)))
+    with pytest.raises(SolveError) as short:
+        run(comp, SolveOptions())
+    assert short.value.exit_code == 4
