@@ -11,18 +11,26 @@ lexicographically, by a sequence of MIP solves on one HiGHS copy of the model (e
 optimum is fixed, as a row, before the next stage):
 
 1. the fewest families relaxed, targets only after caps: first the fewest target families,
-   then the fewest cap families;
-2. for the families relaxed, the least amount, sum_{i in F} s_i, in each family's own unit
-   (one family after the other, in the order of the family list);
-3. the cost of the plan (the model's own objective) only to break ties: among several sets of
-   families of the same size, whose amounts are in different units, the one whose cheapest plan
-   costs least is "the" least relaxation; the others are listed as alternatives.
+   then the fewest cap families (one solve with an indicator y_F per family: min
+   (n_caps + 1) sum_targets y_F + sum_caps y_F; skipped when one cap alone does);
+2. the fewest rows relaxed (an indicator z_i per row, s_i <= M_i z_i, min sum z_i);
+3. for the families relaxed, the least amount, sum_{i in F} s_i, in each family's own unit
+   (one family after the other, in the order of the family list), with at most that many rows;
+4. the cost of the plan (the model's own objective) only to break ties: among sets of
+   families of the same size and rows, whose amounts are in different units, the one whose
+   cheapest plan costs least is "the" least relaxation.
 
-Stages 1-2 are solved to a MIP gap of 0, so each "short by" is the least amount that makes the
-case feasible (e.g. a budget of bound + amount admits a plan; any smaller one does not), or,
-when the time limit stops a stage, an interval (a plan exists at the amount found; none below the
-proven bound). Every family that restores feasibility alone is also reported with its least
-amount ("either +X of budget, or coverage down to y %").
+Stages 1-3 are solved to a MIP gap of 0, so each "short by" is the least amount that makes the
+case feasible (a budget of bound + amount admits a plan; any smaller one does not), or, when the
+time limit stops a stage, an interval (a plan exists at the amount found; none below the proven
+bound). Every family that restores feasibility alone is also reported, by the same rules
+restricted to it ("either +X of budget, or coverage down to y %"), caps first. M_i, the most row
+i can be violated, comes from the column bounds.
+
+HiGHS's `feasibilityRelaxation` minimises one weighted sum of violations, and its lexicographic
+multi-objective mode fixes each objective within tolerances without saying whether a stage was
+proven; the stages here keep the elastic columns in the model, fix each optimum as a row and
+record each stage's bound, so an amount cut short by the time limit is reported as an interval.
 
 In a single year a transformer group's upgrade limit is the bound of its upgrade column, not a
 row: the capacity row of the group (kVA) is relaxed instead, which is the same relief in kVA.
@@ -151,8 +159,9 @@ class Diagnosis:
         if self.least is None:
             return ["the caps and targets cannot all be met, and no relaxation of them makes a plan possible "
                     "(the zones' options and the column bounds conflict)"] + [f"  ({n})" for n in self.notes]
-        out = ["the caps and targets cannot all be met; the least relaxation that makes a plan possible "
-               "(fewest families, then the least amount in each family's unit; targets only after caps):"]
+        out = ["the caps and targets cannot all be met; the least relaxation that makes a plan possible (fewest "
+               "families, targets only after caps; then fewest rows; then the least amount in each family's unit; "
+               "the plan's cost breaks ties):"]
         out += [f"  - {r}" for r in self.least.rows]
         if not self.least.proven:
             out.append("  (the search for the least amount stopped at its time limit: a plan exists with the amounts "
