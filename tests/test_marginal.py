@@ -119,3 +119,33 @@ def test_objective_attrs_say_what_the_gap_is_on(tmp_path):
     total = float(ds.objective)
     assert a["mip_gap_total"] == pytest.approx(a["mip_gap_abs_10k_yuan_per_a"] / total)
     assert a["solver_objective_10k_yuan_per_a"] + a["fixed_zones_cost_10k_yuan_per_a"] == pytest.approx(total)
+
+
+def test_pathway_rows_are_valued_per_year(tmp_path):
+    """A 2022-2023 pathway (discount rate 0): the three zones above, all clean by 2023; the gas cap is
+    0.24 in 2022 and 0.36 in 2023. Converting early saves (coal 4,320 yuan/a), and a conversion is
+    made once: two zones take gas in 2022 and the third heat pumps (a late switch to gas costs
+    more in 2022 than it saves in 2023). The 2022 row binds; raised by 0.12 the third zone takes gas
+    in 2022 and saves 0.07 a year, twice: -0.14 / 0.12 (10^4 yuan per 10^4 m3, the pathway's
+    objective), the row carrying its year; its activity is 2022's gas use."""
+    import pandas as pd
+
+    from model.pipeline import solve_data
+    from model.prepare import Overrides
+    from model.validate import load_region
+
+    tbl = f.tables(zones=[f.zone(f"Z{i}") for i in range(3)], routes=GAS_OR_ASHP,
+                   years={"gas_annual_cap_10k_m3": 0.24},
+                   coverage=[dict(year=2023, area_type="all", terrain="all", min_clean_share=1.0, source=f.SRC)])
+    y = tbl["years"].iloc[0].to_dict()
+    tbl["years"] = pd.DataFrame([y, {**y, "year": 2023, "gas_annual_cap_10k_m3": 0.36}])
+    tbl["prices"] = pd.concat([tbl["prices"], tbl["prices"].assign(year=2023)], ignore_index=True)
+    data = load_region(f.write_region(tmp_path / "r", tbl), 2023)
+    ds = solve_data(data, 2023, Overrides(), from_year=2022, marginal=MarginalSpec.parse("gas_annual_cap")).dataset
+    g = ds.sel(constraint="gas_annual_cap[city/2022]")
+    assert int(g.constraint_year) == 2022 and int(g.constraint_binding) == 1
+    assert float(g.constraint_activity) == pytest.approx(float(ds.gas_annual.sel(year=2022))) == pytest.approx(0.24)
+    assert float(g.marginal_step) == pytest.approx(0.12)
+    assert float(g.marginal_value) == pytest.approx(-0.14 / 0.12, rel=1e-6)
+    assert g.marginal_value.attrs["units"] == "10^4 yuan per constraint_unit"
+    assert int(ds.sel(constraint="gas_annual_cap[city/2023]").constraint_binding) == 0
