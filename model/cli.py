@@ -176,8 +176,11 @@ def solve_parser() -> argparse.ArgumentParser:
                          "moved by STEP (in the row's unit, or N%% of the bound; default: one purchase unit, else 1%% "
                          "of the bound): 'none' to skip; default gas_annual_cap,subsidy_budget,gas_storage for one "
                          "year, none for a pathway")
+    ap.add_argument("--marginal-nodes", type=_number(int, 1, high=10**9), default=None, metavar="N",
+                    help="branch-and-bound nodes per --marginal re-solve (default 1000; a limit of work: the same "
+                         "values on any machine)")
     ap.add_argument("--marginal-time-limit", type=_number(float, 0.0, low_inclusive=False), default=None,
-                    metavar="S", help="seconds per --marginal re-solve (default: 3x the solve, 5-60 s)")
+                    metavar="S", help="seconds per --marginal re-solve, a safety beside --marginal-nodes (default 60)")
     ap.add_argument("--handoff", choices=("direct", "pyomo"), default="direct",
                     help="how the model reaches HiGHS: the numpy standard form (default) or Pyomo's compiler "
                          "on the Pyomo model (the same model, slower; for checking)")
@@ -210,7 +213,7 @@ def _marginal_spec(args, pathway: bool):
 
     text = args.marginal if args.marginal is not None else ("none" if pathway else ",".join(MarginalSpec().families))
     try:
-        return MarginalSpec.parse(text, time_limit=args.marginal_time_limit)
+        return MarginalSpec.parse(text, nodes=args.marginal_nodes, time_limit=args.marginal_time_limit)
     except ValueError as exc:
         raise InputError([Problem("--marginal", None, None, str(exc))]) from None
 

@@ -10,11 +10,13 @@ the model (the run's live model and plan are left as they are):
                                                          per unit in a pathway, discounted]
 
 z(b) is the optimum at the bound b, re-solved from the plan to the same tight gap as z(b + Delta)
-(default 1e-6), so the two are compared alike. Each solve proves an interval [bound, objective];
+(default 1e-6) and node limit (default 1,000 branch-and-bound nodes, a limit of work, so the
+values do not depend on the machine's speed), so the two are compared alike. Each solve proves
+an interval [bound, objective];
 `marginal_value_low` and `marginal_value_high` are the least and greatest value consistent with
 both intervals, (bound(b + Delta) - objective(b)) / Delta and (objective(b + Delta) - bound(b)) /
 Delta (for a cap, at most 0: more of it never costs more), so a value is quotable to the width
-of its interval even when a re-solve stops at its time limit.
+of its interval when a re-solve stops before its gap.
 
 The step (`--marginal FAMILY=STEP`, a number in the row's unit or a percentage of its bound)
 defaults to one unit of the purchases the row holds (a storage module's size, an upgrade unit's
@@ -37,8 +39,11 @@ from model.solve import Compiled, Solution, SolveOptions
 DEFAULT_FAMILIES = ("gas_annual_cap", "subsidy_budget", "gas_storage")
 COLUMNS = ("marginal_step", "marginal_value", "marginal_value_low", "marginal_value_high")
 DEFAULT_GAP = 1e-6
-# a re-solve's time limit when none is given: max(MIN, FACTOR x the run's solve time), at most MAX (s)
-TIME_LIMIT = (5.0, 3.0, 60.0)
+# each re-solve stops at this many branch-and-bound nodes: a limit of work, not of time, so the
+# same inputs give the same values on any machine (HiGHS on one thread is deterministic)
+DEFAULT_NODES = 1000
+# and, as a safety, at this many seconds (a stop there depends on the machine's speed)
+DEFAULT_TIME_LIMIT = 60.0
 
 
 @dataclass(frozen=True)
@@ -49,15 +54,19 @@ class MarginalSpec:
     families: tuple[str, ...] = DEFAULT_FAMILIES
     steps: tuple[tuple[str, str], ...] = ()
     gap: float = DEFAULT_GAP
-    time_limit: float | None = None  # s per re-solve (None: see TIME_LIMIT)
+    nodes: int = DEFAULT_NODES  # branch-and-bound nodes per re-solve
+    time_limit: float = DEFAULT_TIME_LIMIT  # s per re-solve (and at most the run's --time-limit)
 
     @classmethod
-    def parse(cls, text: str, gap: float = DEFAULT_GAP, time_limit: float | None = None) -> "MarginalSpec":
+    def parse(cls, text: str, gap: float = DEFAULT_GAP, nodes: int | None = None,
+              time_limit: float | None = None) -> "MarginalSpec":
         """'gas_annual_cap,subsidy_budget=1%,gas_storage=500' -> a spec; 'none' values nothing.
         Raises ValueError with the rule broken (the CLI makes it an exit-2 message)."""
         text = text.strip()
+        limits = (gap, DEFAULT_NODES if nodes is None else int(nodes),
+                  DEFAULT_TIME_LIMIT if time_limit is None else float(time_limit))
         if text.lower() in ("none", ""):
-            return cls((), (), gap, time_limit)
+            return cls((), (), *limits)
         fams, steps = [], []
         for item in text.split(","):
             name, _, step = item.strip().partition("=")
@@ -68,7 +77,7 @@ class MarginalSpec:
                 _parse_step(step.strip())
                 steps.append((name, step.strip()))
             fams.append(name)
-        return cls(tuple(dict.fromkeys(fams)), tuple(steps), gap, time_limit)
+        return cls(tuple(dict.fromkeys(fams)), tuple(steps), *limits)
 
 
 def _parse_step(text: str) -> tuple[float, bool]:
@@ -119,7 +128,7 @@ def default_steps(comp: Compiled, rows: np.ndarray, bounds: np.ndarray) -> np.nd
 
 
 def values(comp: Compiled, sol: Solution, table: pd.DataFrame, spec: MarginalSpec, options: SolveOptions,
-           solve_time: float = 1.0, start: np.ndarray | None = None) -> tuple[pd.DataFrame, dict]:
+           start: np.ndarray | None = None) -> tuple[pd.DataFrame, dict]:
     """The what-binds table with COLUMNS added (nan where a row is not valued), and attributes
     for the dataset (the gap and time limit of the re-solves, the base optimum, the time)."""
     out = table.copy()
@@ -147,19 +156,16 @@ def values(comp: Compiled, sol: Solution, table: pd.DataFrame, spec: MarginalSpe
                 steps[j] = value
             elif bounds[j] != 0:  # a share of a bound of 0 is no step: the default one stays
                 steps[j] = value * abs(bounds[j])
-    limit = spec.time_limit
-    if limit is None:
-        limit = min(TIME_LIMIT[2], max(TIME_LIMIT[0], TIME_LIMIT[1] * solve_time))
-    limit = float(min(limit, options.time_limit))
-    attrs["marginal_time_limit_s"] = limit
+    limit = float(min(spec.time_limit, options.time_limit))
+    attrs.update(marginal_max_nodes=int(spec.nodes), marginal_time_limit_s=limit)
 
     from model.diagnose import plan_columns
 
     h = highspy.Highs()
     h.setOptionValue("output_flag", bool(options.verbose))
     h.passModel(comp.highs.getModel())
-    for key, value in (("mip_rel_gap", float(spec.gap)), ("time_limit", limit), ("threads", int(options.threads)),
-                       ("random_seed", int(options.random_seed))):
+    for key, value in (("mip_rel_gap", float(spec.gap)), ("time_limit", limit), ("mip_max_nodes", int(spec.nodes)),
+                       ("threads", int(options.threads)), ("random_seed", int(options.random_seed))):
         h.setOptionValue(key, value)
     lp = h.getLp()
     lower, upper = np.array(lp.row_lower_, dtype=float), np.array(lp.row_upper_, dtype=float)

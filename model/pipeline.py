@@ -174,7 +174,7 @@ def solve_data(data: RegionData, year: int, ov: Overrides, options: SolveOptions
         times["duals"] = time.perf_counter() - t
         if marginal is not None:
             t = time.perf_counter()
-            shadow, marginal_attrs = marginal_mod.values(comp, sol, shadow, marginal, options, times["solve"])
+            shadow, marginal_attrs = marginal_mod.values(comp, sol, shadow, marginal, options)
             times["marginal"] = time.perf_counter() - t
     if not extract:
         return RunResult(data, hz.first, sol, None, comp, times, shadow, hz, sf)
