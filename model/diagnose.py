@@ -370,6 +370,7 @@ def diagnosis_dataset(relaxed: list[Relaxation], iis_rows: list[str], attrs: dic
         "relaxed_unit": var("relaxed_unit", np.array([r.unit for r in relaxed], dtype=str)),
         "relaxed_bound": var("relaxed_bound", np.array([r.bound for r in relaxed], dtype=float)),
         "relaxed_new_bound": var("relaxed_new_bound", np.array([r.new_bound for r in relaxed], dtype=float)),
+        "relaxed_year": var("relaxed_year", np.array([r.year for r in relaxed], dtype=np.int64)),
         "relaxed_zone_count": var("relaxed_zone_count", np.array([len(r.zones) for r in relaxed], dtype=np.int64)),
         "relaxed_counties": var("relaxed_counties", np.array([";".join(r.counties) for r in relaxed], dtype=str)),
         "alternative_families": alt("alternative_families", np.array([";".join(a.families) for a in alternatives], dtype=str)),

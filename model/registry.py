@@ -453,6 +453,7 @@ OUTPUTS: dict[str, Var] = {
     "relaxed_unit": Var(("relaxed",), "-", "Unit of relaxed_amount"),
     "relaxed_bound": Var(("relaxed",), "see relaxed_unit", "The row's bound in the inputs"),
     "relaxed_new_bound": Var(("relaxed",), "see relaxed_unit", "The row's bound relaxed by relaxed_amount"),
+    "relaxed_year": Var(("relaxed",), "a", "Year of the row in a pathway (0: a single year, or not tied to one year)"),
     "relaxed_zone_count": Var(("relaxed",), "zones", "Zones involved in the relaxed cap"),
     "relaxed_counties": Var(("relaxed",), "-", "Counties of the zones involved (semicolon-separated)"),
     "alternative_families": Var(("alternative",), "-",

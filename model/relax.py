@@ -70,6 +70,7 @@ class Relaxation:
     bound: float = math.nan  # the row's bound, in the planner's terms
     share_base: float = math.nan  # for a share target: what the share is of (households)
     lower: float = math.nan  # proven lower bound of the amount (nan: not known per row)
+    year: int = 0  # the row's year in a pathway (0: a single year, or a row not tied to one year)
 
     def __post_init__(self):
         if not self.unit or not self.words:
@@ -425,9 +426,11 @@ class _Elastic:
             counties = sorted({str(inst.county_names[inst.zone_county[z]]) for z in zones})
             sense = comp.row_sense[i]
             bound = (self.row_upper0[i] if sense == 1 else self.row_lower0[i]) + comp.row_offset[i]
+            k = int(comp.row_year[i])
             out.append(Relaxation(fam, key, amounts[i], [str(inst.zone_ids[z]) for z in zones], counties,
                                   family.unit, family.words, family.kind, float(bound),
-                                  float(share[fam].get(key, math.nan))))
+                                  float(share[fam].get(key, math.nan)),
+                                  year=int(hz.years[k]) if hz.K > 1 and k >= 0 else 0))
         return out
 
 

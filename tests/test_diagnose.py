@@ -149,7 +149,7 @@ def test_pathway_rows_carry_their_year(tmp_path):
     with pytest.raises(Infeasible) as err:
         solve_data(load_region(folder, 2023), 2023, Overrides(), from_year=2022)
     (r,) = err.value.relaxations
-    assert (r.family, r.key, r.amount) == ("gas_annual_cap", "city/2023", pytest.approx(0.12))
+    assert (r.family, r.key, r.amount, r.year) == ("gas_annual_cap", "city/2023", pytest.approx(0.12), 2023)
 
 
 def test_coverage_out_of_reach_caught_before_solver(tmp_path):
