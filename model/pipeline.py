@@ -137,7 +137,9 @@ def solve_data(data: RegionData, year: int, ov: Overrides, options: SolveOptions
     broken = m.trivially_infeasible if m is not None else sf.broken
     times["build"] = time.perf_counter() - t
     if broken:
-        raise _with_context(Infeasible([relax.Relaxation(i.family, i.key, i.excess, [], [], i.unit) for i in broken],
+        kinds = {f.name: f.kind for f in families}
+        raise _with_context(Infeasible([relax.Relaxation(i.family, i.key, i.excess, [], [], i.unit,
+                                                         kind=kinds.get(i.family, "cap")) for i in broken],
                                        note="already broken by zones that have no choice"), data, year, ov, years)
     short: list[str] = []  # a budget below what any plan needs: infeasible, diagnosed exactly below
     if presolve:

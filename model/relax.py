@@ -286,7 +286,7 @@ class _Elastic:
         h.setOptionValue("mip_rel_gap", float(gap))
         h.setOptionValue("time_limit", float(max(time_limit, 1.0)))
         if start is not None:
-            start = np.r_[start, np.ones(h.getNumCol() - len(start))][: h.getNumCol()]
+            start = self._with_indicators(start)
             h.setSolution(len(start), np.arange(len(start), dtype=np.int32), start)
         h.HandleKeyboardInterrupt = True  # solve() runs HiGHS in a thread: Ctrl-C stops it
         h.solve()
@@ -301,6 +301,21 @@ class _Elastic:
         col = np.asarray(h.getSolution().col_value, dtype=float).copy()
         bound = float(info.mip_dual_bound) if math.isfinite(info.mip_dual_bound) else float(info.objective_function_value)
         return status, float(info.objective_function_value), bound, col
+
+    def _with_indicators(self, col: np.ndarray) -> np.ndarray:
+        """A stage's plan as a start for the model as it is now: indicators (when made) set from
+        the slacks (z_i = 1 where row i is relaxed, y_F = 1 where a row of F is)."""
+        n = self.h.getNumCol()
+        out = np.zeros(n)
+        m = min(len(col), self.n_cols)
+        out[:m] = col[:m]
+        if self.z0 is not None and n > self.n_cols:
+            relaxed = np.zeros(self.comp.n_rows, dtype=bool)
+            relaxed[self.slack_row[out[self.s0: self.s0 + len(self.slack_row)] > 1e-9]] = True
+            z = relaxed[self.rows_z]
+            out[self.z0: self.z0 + len(z)] = z
+            out[self.y0: self.y0 + len(self.families)] = [relaxed[self.fam_rows[f]].any() for f in self.families]
+        return out
 
     def least_amount(self, fam: str, open_fams, fixed: dict[str, float], time_limit: float, start=None,
                      max_rows: float = INF):
