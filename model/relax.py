@@ -55,6 +55,12 @@ MAX_COMBINATIONS = 16
 FIX_REL, FIX_ABS = 1e-9, 1e-6
 
 
+def num(x: float) -> str:
+    """A figure to quote: two decimals with thousands separators; four significant digits below
+    0.01 (a design-day cap of 0.0024 10^4 m3/d is not '0.00')."""
+    return f"{x:,.2f}" if abs(x) >= 0.01 or x == 0 else f"{x:.4g}"
+
+
 @dataclass
 class Relaxation:
     """One row relaxed: by how much, in the row's unit, and the zones and counties involved."""
@@ -88,7 +94,7 @@ class Relaxation:
         """'bound 60,000.00 -> 69,798.56' (and, for a share target, the share)."""
         if not math.isfinite(self.bound):
             return ""
-        return f"{'target' if self.kind == 'target' else 'bound'} {self.bound:,.2f} -> {self.new_bound:,.2f}" + (
+        return f"{'target' if self.kind == 'target' else 'bound'} {num(self.bound)} -> {num(self.new_bound)}" + (
             f", {self.share()}" if math.isfinite(self.share_base) and self.share_base > 0 else "")
 
     def share(self) -> str:
@@ -103,7 +109,7 @@ class Relaxation:
         if self.zones:
             tail += f"; {len(self.zones)} zones involved in {', '.join(self.counties[:6])}" + (
                 " ..." if len(self.counties) > 6 else "")
-        return f"{self.words} ({self.family}){where}: short by {self.amount:,.2f} {self.unit}{tail}"
+        return f"{self.words} ({self.family}){where}: short by {num(self.amount)} {self.unit}{tail}"
 
 
 @dataclass
@@ -131,9 +137,9 @@ class Relief:
                 continue
             r0 = mine[0]
             sign = "-" if r0.kind == "target" else "+"
-            amount = f"{sign}{self.totals[fam]:,.2f} {r0.unit}"
+            amount = f"{sign}{num(self.totals[fam])} {r0.unit}"
             if self.totals[fam] - self.lower[fam] > 1e-6 * max(1.0, abs(self.totals[fam])):
-                amount += f" (at least {sign}{self.lower[fam]:,.2f}; the search stopped at its time limit)"
+                amount += f" (at least {sign}{num(self.lower[fam])}; the search stopped at its time limit)"
             where = ""
             if len(mine) == 1 and mine[0].key != "city":
                 where = f" [{mine[0].key}]"
@@ -158,23 +164,30 @@ class Diagnosis:
 
     def lines(self) -> list[str]:
         if self.least is None:
-            return ["the caps and targets cannot all be met, and no relaxation of them makes a plan possible "
-                    "(the zones' options and the column bounds conflict)"] + [f"  ({n})" for n in self.notes]
+            return ["the caps and targets cannot all be met, and no relaxation of them was found that makes a plan "
+                    "possible (without notes below: the zones' options and column bounds conflict)"] + \
+                [f"  ({n})" for n in self.notes]
+        least = self.least
         out = ["the caps and targets cannot all be met; the least relaxation that makes a plan possible (fewest "
                "families, targets only after caps; then fewest rows; then the least amount in each family's unit; "
                "the plan's cost breaks ties):"]
-        out += [f"  - {r}" for r in self.least.rows]
-        if not self.least.proven:
+        out += [f"  - {r}" for r in least.rows]
+        if not least.proven:
             out.append("  (the search for the least amount stopped at its time limit: a plan exists with the amounts "
-                       "above, and none with less than " + ", ".join(f"{self.least.lower[f]:,.2f}" for f in
-                                                                      self.least.families) + ")")
-        if self.alternatives:
-            out.append("each of these alone also makes a plan possible (its least amount):")
-            for i, alt in enumerate(self.alternatives):
-                tag = "  [the least relaxation]" if alt is self.least or alt.families == self.least.families else ""
+                       "above, and none with less than " + ", ".join(num(least.lower[f]) for f in least.families) + ")")
+        alone = [a for a in self.alternatives if len(a.families) == 1]
+        sets = [a for a in self.alternatives if len(a.families) > 1]
+        if alone:
+            out.append(f"each of these alone {'also ' if len(least.families) == 1 else ''}makes a plan possible "
+                       "(its least amount):")
+            for i, alt in enumerate(alone):
+                tag = "  [the least relaxation]" if alt.families == least.families else ""
                 out.append(f"  - {'either' if i == 0 else 'or'} {alt.describe()}{tag}")
-        elif len(self.least.families) > 1:
+        elif len(least.families) > 1:
             out.append("no single family alone makes a plan possible")
+        if sets:
+            out.append(f"other sets of {len(least.families)} families that also make a plan possible:")
+            out += [f"  - {alt.describe()}" for alt in sets]
         out += [f"  ({n})" for n in self.notes]
         return out
 

@@ -112,6 +112,9 @@ def test_fewest_families_then_least_amounts(tmp_path):
     got = {r.family: r.amount for r in err.value.relaxations}
     assert got == {"gas_annual_cap": pytest.approx(0.12), "gas_peak_day_cap": pytest.approx(0.0024)}
     assert [a.families for a in err.value.alternatives][0] == ("coverage_target",)
+    text = str(err.value)
+    assert "short by 0.0024 10^4 m^3/d (bound 0.0024 -> 0.0048)" in text
+    assert "each of these alone makes a plan possible" in text and "-1.00 households" in text
 
 
 def test_policy_family_is_diagnosed(tmp_path):
