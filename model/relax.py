@@ -53,12 +53,15 @@ RELAXABLE = ("cap", "target")
 MAX_COMBINATIONS = 16
 # a stage's optimum is fixed as sum s <= amount * (1 + REL) + ABS
 FIX_REL, FIX_ABS = 1e-9, 1e-6
+# a row violated by at most this (times max(1, |bound|)) is within HiGHS's feasibility tolerance
+TOLERANCE = 1e-6
 
 
 def num(x: float) -> str:
-    """A figure to quote: two decimals with thousands separators; four significant digits below
-    0.01 (a design-day cap of 0.0024 10^4 m3/d is not '0.00')."""
-    return f"{x:,.2f}" if abs(x) >= 0.01 or x == 0 else f"{x:.4g}"
+    """A figure to quote: two decimals with thousands separators, and at least two significant
+    digits below 0.1 (a design-day cap of 0.0024 10^4 m3/d is not '0.00')."""
+    d = 2 if abs(x) >= 0.1 or x == 0 or not math.isfinite(x) else max(2, 1 - math.floor(math.log10(abs(x))))
+    return f"{x:,.{d}f}"
 
 
 @dataclass
@@ -98,16 +101,21 @@ class Relaxation:
             f", {self.share()}" if math.isfinite(self.share_base) and self.share_base > 0 else "")
 
     def share(self) -> str:
-        """A share target as shares: '100.00 % -> 97.50 % of 47,430 households'."""
-        return (f"{self.bound / self.share_base:.2%} -> {self.new_bound / self.share_base:.2%} of "
-                f"{self.share_base:,.0f} {self.unit}")
+        """A share target as shares: '100.00% -> 97.50% of 47,430 households' (more decimals
+        where two would not show the change)."""
+        a, b = self.bound / self.share_base, self.new_bound / self.share_base
+        d = 2
+        while d < 6 and f"{a:.{d}%}" == f"{b:.{d}%}":
+            d += 1
+        return f"{a:.{d}%} -> {b:.{d}%} of {self.share_base:,.0f} {self.unit}"
 
     def __str__(self) -> str:
         where = f" [{self.key}]" if self.key != "city" else ""
         change = self.change()
         tail = f" ({change})" if change else ""
         if self.zones:
-            tail += f"; {len(self.zones)} zones involved in {', '.join(self.counties[:6])}" + (
+            tail += f"; {len(self.zones)} zone{'s' if len(self.zones) > 1 else ''} involved in " \
+                    f"{', '.join(self.counties[:6])}" + (
                 " ..." if len(self.counties) > 6 else "")
         return f"{self.words} ({self.family}){where}: short by {num(self.amount)} {self.unit}{tail}"
 
@@ -241,6 +249,10 @@ class _Elastic:
         self.families = [f for f in self.order if (self.slack_fam == f).any()]
         self.fam_slacks = {f: np.flatnonzero(self.slack_fam == f) for f in self.families}
         self.fam_rows = {f: np.unique(self.slack_row[k]) for f, k in self.fam_slacks.items()}
+        # a violation the original model tolerates (HiGHS's feasibility tolerance, 1e-6 of the
+        # row's scale) is no relaxation: it is not counted as a relaxed row, nor reported
+        bound = np.where(self.slack_sign < 0, self.row_upper0[self.slack_row], self.row_lower0[self.slack_row])
+        self.tol = TOLERANCE * np.maximum(1.0, np.abs(np.nan_to_num(bound, posinf=0.0, neginf=0.0)))
         # one total row per family: sum of its slacks <= fixed amount (free until fixed)
         self.total_row = {}
         for f in self.families:
@@ -324,7 +336,7 @@ class _Elastic:
         out[:m] = col[:m]
         if self.z0 is not None and n > self.n_cols:
             relaxed = np.zeros(self.comp.n_rows, dtype=bool)
-            relaxed[self.slack_row[out[self.s0: self.s0 + len(self.slack_row)] > 1e-9]] = True
+            relaxed[self.slack_row[out[self.s0: self.s0 + len(self.slack_row)] > self.tol]] = True
             z = relaxed[self.rows_z]
             out[self.z0: self.z0 + len(z)] = z
             out[self.y0: self.y0 + len(self.families)] = [relaxed[self.fam_rows[f]].any() for f in self.families]
@@ -385,7 +397,7 @@ class _Elastic:
         big = self._violation_bounds()
         for k, i in enumerate(self.slack_row.tolist()):
             cols = np.array([self.s0 + k, self.z0 + z_of_row[i]], dtype=np.int32)
-            h.addRow(-INF, 0.0, 2, cols, np.array([1.0, -big[k]]))
+            h.addRow(-INF, float(self.tol[k]), 2, cols, np.array([1.0, -big[k]]))
         for j, f in enumerate(self.families):
             for i in self.fam_rows[f].tolist():
                 cols = np.array([self.z0 + z_of_row[i], self.y0 + j], dtype=np.int32)
@@ -441,7 +453,7 @@ class _Elastic:
             if totals is not None and f in totals and total > totals[f] > 0:
                 v = v * (totals[f] / total)
             for k, vk in zip(self.fam_slacks[f].tolist(), v.tolist()):
-                if vk > 1e-7:
+                if vk > self.tol[k]:
                     amounts[int(self.slack_row[k])] = amounts.get(int(self.slack_row[k]), 0.0) + vk
         for i in sorted(amounts):
             fam, key = comp.row_names[i]
@@ -528,7 +540,8 @@ def _relief(el: _Elastic, combo: tuple[str, ...], singles: dict, hz: Horizon, mi
     lower: dict[str, float] = {}
     start = singles[combo[0]][3] if len(combo) == 1 and combo[0] in singles else None
     n_rows, rows_proven = INF, True
-    if start is not None and int((start[el.s0 + el.fam_slacks[combo[0]]] > 1e-7).sum()) <= 1:
+    slacks = el.fam_slacks[combo[0]]
+    if start is not None and int((start[el.s0 + slacks] > el.tol[slacks]).sum()) <= 1:
         n_rows = 1.0  # the least amount needs one row: no fewer rows can do
     else:
         status, n_rows, least_rows = el.fewest_rows(combo, left(), start)

@@ -253,3 +253,13 @@ def test_jinan_2022_budget_60000_is_short_by_the_least_amount():
     with pytest.raises(SolveError) as short:
         run(comp, SolveOptions())
     assert short.value.exit_code == 4
+
+
+def test_figures_to_quote():
+    """Amounts keep two significant digits when small; shares show the change."""
+    from model.relax import Relaxation, num
+
+    assert [num(x) for x in (9798.56, 0.16, 0.1, 0.0024, 0.0123, 0.0)] == \
+        ["9,798.56", "0.16", "0.10", "0.0024", "0.012", "0.00"]
+    r = Relaxation("coverage_target", "all/all", 29.0, [], [], kind="target", bound=3077447.0, share_base=3077447.0)
+    assert r.share() == "100.000% -> 99.999% of 3,077,447 households" and r.new_bound == 3077418.0
