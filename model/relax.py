@@ -18,7 +18,7 @@ optimum is fixed, as a row, before the next stage):
    (one family after the other, in the order of the family list), with at most that many rows;
 4. the cost of the plan (the model's own objective) only to break ties: among sets of
    families of the same size and rows, whose amounts are in different units, the one whose
-   cheapest plan costs least is "the" least relaxation.
+   cheapest plan (relaxing the rows stage 3 relaxed) costs least is "the" least relaxation.
 
 Stages 1-3 are solved to a MIP gap of 0, so each "short by" is the least amount that makes the
 case feasible (a budget of bound + amount admits a plan; any smaller one does not), or, when the
@@ -267,16 +267,18 @@ class _Elastic:
     # -- stages
 
     def _set(self, open_fams, objective: dict[str, float] | None, fixed: dict[str, float], cost: bool,
-             count: str = "", max_rows: float = INF) -> None:
+             count: str = "", max_rows: float = INF, only: np.ndarray | None = None) -> None:
         """Open the slacks of `open_fams`; objective: family -> weight on its slacks, or the plan's
         cost (`cost`); `fixed`: family -> the most its slacks may sum to; `count`: "families"
         (objective: (caps + 1) x targets + caps relaxed) or "rows" (objective: rows relaxed);
-        `max_rows`: the most rows relaxed."""
+        `max_rows`: the most rows relaxed; `only`: per slack, whether it may open at all."""
         h = self.h
         n_s = len(self.slack_row)
         up = np.zeros(n_s)
         for f in open_fams:
             up[self.fam_slacks[f]] = INF
+        if only is not None:
+            up[~only] = 0.0
         if n_s:
             h.changeColsBounds(n_s, np.arange(self.s0, self.s0 + n_s, dtype=np.int32), np.zeros(n_s), up)
         n_all = h.getNumCol()
@@ -361,10 +363,12 @@ class _Elastic:
             return status, math.nan, math.nan
         return status, float(round(value)), float(math.ceil(bound - 1e-6))
 
-    def cheapest(self, open_fams, fixed: dict[str, float], gap: float, time_limit: float, start=None,
-                 max_rows: float = INF):
-        """The cheapest plan with the slacks of `open_fams` summing to at most `fixed`."""
-        self._set(open_fams, None, fixed, cost=True, max_rows=max_rows)
+    def cheapest(self, open_fams, fixed: dict[str, float], gap: float, time_limit: float, start):
+        """The cheapest plan with the slacks of `open_fams` summing to at most `fixed`, on the rows
+        the plan `start` relaxes (the fewest: no indicators needed, which keeps this stage as quick
+        as the model's own solve)."""
+        only = start[self.s0: self.s0 + len(self.slack_row)] > self.tol
+        self._set(open_fams, None, fixed, cost=True, only=only)
         return self._run(gap, time_limit, start)
 
     def fewest_families(self, time_limit: float):
@@ -558,7 +562,7 @@ def _relief(el: _Elastic, combo: tuple[str, ...], singles: dict, hz: Horizon, mi
         fixed[f], lower[f], start = amount, bound, col
     total_cost, gap = math.nan, math.nan
     if cost:
-        status, value, _, col = el.cheapest(combo, fixed, mip_gap, left(), start, max_rows=n_rows)
+        status, value, _, col = el.cheapest(combo, fixed, mip_gap, left(), start)
         if col is None:  # the cost stage stopped without a plan: report the amounts' plan
             col = start
         else:
