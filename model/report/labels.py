@@ -63,8 +63,10 @@ TEXT = {
     "sec_notes": ("说明", "Notes"),
     "no_constraints": ("结果文件中没有约束与影子价格信息。", "The result file holds no constraint or shadow-price data."),
     "no_binding": ("没有起作用（紧）的约束。", "No cap or target binds."),
-    "binding_intro": ("起作用的约束（影子价格 = 约束右端每增加一个单位时年化社会成本的变化）：",
-                      "Binding caps and targets (shadow price = change in annual cost to society when the bound rises by one unit):"),
+    "binding_intro": ("起作用的约束（余量为方案本身的余量；影子价格 = 路线固定时约束右端每增加一个单位年化社会成本的变化；"
+                      "边际价值 = 重新求解整数模型所得的同一变化）：",
+                      "Binding caps and targets (slack: the plan's own; shadow price: change in annual cost to society "
+                      "per unit more of the bound with the routes fixed; marginal value: the same, the MIP re-solved):"),
     "files_note": ("表格另存为CSV和Excel工作簿（tables.xlsx），图另存为PNG和SVG。",
                    "Tables are also saved as CSV and as an Excel workbook (tables.xlsx); figures as PNG and SVG."),
     "payer_note": ("费用分担口径：社会成本 = 目标函数（年化投资 + 运维 + 燃料，万元/年）；政府 = 补贴（运行补贴 + 设备补贴按本方案平均资本回收系数年化，"
