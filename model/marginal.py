@@ -74,7 +74,10 @@ class MarginalSpec:
             if not name:
                 raise ValueError(f"empty family name in {text!r}")
             if step:
-                _parse_step(step.strip())
+                try:
+                    _parse_step(step.strip())
+                except ValueError as exc:
+                    raise ValueError(f"{name}: {exc}") from None
                 steps.append((name, step.strip()))
             fams.append(name)
         return cls(tuple(dict.fromkeys(fams)), tuple(steps), *limits)
@@ -98,8 +101,8 @@ def check(spec: MarginalSpec | None, families: dict) -> list[Problem]:
         return []
     known = [name for name, fam in families.items() if fam.kind in ("cap", "target")]
     bad = [name for name in spec.families if name not in known]
-    return [Problem("--marginal", None, name, f"is not a cap or target family of this run; one of: {', '.join(known)}")
-            for name in bad]
+    return [Problem("--marginal", None, None, f"{name!r} is not a cap or target family of this run; one of: "
+                    f"{', '.join(known)}") for name in bad]
 
 
 def _nonzeros(comp: Compiled):
