@@ -197,6 +197,8 @@ def values(comp: Compiled, sol: Solution, table: pd.DataFrame, spec: MarginalSpe
     sense = comp.row_sense
     res = np.full((len(idx), 4), np.nan)
     for j, (i, step) in enumerate(zip(rows.tolist(), steps.tolist())):
+        if sense[i] == 0:  # an equality (a policy row "="): no "one more" to value
+            continue
         cap = sense[i] == 1
         lo, up = (lower[i], upper[i] + step) if cap else (lower[i] + step, upper[i])
         h.changeRowBounds(i, lo, up)
