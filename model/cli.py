@@ -46,7 +46,11 @@ def _write_diagnosis(exc: SolveError, args) -> None:
 
     if not isinstance(exc, Infeasible) or not exc.context:
         return
-    ds = diagnose.diagnosis_dataset(exc.relaxations, exc.iis, exc.context)
+    attrs = dict(exc.context)
+    if exc.diagnosis is not None and exc.diagnosis.least is not None:
+        attrs["least_relaxation_families"] = ";".join(exc.diagnosis.least.families)
+    attrs["diagnosis"] = str(exc)
+    ds = diagnose.diagnosis_dataset(exc.relaxations, exc.iis, attrs, exc.alternatives)
     try:
         stem = exc.context.get("result_stem", exc.context["scenario"])
         path = paths.result_file(args.out, args.region, args.year, stem, ".diagnosis.nc")
@@ -61,26 +65,42 @@ def _write_diagnosis(exc: SolveError, args) -> None:
 
 
 def format_binding(ds, per_family: int = 5) -> str:
-    """The 'what binds' table: binding caps and targets with their shadow prices; a family with
-    many binding rows (transformer groups) is summarised after its first rows."""
+    """The 'what binds' table: the binding caps and targets of the plan (its own activity and
+    slack), the marginal value with routes fixed (LP dual) and, where valued, the MIP's value of
+    one more unit over a step with its interval; a family with many binding rows (transformer
+    groups) is summarised after its first rows."""
     if "constraint" not in ds.dims:
         return ""
     b = ds.constraint_binding.values == 1
     if not b.any():
         return "No cap or target binds."
-    lines = ["What binds (shadow price: change of the objective in 10^4 yuan/a per unit more of the bound,",
-             "route choices fixed at the optimum):"]
+    per = "10^4 yuan/a" if "year" not in ds.dims else "10^4 yuan (discounted)"
+    has_mip = "marginal_value" in ds
+    lines = [f"What binds in the plan (activity and slack of the plan itself; values in {per} per unit more of "
+             "the bound:", "LP = marginal value with routes fixed (the LP of the plan), MIP = the plan re-solved with the "
+             "bound moved by the step):"]
     fams = ds.constraint_family.values[b]
-    rows = list(zip(ds.constraint.values[b], ds.constraint_unit.values[b], ds.constraint_activity.values[b],
-                    ds.constraint_bound.values[b], ds.shadow_price.values[b] + 0.0, fams))
+    nan = np.full(len(b), np.nan)
+    cols = [ds.constraint.values, ds.constraint_unit.values, ds.constraint_activity.values, ds.constraint_bound.values,
+            ds.constraint_slack.values, ds.shadow_price.values + 0.0]
+    cols += [ds[k].values if has_mip else nan for k in ("marginal_step", "marginal_value", "marginal_value_low",
+                                                       "marginal_value_high")]
+    rows = list(zip(*(c[b] for c in cols), fams))
     for fam in dict.fromkeys(fams):
-        mine = [r for r in rows if r[5] == fam]
-        for label, unit, act, bound, price, _ in mine[:per_family]:
-            lines.append(f"  {label:<45} {act:>14,.2f} of {bound:>14,.2f} {unit:<11} shadow price {price:>12.5g}")
+        mine = [r for r in rows if r[-1] == fam]
+        for label, unit, act, bound, slack, price, step, value, low, high, _ in mine[:per_family]:
+            line = (f"  {label:<40} {act:>14,.2f} of {bound:>14,.2f} {unit:<11} slack {slack:>11,.2f}  "
+                    f"LP {price:>10.4g}")
+            if np.isfinite(value):
+                line += f"  MIP {value:>10.4g} over +{step:,.4g} ({low:.4g} to {high:.4g})"
+            elif np.isfinite(step):
+                line += f"  MIP: no plan within the time limit at +{step:,.4g}"
+            lines.append(line)
         if len(mine) > per_family:
-            prices = [r[4] for r in mine]
-            lines.append(f"  ... {len(mine) - per_family} more {fam} rows bind "
-                         f"(shadow prices {min(prices):.5g} to {max(prices):.5g})")
+            prices = [r[5] for r in mine]
+            slacks = [r[4] for r in mine]
+            lines.append(f"  ... {len(mine) - per_family} more {fam} rows bind (slack {min(slacks):,.2f} to "
+                         f"{max(slacks):,.2f}; LP {min(prices):.4g} to {max(prices):.4g})")
     return "\n".join(lines)
 
 
@@ -168,6 +188,16 @@ def solve_parser() -> argparse.ArgumentParser:
                          "county from 4 counties and 2,000 zones with a choice when --gap >= 0.002")
     ap.add_argument("--scheduler", default=None, metavar="ADDRESS",
                     help="with --method county: a Dask scheduler (tcp://HOST:8786); the county MIPs run as its tasks")
+    ap.add_argument("--marginal", default=None, metavar="FAMILY[=STEP],...",
+                    help="value the binding rows of these cap/target families by re-solving the MIP with the bound "
+                         "moved by STEP (in the row's unit, or N%% of the bound; default: one purchase unit, else 1%% "
+                         "of the bound): 'none' to skip; default gas_annual_cap,subsidy_budget,gas_storage for one "
+                         "year, none for a pathway")
+    ap.add_argument("--marginal-nodes", type=_number(int, 1, high=10**9), default=None, metavar="N",
+                    help="branch-and-bound nodes per --marginal re-solve (default 1000; a limit of work: the same "
+                         "values on any machine)")
+    ap.add_argument("--marginal-time-limit", type=_number(float, 0.0, low_inclusive=False), default=None,
+                    metavar="S", help="seconds per --marginal re-solve, a safety beside --marginal-nodes (default 60)")
     ap.add_argument("--handoff", choices=("direct", "pyomo"), default="direct",
                     help="how the model reaches HiGHS: the numpy standard form (default) or Pyomo's compiler "
                          "on the Pyomo model (the same model, slower; for checking)")
@@ -227,6 +257,17 @@ def format_goal(ds) -> str:
     return line + f"; then the least cost with the goal held{f' within {tol:.2%}' if tol else ''}"
 
 
+def _marginal_spec(args, pathway: bool):
+    """--marginal as a MarginalSpec: the default families for one year, none for a pathway unless asked."""
+    from model.marginal import MarginalSpec
+
+    text = args.marginal if args.marginal is not None else ("none" if pathway else ",".join(MarginalSpec().families))
+    try:
+        return MarginalSpec.parse(text, nodes=args.marginal_nodes, time_limit=args.marginal_time_limit)
+    except ValueError as exc:
+        raise InputError([Problem("--marginal", None, None, str(exc))]) from None
+
+
 def _cannot_write(path: Path, exc: Exception) -> int:
     print(f"error: cannot write {path}: {paths.write_failure(exc, path.parent)}; an earlier result there is unchanged",
           file=sys.stderr)
@@ -263,7 +304,8 @@ def main(argv: list[str] | None = None) -> int:
         return _main_pathway(args, folder, scenarios, options)
     try:
         sets = _checked_sets(args)
-        res = solve_region(folder, args.year, scenarios, sets, options, region=args.region, **_goal_kw(args))
+        res = solve_region(folder, args.year, scenarios, sets, options, region=args.region, **_goal_kw(args),
+                           marginal=_marginal_spec(args, pathway=False))
         interrupt.check()  # HiGHS stops on Ctrl-C and returns; the run still ends as interrupted
         ds = res.dataset
         path = paths.result_file(args.out, args.region, args.year, _stem(ds))
@@ -365,7 +407,7 @@ def _main_pathway(args, folder, scenarios, options) -> int:
     try:
         sets = _checked_sets(args)
         res = solve_region(folder, args.year, scenarios, sets, options, region=args.region, from_year=args.from_year,
-                           foresight=args.foresight, **_goal_kw(args))
+                           foresight=args.foresight, marginal=_marginal_spec(args, pathway=True), **_goal_kw(args))
         interrupt.check()
         ds = res.dataset
         path = paths.result_file(args.out, args.region, args.year, _stem(ds), f".from{args.from_year}.nc")

@@ -38,6 +38,9 @@ class Family:
     words: str  # plain words for messages ("annual gas for heating")
     rows: Callable[[Horizon, Layout], Rows]
     bound: str = ""  # where the bound comes from (an input column), for the docs
+    # optional, for a target that is a share of something: per row key, the quantity its bound
+    # is a share of (coverage: the households of the area), so the diagnosis can say "down to x %"
+    share_base: Callable[[Horizon], dict[str, float]] | None = None
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -247,6 +250,12 @@ def coverage_target(hz: Horizon, lay: Layout) -> Rows:
     return rows
 
 
+def coverage_households(hz: Horizon) -> dict[str, float]:
+    """Per coverage row key: the households its share applies to (demolition zones left out)."""
+    return {year_key(hz, label, k): float(inst.zone_households[zmask].sum())
+            for k, inst in enumerate(hz.insts) for label, zmask, _ in inst.coverage}
+
+
 def rural_gas_control(hz: Horizon, lay: Layout) -> Rows:
     """Per year k with a cap: sum_f rural_gas_new_hh[f] conv(f,k) + fixed zones (first year) <= rural_gas_new_cap[k]
     (严控新增农村煤改气; no row where the cap is empty).  [households]"""
@@ -282,7 +291,7 @@ FAMILIES: tuple[Family, ...] = (
     Family("heat_source_capacity", "cap", "MW", "热源能力", "Heat-source capacity", "heat-source spare capacity",
            heat_source_capacity, "heat_sources.spare_capacity_mw"),
     Family("coverage_target", "target", "households", "清洁取暖率目标", "Coverage target",
-           "clean-heating coverage target", coverage_target, "coverage.min_clean_share"),
+           "clean-heating coverage target", coverage_target, "coverage.min_clean_share", coverage_households),
     Family("rural_gas_control", "cap", "households", "农村煤改气控制", "Rural gas control",
            "new rural coal-to-gas households", rural_gas_control, "years.rural_gas_new_cap_households"),
 )

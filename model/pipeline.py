@@ -12,13 +12,13 @@ from typing import Iterable
 
 import numpy as np
 
-from model import decompose, diagnose
+from model import decompose, diagnose, marginal as marginal_mod, relax
 from model import foresight as foresight_mod
 from model import goals as goals_mod
 from model.build import StandardForm, create_model, standard_form
 from model.dominance import dominated
-from model.errors import EXIT_INFEASIBLE, SolveError
-from model.families import FAMILIES, Family
+from model.errors import EXIT_INFEASIBLE, InputError, SolveError
+from model.families import FAMILIES, Family, by_name
 from model.horizon import Horizon, prepare_horizon
 from model.pathway import pathway_dataset
 from model.policies import policy_families
@@ -43,21 +43,27 @@ class RunResult:
 
 
 class Infeasible(SolveError):
-    """No plan meets every cap and target; `relaxations` says what had to give, `iis` why."""
+    """No plan meets every cap and target; `relaxations` says what had to give (the least
+    relaxation, `model.relax`), `alternatives` what else would do alone, `iis` why."""
 
-    def __init__(self, relaxations: list[diagnose.Relaxation], iis: list[str] | None = None, note: str = ""):
+    def __init__(self, relaxations: list[relax.Relaxation], iis: list[str] | None = None, note: str = "",
+                 diagnosis: relax.Diagnosis | None = None):
         self.relaxations = relaxations
+        self.diagnosis = diagnosis
+        self.alternatives = diagnosis.alternatives if diagnosis is not None else []
         self.iis = iis or []
         self.context: dict = {}
-        super().__init__(_infeasible_message(relaxations, self.iis, note), EXIT_INFEASIBLE)
+        super().__init__(_infeasible_message(relaxations, self.iis, note, diagnosis), EXIT_INFEASIBLE)
 
     @property
     def relaxed(self) -> list[tuple[str, str, float]]:
         return [(r.family, r.key, r.amount) for r in self.relaxations]
 
 
-def _infeasible_message(relaxations, iis, note) -> str:
-    if not relaxations:
+def _infeasible_message(relaxations, iis, note, diagnosis=None) -> str:
+    if diagnosis is not None:
+        lines = diagnosis.lines()
+    elif not relaxations:
         lines = ["the caps and targets cannot all be met (the elastic re-solve found no explanation)"]
     else:
         lines = ["the caps and targets cannot all be met; to find a plan these had to be relaxed:"]
@@ -103,7 +109,8 @@ def solve_data(data: RegionData, year: int, ov: Overrides, options: SolveOptions
                times: dict | None = None, duals: bool = True, presolve: bool = True, with_iis: bool = True,
                prune: bool = True, extract: bool = True, from_year: int | None = None,
                extra: Iterable[Family] = (), foresight: str = "perfect", goal: "str | goals_mod.Goal | None" = None,
-               goal_gap: float = 0.0, goal_tolerance: float = 0.0) -> RunResult:
+               goal_gap: float = 0.0, goal_tolerance: float = 0.0,
+               marginal: marginal_mod.MarginalSpec | None = None) -> RunResult:
     """Prepare, build, solve and extract one region over `from_year`..`year` (one year without
     `from_year`). `prune` drops dominated options first (same optimum, fewer binaries); sweeps
     that compare instances between points turn it off. `extract=False` leaves out the dataset
@@ -113,7 +120,9 @@ def solve_data(data: RegionData, year: int, ov: Overrides, options: SolveOptions
     (year by year, each year's plan fixed before the next; `model.foresight`). `goal`: what the
     plan optimises (`model.goals`: min-cost, max-coverage, max-share, min-budget, min-gas); a goal
     other than min-cost is solved first at relative gap `goal_gap`, then the cost with the goal
-    held within `goal_tolerance` (relative), on the whole model (perfect foresight)."""
+    held within `goal_tolerance` (relative), on the whole model (perfect foresight). `marginal`:
+    value the binding rows of these families by re-solving the MIP with their bound moved
+    (`model.marginal`; with `duals`, min-cost only); None leaves it out."""
     times = dict(times or {})
     options = options or SolveOptions()
     years = list(range(from_year, year + 1)) if from_year is not None else [year]
@@ -121,6 +130,11 @@ def solve_data(data: RegionData, year: int, ov: Overrides, options: SolveOptions
     if goal.lexicographic and foresight == "myopic":
         raise ValueError(f"goal {goal.name} is solved with perfect foresight (one model over the years), not myopic")
     families = goal.families(model_families(data, extra))
+    if goal.lexicographic:
+        marginal = None  # the re-solves value a cap at least cost, not at a goal held by a level row
+    problems = marginal_mod.check(marginal, by_name(families))
+    if problems:
+        raise InputError(problems)
     t = time.perf_counter()
     hz = prepare_horizon(data, years, ov)
     sf = standard_form(hz, families=families)  # the conversion form: what the pruning compares
@@ -134,11 +148,14 @@ def solve_data(data: RegionData, year: int, ov: Overrides, options: SolveOptions
     broken = m.trivially_infeasible if m is not None else sf.broken
     times["build"] = time.perf_counter() - t
     if broken:
-        raise _with_context(Infeasible([diagnose.Relaxation(i.family, i.key, i.excess, [], [], i.unit) for i in broken],
+        kinds = {f.name: f.kind for f in families}
+        raise _with_context(Infeasible([relax.Relaxation(i.family, i.key, i.excess, [], [], i.unit,
+                                                         kind=kinds.get(i.family, "cap")) for i in broken],
                                        note="already broken by zones that have no choice"), data, year, ov, years, goal)
+    short: list[str] = []  # a budget below what any plan needs: infeasible, diagnosed exactly below
     if presolve:
         try:
-            diagnose.presolve_checks(goal.presolve_view(hz))
+            short = diagnose.presolve_checks(goal.presolve_view(hz))
         except diagnose.PresolveInfeasible as exc:
             raise SolveError(str(exc), EXIT_INFEASIBLE) from None
     t = time.perf_counter()
@@ -147,6 +164,8 @@ def solve_data(data: RegionData, year: int, ov: Overrides, options: SolveOptions
     method = decompose.choose_method(options, hz) if options.handoff == "direct" and not goal.lexicographic else "direct"
     outcome = None
     try:
+        if short:
+            raise SolveError("; ".join(short), EXIT_INFEASIBLE)
         if goal.lexicographic:
             sol, outcome = goals_mod.solve_goal(comp, hz, goal, options, goal_gap, goal_tolerance)
         elif foresight == "myopic":
@@ -159,9 +178,9 @@ def solve_data(data: RegionData, year: int, ov: Overrides, options: SolveOptions
             sol = run(comp, options)
     except SolveError as exc:
         if exc.exit_code == EXIT_INFEASIBLE and not isinstance(exc, (Infeasible, foresight_mod.MyopicInfeasible)):
-            relaxations = diagnose.elastic(comp, hz, time_limit=options.time_limit)
-            raise _with_context(Infeasible(relaxations, diagnose.iis(comp) if with_iis else []), data, year, ov,
-                                years, goal) from None
+            found = relax.least_relaxation(comp, hz, options.mip_gap, options.time_limit)
+            raise _with_context(Infeasible(found.relaxations, diagnose.iis(comp) if with_iis else [], diagnosis=found),
+                                data, year, ov, years, goal) from None
         raise
     times["solve"] = sol.times["solve"]
     shadow = None
@@ -169,6 +188,10 @@ def solve_data(data: RegionData, year: int, ov: Overrides, options: SolveOptions
         t = time.perf_counter()
         shadow = diagnose.shadow_prices(comp, sol)
         times["duals"] = time.perf_counter() - t
+        if marginal is not None:
+            t = time.perf_counter()
+            shadow, marginal_attrs = marginal_mod.values(comp, sol, shadow, marginal, options)
+            times["marginal"] = time.perf_counter() - t
     if not extract:
         return RunResult(data, hz.first, sol, None, comp, times, shadow, hz, sf, outcome)
     t = time.perf_counter()
@@ -180,6 +203,8 @@ def solve_data(data: RegionData, year: int, ov: Overrides, options: SolveOptions
            and k in ("myopic_objective_10k_yuan", "perfect_objective_10k_yuan", "cost_of_myopia_10k_yuan")},
         **{f"time_{k}_s": round(v, 4) for k, v in times.items()},
         **goals_mod.dataset_attrs(goal, outcome),
+        **diagnose.objective_attrs(hz, sol),
+        **(marginal_attrs if duals and marginal is not None else {}),
     }
     ds = build_dataset(hz.first, sol, attrs=attrs) if hz.K == 1 else pathway_dataset(hz, sol, attrs=attrs)
     ds = goals_mod.annotate(ds, goal, outcome)

@@ -491,7 +491,8 @@ OUTPUTS: dict[str, Var] = {
     "zone_floor_area": Var(("zone",), U_AREA, "Heated floor area of the zone"),
     "zone_gas_annual": Var(("zone",), U_GAS, "Annual gas use of the zone"),
     "zone_electricity": Var(("zone",), "10^4 kWh", "Annual electricity use of the zone"),
-    "zone_peak_kva": Var(("zone",), "kVA", "Electric heating load on the transformer at the design temperature"),
+    "zone_peak_kva": Var(("zone",), "kVA", "Electric heating load on the zone's transformer group at the design "
+                         "temperature (0 where the zone has no transformer group: urban grid)"),
     "zone_cost": Var(("zone",), U_MONEY_A, "Annualised cost to society of the zone's heating (new investment, O&M, fuel)"),
     "zone_investment": Var(("zone",), U_MONEY, "Investment for the zone's conversion"),
     "zone_annuity": Var(("zone",), U_MONEY_A, "Annuity of the zone's investment (route and envelope retrofit)"),
@@ -538,26 +539,60 @@ OUTPUTS: dict[str, Var] = {
     "subsidy_equipment": Var((), U_MONEY, "Equipment subsidies for this period's conversions"),
     "subsidy_running": Var((), U_MONEY_A, "Running subsidies for converted households"),
     "subsidy_budget": Var((), U_MONEY, "Subsidy budget of the year"),
-    # what binds (LP with route choices fixed; see model.diagnose.shadow_prices)
+    # what binds: the integer plan's rows (model.diagnose.ShadowPriceLP), marginal values of the LP
+    # with the plan's routes fixed and of the MIP (model.marginal)
     "constraint_family": Var(("constraint",), "-", "Constraint family of the cap or target"),
     "constraint_key": Var(("constraint",), "-", "Which cap of the family (city, county/route, group, area type)"),
     "constraint_unit": Var(("constraint",), "-", "Unit of the constraint's activity and bound"),
-    "constraint_activity": Var(("constraint",), "see constraint_unit", "Constraint activity (moved to the bound's side)"),
+    "constraint_activity": Var(("constraint",), "see constraint_unit",
+                               "Constraint activity at the integer plan (its route choices, upgrade units and storage "
+                               "modules), constants included"),
     "constraint_bound": Var(("constraint",), "see constraint_unit", "Constraint bound"),
-    "constraint_slack": Var(("constraint",), "see constraint_unit", "Room left before the bound"),
-    "constraint_binding": Var(("constraint",), "0/1", "The cap or target binds"),
+    "constraint_slack": Var(("constraint",), "see constraint_unit",
+                            "Room left before the bound at the integer plan (cap: bound - activity; target: activity - bound)"),
+    "constraint_binding": Var(("constraint",), "0/1",
+                              "The cap or target binds at the integer plan: slack 0, or less than the smallest change one "
+                              "route choice makes in the row, or less than one unit of the upgrades or storage modules "
+                              "the plan buys in the row"),
     "shadow_price": Var(("constraint",), "10^4 yuan/a per constraint_unit",
-                        "d(objective)/d(bound) in the LP with route choices fixed"),
+                        "Marginal value with routes fixed: d(objective)/d(bound) in the LP of the plan with its route "
+                        "choices fixed and upgrade units and storage modules continuous"),
+    "marginal_step": Var(("constraint",), "see constraint_unit",
+                         "Step by which the bound was moved (one more: cap raised, target raised) to value the row in "
+                         "the MIP (nan: not valued)"),
+    "marginal_value": Var(("constraint",), "10^4 yuan/a per constraint_unit",
+                          "Value of one more unit of the bound over marginal_step, from the MIP re-solved with the bound "
+                          "moved: (objective(bound + step) - objective(bound)) / step"),
+    "marginal_value_low": Var(("constraint",), "10^4 yuan/a per constraint_unit",
+                              "Least marginal_value consistent with the two MIP solves' bounds (gap)"),
+    "marginal_value_high": Var(("constraint",), "10^4 yuan/a per constraint_unit",
+                               "Greatest marginal_value consistent with the two MIP solves' bounds (gap)"),
     "constraint_name_zh": Var(("constraint",), "-", "Constraint family, Chinese name"),
     "constraint_name_en": Var(("constraint",), "-", "Constraint family, English name"),
     "constraint_kind": Var(("constraint",), "-", "cap (an upper bound), target (a lower bound) or choice"),
     # infeasibility diagnosis (written to <scenario>.diagnosis.nc)
     "relaxed_family": Var(("relaxed",), "-", "Cap or target that had to be relaxed"),
     "relaxed_key": Var(("relaxed",), "-", "Which cap of the family"),
-    "relaxed_amount": Var(("relaxed",), "see relaxed_unit", "How much it had to be relaxed"),
+    "relaxed_amount": Var(("relaxed",), "see relaxed_unit",
+                          "Least amount by which the row must be relaxed for a plan to exist (the least relaxation: "
+                          "fewest families, then least amount per family, then least cost)"),
     "relaxed_unit": Var(("relaxed",), "-", "Unit of relaxed_amount"),
+    "relaxed_bound": Var(("relaxed",), "see relaxed_unit", "The row's bound in the inputs"),
+    "relaxed_new_bound": Var(("relaxed",), "see relaxed_unit", "The row's bound relaxed by relaxed_amount"),
+    "relaxed_year": Var(("relaxed",), "a", "Year of the row in a pathway (0: a single year, or not tied to one year)"),
     "relaxed_zone_count": Var(("relaxed",), "zones", "Zones involved in the relaxed cap"),
     "relaxed_counties": Var(("relaxed",), "-", "Counties of the zones involved (semicolon-separated)"),
+    "alternative_families": Var(("alternative",), "-",
+                                "Families relaxed by this alternative (each alone restores feasibility; semicolon-separated)"),
+    "alternative_amount": Var(("alternative",), "see alternative_unit",
+                              "Least total relaxation of the family's rows that makes a plan possible"),
+    "alternative_amount_lower": Var(("alternative",), "see alternative_unit",
+                                    "Proven lower bound of alternative_amount (equal to it when the search finished)"),
+    "alternative_unit": Var(("alternative",), "-", "Unit of alternative_amount"),
+    "alternative_text": Var(("alternative",), "-", "The alternative in words"),
+    "alternative_is_least": Var(("alternative",), "0/1", "This alternative is the least relaxation"),
+    "alternative_cost": Var(("alternative",), U_MONEY_A,
+                            "Cost of the cheapest plan under this relaxation (nan: not solved; 10^4 yuan in a pathway)"),
     "iis_row": Var(("iis",), "-", "Rows of an irreducible infeasible set of the LP relaxation"),
     # costs
     "cost": Var(("cost_component",), U_MONEY_A, "Annualised cost to society by component"),

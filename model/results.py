@@ -96,7 +96,7 @@ def build_dataset(inst: Instance, sol: Solution, attrs: dict | None = None) -> x
         "zone_floor_area": inst.zone_area,
         "zone_gas_annual": q["gas_annual"],
         "zone_electricity": q["electricity"],
-        "zone_peak_kva": q["kva"],
+        "zone_peak_kva": np.where(grp >= 0, q["kva"], 0.0),  # urban grid zones load no transformer group
         "zone_cost": zone_cost,
         "zone_investment": q["investment"],
         "zone_annuity": cost["annuity_route"] + cost["annuity_retrofit"],

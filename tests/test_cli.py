@@ -26,8 +26,9 @@ def test_cli_writes_dataset_and_plan_table(tmp_path):
     with xr.open_dataset(nc) as ds:
         for name in ds.data_vars:
             assert ds[name].attrs.get("units") and ds[name].attrs.get("long_name"), name
-        expected = {("chosen_route" if k == "route" else k) for k, v in OUTPUTS.items() if "relaxed" not in v.dims + ("iis",)
-                    and "iis" not in v.dims}
+        diagnosis_dims = {"relaxed", "alternative", "iis"}  # the variables of <scenario>.diagnosis.nc
+        expected = {("chosen_route" if k == "route" else k) for k, v in OUTPUTS.items()
+                    if not diagnosis_dims & set(v.dims)}
         assert set(ds.data_vars) == expected
         assert ds.attrs["status"] == "optimal" and len(ds.attrs["inputs_hash"]) == 64
         assert sorted(ds.chosen_route.values) == ["ashp", "gas_wall_boiler"]
@@ -114,7 +115,15 @@ def test_cli_infeasible_writes_diagnosis_not_plan(tmp_path):
     with xr.open_dataset(out / "tiny" / "2022" / "base.diagnosis.nc") as ds:
         assert ds.relaxed_family.values.tolist() == ["gas_annual_cap"]
         assert float(ds.relaxed_amount[0]) == pytest.approx(0.12)
+        assert float(ds.relaxed_new_bound[0]) == pytest.approx(0.24)
         assert int(ds.relaxed_zone_count[0]) == 2
+        # each family that alone restores feasibility: the gas cap (+0.12), or coverage (-1 household)
+        assert ds.alternative_families.values.tolist() == ["gas_annual_cap", "coverage_target"]
+        assert ds.alternative_amount.values.tolist() == pytest.approx([0.12, 1.0])
+        assert ds.alternative_is_least.values.tolist() == [1, 0]
+        assert "short by 0.12" in ds.attrs["diagnosis"]
+        for name in ds.data_vars:
+            assert ds[name].attrs.get("units") and ds[name].attrs.get("long_name"), name
 
 
 def test_cli_prints_what_binds(tmp_path):
@@ -123,3 +132,21 @@ def test_cli_prints_what_binds(tmp_path):
     p = run("--year", "2022", "--region", "tiny", "--inputs", str(folder), "--out", str(tmp_path / "res"))
     assert p.returncode == 0, p.stderr
     assert "What binds" in p.stdout and "gas_annual_cap[city]" in p.stdout
+    line = next(x for x in p.stdout.splitlines() if "gas_annual_cap[city]" in x)
+    assert "LP          0" in line and "MIP" in line  # the LP of the plan says 0, the MIP's step does not
+    with xr.open_dataset(tmp_path / "res" / "tiny" / "2022" / "base.nc") as ds:
+        assert float(ds.marginal_value.sel(constraint="gas_annual_cap[city]")) < 0
+
+
+def test_cli_marginal_flag(tmp_path):
+    folder = f.write_region(tmp_path / "inp", f.tables(zones=[f.zone("Z1"), f.zone("Z2")],
+                                                       years={"gas_annual_cap_10k_m3": 0.12}))
+    args = ("--year", "2022", "--region", "tiny", "--inputs", str(folder), "--out", str(tmp_path / "res"))
+    p = run(*args, "--marginal", "none")
+    assert p.returncode == 0, p.stderr
+    with xr.open_dataset(tmp_path / "res" / "tiny" / "2022" / "base.nc") as ds:
+        assert ds.marginal_value.isnull().all() and ds.attrs["marginal_families"] == "none"
+    for bad in ("gas_cap", "gas_annual_cap=abc", "gas_annual_cap=0"):
+        p = run(*args, "--marginal", bad)
+        assert p.returncode == 2 and p.stderr.startswith("error:") and "--marginal" in p.stderr, (bad, p.stderr)
+        assert "Traceback" not in p.stderr

@@ -63,8 +63,10 @@ TEXT = {
     "sec_notes": ("说明", "Notes"),
     "no_constraints": ("结果文件中没有约束与影子价格信息。", "The result file holds no constraint or shadow-price data."),
     "no_binding": ("没有起作用（紧）的约束。", "No cap or target binds."),
-    "binding_intro": ("起作用的约束（影子价格 = 约束右端每增加一个单位时年化社会成本的变化）：",
-                      "Binding caps and targets (shadow price = change in annual cost to society when the bound rises by one unit):"),
+    "binding_intro": ("起作用的约束（余量为方案本身的余量；影子价格 = 路线固定时约束右端每增加一个单位年化社会成本的变化；"
+                      "边际价值 = 重新求解整数模型所得的同一变化）：",
+                      "Binding caps and targets (slack: the plan's own; shadow price: change in annual cost to society "
+                      "per unit more of the bound with the routes fixed; marginal value: the same, the MIP re-solved):"),
     "files_note": ("表格另存为CSV和Excel工作簿（tables.xlsx），图另存为PNG和SVG。",
                    "Tables are also saved as CSV and as an Excel workbook (tables.xlsx); figures as PNG and SVG."),
     "payer_note": ("费用分担口径：社会成本 = 目标函数（年化投资 + 运维 + 燃料，万元/年）；政府 = 补贴（运行补贴 + 设备补贴按本方案平均资本回收系数年化，"
@@ -290,7 +292,11 @@ ITEMS = {
     "constraint_bound": ("限值", "Bound"),
     "constraint_slack": ("余量", "Slack"),
     "constraint_binding": ("起作用", "Binding"),
-    "shadow_price": ("影子价格（万元/年 每单位）", "Shadow price (10⁴ yuan/a per unit)"),
+    "shadow_price": ("影子价格：路线固定（万元/年 每单位）", "Marginal value, routes fixed (10⁴ yuan/a per unit)"),
+    "marginal_step": ("步长", "Step"),
+    "marginal_value": ("边际价值：重新求解（万元/年 每单位）", "Marginal value, MIP re-solved (10⁴ yuan/a per unit)"),
+    "marginal_value_low": ("边际价值下限", "Marginal value, low"),
+    "marginal_value_high": ("边际价值上限", "Marginal value, high"),
     "objective": ("年化社会成本", "Annual cost to society"),
     # tipping points (model.sweep)
     "tipping_kind": ("类型", "Kind"), "tipping_id": ("对象", "Zone or county"), "tipping_county": ("县（区）", "County"),

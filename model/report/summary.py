@@ -127,6 +127,14 @@ def _worth(sp: float, unit: str, lang: str) -> str:
     return S("worth_neg" if sp < 0 else "worth_pos", lang, unit=u, v=v_txt)
 
 
+def _value(rows: pd.DataFrame, how=lambda v: v.iloc[0]) -> float:
+    """What one more unit is worth: the MIP's value over its step where the run valued the row
+    (model.marginal), else the marginal value with routes fixed (LP dual)."""
+    if "marginal_value" in rows and np.isfinite(rows["marginal_value"].to_numpy(dtype=float)).any():
+        return float(how(rows["marginal_value"].dropna()))
+    return float(how(rows["shadow_price"]))
+
+
 def _family(binding: pd.DataFrame, fam: str) -> pd.DataFrame:
     if binding.empty or "constraint_family" not in binding:
         return pd.DataFrame()
@@ -165,14 +173,14 @@ def findings(ds: xr.Dataset, lang: str, sweep: xr.Dataset | None = None) -> list
     gas = _family(binding, "gas_annual_cap")
     if len(gas):
         out.append(S("binds_gas", lang, use=v["gas_annual"], cap=v["gas_annual_cap"],
-                     worth=_worth(float(gas["shadow_price"].iloc[0]), "10^4 m^3", lang)))
+                     worth=_worth(_value(gas), "10^4 m^3", lang)))
     peak = _family(binding, "gas_peak_day_cap")
     if len(peak):
         out.append(S("binds_peak", lang, use=v["gas_peak_day"], cap=v["gas_peak_day_cap"],
-                     worth=_worth(float(peak["shadow_price"].iloc[0]), "10^4 m^3/d", lang)))
+                     worth=_worth(_value(peak), "10^4 m^3/d", lang)))
     st = _family(binding, "gas_storage")
     if v["storage_built"] > 0:
-        worth = _worth(float(st["shadow_price"].iloc[0]), "10^4 m^3", lang) if len(st) else ""
+        worth = _worth(_value(st), "10^4 m^3", lang) if len(st) else ""
         out.append(S("storage", lang, req=v["storage_required"], have=v["storage_existing"], built=v["storage_built"],
                      mods=v["storage_modules"], worth=worth))
     elif v["storage_required"] > 0:
@@ -184,7 +192,7 @@ def findings(ds: xr.Dataset, lang: str, sweep: xr.Dataset | None = None) -> list
                      units=v["transformer_upgrade_units"], kva=v["transformer_capacity_added"], worth=worth))
     bud = _family(binding, "subsidy_budget")
     if len(bud):
-        out.append(S("budget_binds", lang, worth=_worth(float(bud["shadow_price"].iloc[0]), "10^4 yuan", lang)))
+        out.append(S("budget_binds", lang, worth=_worth(_value(bud), "10^4 yuan", lang)))
     cov = _family(binding, "coverage_target")
     if len(cov):
         out.append(S("coverage_binds", lang, worth=_worth(float(cov["shadow_price"].max()), "households", lang)))
