@@ -457,6 +457,9 @@ def test_figure_axes_read_as_numbers(runs):
             for ax in fig.axes:  # neighbouring tick labels never overlap
                 boxes = [t.get_window_extent() for t in ax.get_xticklabels() if t.get_text() and t.get_visible()]
                 assert all(a.x1 <= b.x0 + 1 for a, b in zip(boxes, boxes[1:])), [t.get_text() for t in ax.get_xticklabels()]
+        # the swept input is named as a planner says it, with its unit, not by its code
+        assert fg.sweep_cost(runs["sweep"], "zh").axes[0].get_xlabel() == "气价（元/m³）"
+        assert fg.sweep_mix(runs["sweep"], "en").axes[0].get_xlabel() == "Gas price (yuan/m³)"
         texts = _tick_texts(fg.gas(zero, "zh"))
         assert not [t for t in texts if "e-" in t], texts
         fig = fg.gas(zero, "zh")

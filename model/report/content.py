@@ -21,7 +21,7 @@ from model.report import tables as tb
 from model.report import villages as vl
 from model.report.context import RegionInfo
 from model.report.fonts import matplotlib_rc
-from model.report.labels import T
+from model.report.labels import T, swept_name
 
 APPENDIX_ROWS = 15  # shadow-price rows shown in the appendix; all of them are in the workbook
 
@@ -64,7 +64,7 @@ def title_lines(ds: xr.Dataset, info: RegionInfo, lang: str) -> tuple[str, list[
     if "year_from" in ds.attrs:
         sub.append(T("title_pathway", lang).format(first=ds.attrs["year_from"], last=ds.attrs["year_to"], scenario=scen))
     elif tb.sweep_dims(ds):
-        sub.append(T("title_sweep", lang).format(year=ds.attrs.get("year", ""), params=", ".join(tb.sweep_dims(ds))))
+        sub.append(T("title_sweep", lang).format(year=ds.attrs.get("year", ""), params=", ".join(swept_name(d, lang) for d in tb.sweep_dims(ds))))
     else:
         sub.append(T("title_run", lang).format(year=ds.attrs.get("year", ""), scenario=scen))
     if gr.subtitle(ds, lang):

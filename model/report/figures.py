@@ -16,7 +16,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from model.registry import HEATING_STATUSES
 from model.report import tables as tb
-from model.report.labels import CATEGORY_COLORS, T, unit_label
+from model.report.labels import CATEGORY_COLORS, T, swept_label, unit_label
 
 GREY = "#7f7f7f"
 STATUS_COLORS = {"converted_to_clean": "#2ca02c", "quality_coal": "#8c6d31", "already_clean": "#9ecae1",
@@ -267,15 +267,16 @@ def _group_county(ds: xr.Dataset) -> dict[str, str]:
 
 # ---------------------------------------------------------------- sweeps
 
-def _sweep_line(ds: xr.Dataset):
-    """Points of a sweep along its last swept dim (the first value of any other), as (x, label, points)."""
+def _sweep_line(ds: xr.Dataset, lang: str = "zh"):
+    """Points of a sweep along its last swept dim (the first value of any other), as (x, axis label,
+    points, the other swept values)."""
     dims = tb.sweep_dims(ds)
     xdim = dims[-1]
     line = ds.isel({d: 0 for d in dims[:-1]})
     points = [line.isel({xdim: i}) for i in range(line.sizes[xdim])]
     x = np.asarray(line[xdim].values, dtype=float)
     fixed = ", ".join(f"{d}={tb._fmt_coord(ds[d].values[0])}" for d in dims[:-1])
-    return x, xdim, points, fixed
+    return x, swept_label(xdim, str(ds[xdim].attrs.get("units", "")), lang), points, fixed
 
 
 def _ok(p: xr.Dataset) -> bool:
@@ -292,7 +293,7 @@ def _line_axes(ax, x, xname, fixed):
 
 def sweep_cost(ds: xr.Dataset, lang: str) -> Figure:
     """Annual cost to society against the swept value: the total as a line, components stacked below it."""
-    x, xname, points, fixed = _sweep_line(ds)
+    x, xname, points, fixed = _sweep_line(ds, lang)
     ok = [i for i, p in enumerate(points) if _ok(p)]
     comps = [str(c) for c in points[ok[0]]["cost"]["cost_component"].values] if ok else []
     fig = Figure(figsize=(9, 3.8), layout="constrained")
@@ -318,7 +319,7 @@ def sweep_cost(ds: xr.Dataset, lang: str) -> Figure:
 
 def sweep_mix(ds: xr.Dataset, lang: str) -> Figure:
     """Households converted to clean by category, and to quality coal, against the swept value."""
-    x, xname, points, fixed = _sweep_line(ds)
+    x, xname, points, fixed = _sweep_line(ds, lang)
     ok = [i for i, p in enumerate(points) if _ok(p)]
     fig = Figure(figsize=(9, 3.8), layout="constrained")
     ax = fig.subplots()
@@ -342,7 +343,7 @@ def sweep_mix(ds: xr.Dataset, lang: str) -> Figure:
 
 
 def sweep_gas(ds: xr.Dataset, lang: str) -> Figure:
-    x, xname, points, fixed = _sweep_line(ds)
+    x, xname, points, fixed = _sweep_line(ds, lang)
     ok = [i for i, p in enumerate(points) if _ok(p)]
     fig = Figure(figsize=(9, 3.4), layout="constrained")
     ax = fig.subplots()
@@ -373,7 +374,7 @@ def sweep_gas(ds: xr.Dataset, lang: str) -> Figure:
 
 def sweep_transformers(ds: xr.Dataset, lang: str) -> Figure:
     """Transformer loading at every sweep point: one small panel per point (not one figure each)."""
-    x, xname, points, fixed = _sweep_line(ds)
+    x, xname, points, fixed = _sweep_line(ds, lang)
     ok = [i for i, p in enumerate(points) if _ok(p)]
     frames = [tb.transformer_frame(points[i]) for i in ok]
     if not frames:

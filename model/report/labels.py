@@ -388,7 +388,7 @@ _UNIT_ZH = [("10^4 yuan/a", "万元/年"), ("10^4 yuan", "万元"), ("10^8 yuan"
             ("10^4 m^3/a", "万m³/年"), ("10^4 m^3/d", "万m³/日"), ("10^4 m^3", "万m³"),
             ("10^4 m^2", "万m²"), ("10^4 kWh", "万kWh"), ("10^4 t/a", "万t/年"), ("tce/a", "tce/年"),
             ("t/a", "t/年"), ("kg/a", "kg/年"), ("yuan/(household a)", "元/(户·年)"),
-            ("yuan/household", "元/户"), ("households", "户"), ("modules", "个"), ("units", "个"),
+            ("yuan/household", "元/户"), ("yuan/m3", "元/m³"), ("yuan/kWh", "元/kWh"), ("yuan/t", "元/t"), ("households", "户"), ("modules", "个"), ("units", "个"),
             ("groups", "组"), ("%", "%")]
 _UNIT_EN = [("10^4", "10⁴"), ("10^8", "10⁸"), ("m^3", "m³"), ("m^2", "m²")]
 
@@ -409,6 +409,29 @@ def unit_label(unit: str, lang: str) -> str:
     for a, b in _UNIT_EN:
         out = out.replace(a, b)
     return out
+
+
+# Swept inputs a planner names otherwise: (zh, en, unit when the coordinate carries none)
+SWEPT_LABELS = {"gas_price": ("气价", "Gas price", "yuan/m3"),
+                "electricity_price": ("电价", "Electricity price", "yuan/kWh"),
+                "subsidy_budget_10k_yuan": ("补贴预算", "Subsidy budget", "10^4 yuan"),
+                "gas_annual_cap_10k_m3": ("年用气上限", "Annual gas cap", "10^4 m^3")}
+
+
+def swept_name(name: str, lang: str) -> str:
+    """A swept input as a planner names it ('气价'), else its own name (an address, a parameter)."""
+    known = SWEPT_LABELS.get(name)
+    return known[LANGS.index(lang)] if known else name
+
+
+def swept_label(name: str, unit: str, lang: str) -> str:
+    """Axis label of a swept input: its planner's name where known (else the name itself), with the unit."""
+    known = SWEPT_LABELS.get(name)
+    label = swept_name(name, lang)
+    u = unit_label(unit or (known[2] if known else ""), lang).replace("m3", "m³")
+    if not u:
+        return label
+    return f"{label}（{u}）" if lang == "zh" else f"{label} ({u})"
 
 
 def header(key: str, unit: str, lang: str) -> str:

@@ -12,7 +12,7 @@ import pandas as pd
 import xarray as xr
 
 from model.report import tables as tb
-from model.report.labels import T, unit_label
+from model.report.labels import T, swept_name, unit_label
 
 SENTENCES = {
     "converts": ("本期共有 {n:,.0f} 户（{area:,.1f} 万m²）由散煤改为清洁取暖：{mix}。",
@@ -266,7 +266,7 @@ def sweep_findings(sweep: xr.Dataset, lang: str) -> list[str]:
     ok = np.isfinite(cost)
     out = []
     if ok.any():
-        out.append(S("sweep_range", lang, n=int(ok.sum()), dims=", ".join(dims), c0=cost[ok].min(), c1=cost[ok].max(),
+        out.append(S("sweep_range", lang, n=int(ok.sum()), dims=", ".join(swept_name(d, lang) for d in dims), c0=cost[ok].min(), c1=cost[ok].max(),
                      h0=hh[ok].min(), h1=hh[ok].max()))
     if (~ok).any():
         out.append(S("sweep_failed", lang, n=int((~ok).sum())))
