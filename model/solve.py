@@ -188,6 +188,15 @@ def _set_options(h: highspy.Highs, options: SolveOptions) -> None:
     h.setOptionValue("output_flag", bool(options.verbose))
 
 
+def reported_gap(status: str, mip_gap: float) -> float:
+    """The plan's relative gap as reported. HiGHS gives no finite gap for a model without integer
+    columns (an LP, exact when optimal) and for a search stopped before it had a bound: the first
+    is 0, the second unknown (inf), never a gap of 0 that reads as proven."""
+    if np.isfinite(mip_gap):
+        return max(mip_gap, 0.0)
+    return 0.0 if status == "optimal" else float("inf")
+
+
 def run(comp: Compiled, options: SolveOptions | None = None) -> Solution:
     """Solve the compiled model; raise SolveError when there is no plan to report."""
     options = options or SolveOptions()
@@ -220,10 +229,10 @@ def run(comp: Compiled, options: SolveOptions | None = None) -> Solution:
     if not has_sol:
         raise SolveError(f"HiGHS stopped ({status}) before finding any feasible plan; raise --time-limit",
                          EXIT_NO_SOLUTION)
-    gap = float(info.mip_gap) if np.isfinite(info.mip_gap) else 0.0
+    gap = reported_gap(status, float(info.mip_gap))
     col = np.asarray(h.getSolution().col_value)
     x, upgrade, modules = plan_of(comp, col)
-    return Solution(status=status, objective=float(info.objective_function_value), mip_gap=max(gap, 0.0),
+    return Solution(status=status, objective=float(info.objective_function_value), mip_gap=gap,
                     bound=float(info.mip_dual_bound), x=x, upgrade=upgrade, modules=modules, times={"solve": solve_s},
                     values=np.rint(layout_values(comp, col)))
 

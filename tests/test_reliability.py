@@ -334,3 +334,14 @@ def test_strings_are_written_as_characters_and_read_back_unchanged(tmp_path):
     for name in ("route", "name_zh", "zone", "own", "none", "x", "p"):
         assert back[name].values.tolist() == ds[name].values.tolist(), name
     assert ds.route.encoding == {}  # the caller's dataset is not touched
+
+
+def test_a_search_stopped_without_a_bound_reports_no_gap_not_zero():
+    """HiGHS gives no finite gap both for an LP (exact: 0) and for a search stopped before it had a
+    bound (a sweep point whose goal stage used the time: gap unknown). Only the first may read as 0."""
+    from model.solve import reported_gap
+
+    assert reported_gap("optimal", float("inf")) == 0.0
+    assert reported_gap("time_limit", float("inf")) == float("inf")
+    assert reported_gap("time_limit", 1.3e-4) == 1.3e-4
+    assert reported_gap("optimal", -1e-12) == 0.0
