@@ -125,8 +125,9 @@ class Parser(argparse.ArgumentParser):
 
 def add_run_arguments(ap: argparse.ArgumentParser, *, set_help: str, set_metavar: str = "PARAM=VALUE",
                       gap_help: str = "relative MIP gap (default 1e-4)", time_limit_help: str = "seconds (default 600)",
-                      threads_help: str = "HiGHS threads (default 1)") -> argparse.ArgumentParser:
-    """The flags solve.py and sweep.py share, with the same types and ranges."""
+                      threads_help: str = "HiGHS threads (default 1)", goals: bool = True) -> argparse.ArgumentParser:
+    """The flags solve.py, sweep.py and alternatives.py share, with the same types and ranges
+    (`goals=False`: without --goal and its options)."""
     year = _number(int, YEARS[0], high=YEARS[1])
     ap.add_argument("--year", type=year, required=True, help="planning year, e.g. 2022")
     ap.add_argument("--region", type=paths.plain_name, default=None,
@@ -141,6 +142,8 @@ def add_run_arguments(ap: argparse.ArgumentParser, *, set_help: str, set_metavar
     ap.add_argument("--gap", type=_number(float, 0.0), default=1e-4, help=gap_help)
     ap.add_argument("--time-limit", type=_number(float, 0.0, low_inclusive=False), default=600.0, help=time_limit_help)
     ap.add_argument("--threads", type=_number(int, 1, high=MAX_THREADS), default=1, help=threads_help)
+    if not goals:
+        return ap
     ap.add_argument("--goal", choices=GOAL_NAMES, default="min-cost",
                     help="what the plan optimises: min-cost (default, least cost to society), max-coverage (the most "
                          "clean households the caps and budget allow; coverage targets are maximised, not imposed), "

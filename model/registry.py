@@ -662,3 +662,26 @@ TIPPING_OUTPUTS: dict[str, Var] = {
     "tipping_reverts": Var(("tipping",), "0/1", "1 if a later switch of the same entity undoes this one (or this one undoes an "
                                "earlier one) along the parameter: a near-tie within the MIP gap, not a tipping point"),
 }
+
+
+# Near-optimal alternatives (scripts/alternatives.py): beside every per-run variable of OUTPUTS,
+# which gain an "alternative" dim where they depend on the plan.
+ALTERNATIVE_OUTPUTS: dict[str, Var] = {
+    "alternative_push": Var(("alternative",), "-", "What the alternative pushed: least-cost, a planner's objective "
+                            "(model.alternatives.PUSHES) or spores (as different as possible from the earlier plans)"),
+    "alternative_label_zh": Var(("alternative",), "-", "What the alternative pushed, in Chinese"),
+    "alternative_label_en": Var(("alternative",), "-", "What the alternative pushed, in English"),
+    "alternative_status": Var(("alternative",), "-", "Solver status of the alternative's own objective"),
+    "alternative_mip_gap": Var(("alternative",), "1", "Relative MIP gap on the alternative's own objective"),
+    "alternative_solve_time": Var(("alternative",), "s", "HiGHS time of the alternative"),
+    "alternative_cost_increase": Var(("alternative",), "1", "Cost to society above the least-cost plan's, relative"),
+    "alternative_pushed_value": Var(("alternative",), "see quantity_unit",
+                                    "The pushed quantity at the alternative's plan (NaN: least-cost, spores)"),
+    "alternative_duplicate_of": Var(("alternative",), "-", "An earlier alternative with the same plan ('' if none)"),
+    "alternative_households_differ": Var(("alternative", "alternative_other"), "households",
+                                         "Households whose route differs between two alternatives"),
+    "quantity_value": Var(("alternative", "quantity"), "see quantity_unit",
+                          "Each reported quantity at each alternative's plan (cost: total cost to society)"),
+    "zone_settled": Var(("zone",), "0/1", "1: the zone takes the same route in every alternative (settled); 0: swing"),
+    "zone_routes_taken": Var(("zone",), "routes", "Number of different routes the zone takes over the alternatives"),
+}
