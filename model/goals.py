@@ -28,9 +28,10 @@ every option that could matter to either stage); it appears in the what-binds ta
 shadow price is what one more unit of the goal costs.
 
 The same mechanism serves other orders of objectives: `lexicographic(comp, hz, first, second,
-...)` optimises `first`, then `second` with `first` held within a tolerance. Near-optimal
-alternatives are `first` = COST_OBJECTIVE and `second` = any weighted quantities, with a cost
-slack of, say, 2 %.
+...)` optimises `first`, then `second` with `first` held within a tolerance. Its steps
+(`use_objective`, `hold_level`, `start_from`) serve the near-optimal alternatives
+(`model.alternatives`): the cost held once within a slack, then the objective swapped per
+alternative on the same live model.
 """
 from __future__ import annotations
 
