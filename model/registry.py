@@ -685,3 +685,20 @@ ALTERNATIVE_OUTPUTS: dict[str, Var] = {
     "zone_settled": Var(("zone",), "0/1", "1: the zone takes the same route in every alternative (settled); 0: swing"),
     "zone_routes_taken": Var(("zone",), "routes", "Number of different routes the zone takes over the alternatives"),
 }
+
+
+# Monte Carlo over uncertain inputs (scripts/robust.py, model.robust).
+ROBUST_OUTPUTS: dict[str, Var] = {
+    "sample_value": Var(("sample", "parameter"), "see parameter_applies", "The sample's draw of each uncertain input (a value, or a factor on the input)"),
+    "sample_status": Var(("sample",), "-", "The sample's least-cost plan: solver status"),
+    "sample_cost": Var(("sample",), "10^4 yuan/a", "Total cost to society of the sample's least-cost plan"),
+    "base_status": Var(("sample",), "-", "The base plan re-evaluated at the sample (routes fixed, upgrades and storage re-optimised): "
+                           "status (infeasible: the base plan breaks a cap; unavailable: a route not an option)"),
+    "base_cost": Var(("sample",), "10^4 yuan/a", "Total cost to society of the base plan re-evaluated"),
+    "regret": Var(("sample",), "10^4 yuan/a", "The base plan's regret: its cost re-evaluated minus the "
+                      "sample's least cost"),
+    "sample_route": Var(("sample", "zone"), "-", "Each zone's route in the sample's least-cost plan"),
+    "route_frequency": Var(("zone", "route"), "1", "Share of the samples with a plan in which the zone takes the route"),
+    "base_route": Var(("zone",), "-", "Each zone's route in the base plan"),
+    "base_route_frequency": Var(("zone",), "1", "Share of the samples whose least-cost plan gives the zone its base-plan route"),
+}

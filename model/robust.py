@@ -46,6 +46,7 @@ import xarray as xr
 from model.errors import EXIT_INFEASIBLE, InputError, Problem, SolveError
 from model.paths import check_name, result_file
 from model.prepare import resolve_overrides
+from model.registry import ROBUST_OUTPUTS
 from model.solve import SolveOptions, run
 from model.sweep_points import PointPlan, intact_attrs, read_point_file, write_point_file
 from model.validate import RegionData
@@ -423,29 +424,23 @@ def robust_dataset(data: RegionData, spec: RobustSpec, n: int, folder: Path, bas
     base_route = spec.base.route
     regret = bcost - cost
 
-    def var(dims, v, unit, long):
-        return xr.Variable(dims, np.asarray(v), attrs={"units": unit, "long_name": long})
+    def var(name, v):
+        spec = ROBUST_OUTPUTS[name]
+        return xr.Variable(spec.dims, np.asarray(v), attrs={"units": spec.unit, "long_name": spec.long_name})
 
     ok = np.isfinite(cost)
     q = lambda v, p: float(np.quantile(v[np.isfinite(v)], p)) if np.isfinite(v).any() else np.nan  # noqa: E731
     ds = xr.Dataset({
-        "sample_value": var(("sample", "parameter"), vals, "see parameter_applies",
-                            "The sample's draw of each uncertain input (a value, or a factor on the input)"),
-        "sample_status": var(("sample",), status.astype(str), "-", "The sample's least-cost plan: solver status"),
-        "sample_cost": var(("sample",), cost, "10^4 yuan/a", "Total cost to society of the sample's least-cost plan"),
-        "base_status": var(("sample",), base_status.astype(str), "-",
-                           "The base plan re-evaluated at the sample (routes fixed, upgrades and storage re-optimised): "
-                           "status (infeasible: the base plan breaks a cap; unavailable: a route not an option)"),
-        "base_cost": var(("sample",), bcost, "10^4 yuan/a", "Total cost to society of the base plan re-evaluated"),
-        "regret": var(("sample",), regret, "10^4 yuan/a", "The base plan's regret: its cost re-evaluated minus the "
-                      "sample's least cost"),
-        "sample_route": var(("sample", "zone"), np.where(route >= 0, inst.route_ids[np.maximum(route, 0)], ""), "-",
-                            "Each zone's route in the sample's least-cost plan"),
-        "route_frequency": var(("zone", "route"), freq, "1",
-                               "Share of the samples with a plan in which the zone takes the route"),
-        "base_route": var(("zone",), inst.route_ids[base_route], "-", "Each zone's route in the base plan"),
-        "base_route_frequency": var(("zone",), freq[np.arange(nz), base_route], "1",
-                                    "Share of the samples whose least-cost plan gives the zone its base-plan route"),
+        "sample_value": var("sample_value", vals),
+        "sample_status": var("sample_status", status.astype(str)),
+        "sample_cost": var("sample_cost", cost),
+        "base_status": var("base_status", base_status.astype(str)),
+        "base_cost": var("base_cost", bcost),
+        "regret": var("regret", regret),
+        "sample_route": var("sample_route", np.where(route >= 0, inst.route_ids[np.maximum(route, 0)], "")),
+        "route_frequency": var("route_frequency", freq),
+        "base_route": var("base_route", inst.route_ids[base_route]),
+        "base_route_frequency": var("base_route_frequency", freq[np.arange(nz), base_route]),
     }, coords={
         "sample": np.arange(n), "parameter": [u.parameter for u in spec.table],
         "parameter_distribution": ("parameter", [u.distribution for u in spec.table]),
