@@ -7,7 +7,8 @@ On one live HiGHS model (`model.goals`' steps, the same as a goal's two stages):
     0. min cost(x)                                   the least-cost plan, C* (the one path,
                                                      `pipeline.solve_data`; infeasible: its diagnosis)
     1. the row  cost(x) <= (1 + slack) (C* + F) - F   once (family `near_optimal_cost`, present from
-                                                     the start with an inactive bound)
+                                                     the start with an inactive bound; plus 1e-9
+                                                     relative for rounding, `goals.level_of`)
     2. per push p:       min  s_p Q_p(x)             the objective swapped (s = -1 for a max push)
     3. per SPORES round: min  sum_f w_f x_f,  w_f = households[f] * (plans so far that chose f)
 
@@ -175,7 +176,9 @@ def near_optimal(data: RegionData, year: int, ov: Overrides, spec: AlternativesS
     alts = [least]
     if progress:
         progress(least)
-    level = (1.0 + spec.slack) * (float(res.solution.objective) + fixed) - fixed
+    # (1 + slack) x the least total cost, and rounding (goals.ROUNDING, relative) so that the
+    # least-cost plan itself stays within the row at slack 0
+    level = goals.level_of(float(res.solution.objective) + fixed, "min", spec.slack) - fixed
     goals.hold_level(comp, COST_FAMILY_NAME, "min", level)
     t1 = time.perf_counter()
     alt_options = replace(options, mip_gap=spec.gap)
