@@ -43,7 +43,7 @@ from model.pipeline import RunResult, solve_data
 from model.prepare import Overrides
 from model.registry import ALTERNATIVE_OUTPUTS
 from model.results import MODEL_VERSION, build_dataset, now_iso
-from model.solve import Compiled, Solution, SolveOptions, layout_values, run
+from model.solve import Compiled, Solution, SolveOptions, run
 from model.validate import RegionData
 
 LEAST_COST = "least-cost"

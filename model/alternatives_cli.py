@@ -11,8 +11,8 @@ import time
 from pathlib import Path
 
 from model import interrupt, paths
-from model.cli import (REPO, Parser, _cannot_write, _number, _parse_set, _write_diagnosis, add_run_arguments,
-                       check_run_arguments)
+from model.cli import (REPO, Parser, _number, _parse_set, _write_diagnosis, add_run_arguments, check_run_arguments,
+                       write_netcdf)
 from model.errors import EXIT_INPUT, EXIT_INTERRUPTED, EXIT_OK, EXIT_SOLVER, InputError, Problem, SolveError
 from model.solve import SolveOptions
 from model.validate import check_set_values, resolve_inputs
@@ -98,7 +98,6 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INPUT
     from model.alternatives import AlternativesSpec, alternatives_dataset, format_alternatives, near_optimal
     from model.prepare import resolve_overrides
-    from model.results import _atomic, to_netcdf
     from model.validate import load_region
 
     options = SolveOptions(mip_gap=args.gap, time_limit=args.time_limit, threads=args.threads, verbose=args.verbose,
@@ -132,15 +131,9 @@ def main(argv: list[str] | None = None) -> int:
         print("interrupted: nothing was written", file=sys.stderr)
         return EXIT_INTERRUPTED
     ds.attrs["time_total_s"] = round(time.perf_counter() - t0, 3)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with paths.folder_lock(path.parent):
-            _atomic(path, lambda tmp: to_netcdf(ds, tmp))
-    except paths.WRITE_ERRORS as exc:
-        return _cannot_write(path, exc)
-    except KeyboardInterrupt:
-        print("interrupted while writing: an earlier result is unchanged", file=sys.stderr)
-        return EXIT_INTERRUPTED
+    failed = write_netcdf(ds, path)
+    if failed is not None:
+        return failed
     print()
     print(format_alternatives(ds))
     print(f"\nregion {args.region}, year {args.year}, scenario {ds.attrs['scenario']}: {len(ds.alternative)} plans "

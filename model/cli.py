@@ -277,6 +277,23 @@ def _cannot_write(path: Path, exc: Exception) -> int:
     return EXIT_WRITE
 
 
+def write_netcdf(ds, path: Path) -> int | None:
+    """Write `ds` to `path` whole or not at all (a temp file renamed, under the folder's lock):
+    None when written, else the exit code, with its line on stderr (an earlier file is unchanged)."""
+    from model.results import _atomic
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with paths.folder_lock(path.parent):
+            _atomic(path, lambda tmp: to_netcdf(ds, tmp))
+    except paths.WRITE_ERRORS as exc:
+        return _cannot_write(path, exc)
+    except KeyboardInterrupt:
+        print("interrupted while writing: an earlier result is unchanged", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     from model.pipeline import solve_region  # heavy imports after argument parsing
 
@@ -403,7 +420,6 @@ def format_pathway(ds) -> str:
 
 def _main_pathway(args, folder, scenarios, options) -> int:
     from model.pipeline import solve_region
-    from model.results import _atomic
 
     years = list(range(args.from_year, args.year + 1))
     t0 = time.perf_counter()
@@ -428,15 +444,9 @@ def _main_pathway(args, folder, scenarios, options) -> int:
         print(f"warning: HiGHS stopped early ({ds.attrs['status']}): the pathway is feasible and within a relative gap "
               f"of {ds.attrs['mip_gap']:.2e} of the best possible", file=sys.stderr)
     ds.attrs["time_total_s"] = round(time.perf_counter() - t0, 3)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with paths.folder_lock(path.parent):
-            _atomic(path, lambda tmp: to_netcdf(ds, tmp))
-    except paths.WRITE_ERRORS as exc:
-        return _cannot_write(path, exc)
-    except KeyboardInterrupt:
-        print("interrupted while writing: an earlier result is unchanged", file=sys.stderr)
-        return EXIT_INTERRUPTED
+    failed = write_netcdf(ds, path)
+    if failed is not None:
+        return failed
     print(format_pathway(ds))
     if format_goal(ds):
         print()

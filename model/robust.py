@@ -337,20 +337,11 @@ def run_samples(data: RegionData, spec: RobustSpec, n: int, folder: Path, *, sch
         for i in todo:
             handle(solve_sample(data, spec, i))
         return report
-    from distributed import Client, as_completed
+    from distributed import as_completed
 
-    from model.sweep import local_cluster
+    from model.sweep import dask_client
 
-    own_cluster = own_client = None
-    if client is None:
-        if scheduler:
-            try:
-                client = own_client = Client(scheduler, timeout="20s")
-            except (OSError, TimeoutError) as exc:
-                raise InputError([Problem("--scheduler", None, None, f"cannot connect to {scheduler}: {exc}")]) from None
-        else:
-            own_cluster = local_cluster(min(workers or os.cpu_count() or 1, len(todo)))
-            client = own_client = Client(own_cluster)
+    client, close = dask_client(client, scheduler, workers, len(todo))
     futures = []
     try:
         if not client.scheduler_info()["workers"]:
@@ -370,10 +361,7 @@ def run_samples(data: RegionData, spec: RobustSpec, n: int, folder: Path, *, sch
         pending = [f for f in futures if not f.done()]
         if pending:
             client.cancel(pending)
-        if own_client is not None:
-            own_client.close()
-        if own_cluster is not None:
-            own_cluster.close()
+        close()
     return report
 
 

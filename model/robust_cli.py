@@ -14,7 +14,8 @@ import time
 from pathlib import Path
 
 from model import interrupt, paths
-from model.cli import REPO, Parser, _cannot_write, _number, _parse_set, _write_diagnosis, add_run_arguments, check_run_arguments
+from model.cli import (REPO, Parser, _cannot_write, _number, _write_diagnosis, add_run_arguments, check_run_arguments,
+                       write_netcdf)
 from model.errors import EXIT_INPUT, EXIT_INTERRUPTED, EXIT_OK, EXIT_SOLVER, InputError, Problem, SolveError
 from model.solve import SolveOptions
 from model.validate import resolve_inputs
@@ -102,13 +103,9 @@ def main(argv: list[str] | None = None) -> int:
         mem = report.times.get("worker_memory_mb")
         if mem:
             ds.attrs["worker_peak_memory_mb"] = ", ".join(f"{v:.0f}" for v in mem.values())
-        from model.results import _atomic, to_netcdf
-
-        try:
-            with paths.folder_lock(out_nc.parent):
-                _atomic(out_nc, lambda tmp: to_netcdf(ds, tmp))
-        except paths.WRITE_ERRORS as exc:
-            return _cannot_write(out_nc, exc)
+        failed = write_netcdf(ds, out_nc)
+        if failed is not None:
+            return failed
     except InputError as exc:
         print(f"error: {exc.message()}", file=sys.stderr)
         return EXIT_INPUT

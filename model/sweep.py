@@ -1291,9 +1291,11 @@ def _help_after(results: list[PointResult]) -> float:
     return float(np.median(cold) / max(np.median(reused), 1e-3))
 
 
-def _run_dask(data, spec, todo, grid, skipped, handle, report, client, scheduler, workers, progress_stream, on_point,
-              start_method=None):
-    from distributed import Client, as_completed
+def dask_client(client, scheduler: str | None, workers: int | None, tasks: int, start_method: str | None = None):
+    """(client, close): the caller's client, one connected to `scheduler`, or one of a LocalCluster
+    of `workers` (default: the CPU count), never more than `tasks`; `close()` closes what was
+    opened here. InputError (--scheduler) when the scheduler cannot be reached."""
+    from distributed import Client
 
     own_cluster = own_client = None
     if client is None:
@@ -1303,9 +1305,23 @@ def _run_dask(data, spec, todo, grid, skipped, handle, report, client, scheduler
             except (OSError, TimeoutError) as exc:
                 raise InputError([Problem("--scheduler", None, None, f"cannot connect to {scheduler}: {exc}")]) from None
         else:
-            own_cluster = local_cluster(workers and min(workers, len(todo)) or min(len(todo), os.cpu_count() or 1),
-                                        start_method)
+            own_cluster = local_cluster(workers and min(workers, tasks) or min(tasks, os.cpu_count() or 1), start_method)
             client = own_client = Client(own_cluster)
+
+    def close() -> None:
+        if own_client is not None:
+            own_client.close()
+        if own_cluster is not None:
+            own_cluster.close()
+
+    return client, close
+
+
+def _run_dask(data, spec, todo, grid, skipped, handle, report, client, scheduler, workers, progress_stream, on_point,
+              start_method=None):
+    from distributed import as_completed
+
+    client, close = dask_client(client, scheduler, workers, len(todo), start_method)
     _start_warm_up()  # after the cluster: a forked worker must not copy a thread mid-import
     running: dict = {}  # future -> (slot, values)
     try:
@@ -1350,10 +1366,7 @@ def _run_dask(data, spec, todo, grid, skipped, handle, report, client, scheduler
         pending = [f for f in running if not f.done()]
         if pending:
             client.cancel(pending)
-        if own_client is not None:
-            own_client.close()
-        if own_cluster is not None:
-            own_cluster.close()
+        close()
 
 
 # ---------------------------------------------------------------------------------------------

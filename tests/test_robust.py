@@ -142,3 +142,15 @@ def test_cli_serial_end_to_end_and_bad_table_exit_2(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "uncertainty.csv, row 2, column 'b'" in err and "Traceback" not in err
     assert not (out / "r" / "2022" / "robust_bad").exists()
+
+
+def test_dask_workers_give_the_serial_samples(tmp_path):
+    """The samples on a LocalCluster worker (the sweeps' Dask layer) are those solved in-process."""
+    folder = region(tmp_path, UNCERTAIN)
+    data, spec, base_cost = spec_of(folder)
+    serial, _ = run(folder, tmp_path / "serial", 2)
+    report = robust.run_samples(data, spec, 2, tmp_path / "dask", workers=1)
+    assert sorted(report.solved) == [0, 1] and report.times["worker_memory_mb"]
+    on_dask = robust.robust_dataset(data, spec, 2, tmp_path / "dask", base_cost)
+    for name in ("sample_value", "sample_cost", "base_cost", "sample_route"):
+        xr.testing.assert_identical(serial[name], on_dask[name])
