@@ -154,3 +154,14 @@ def test_dask_workers_give_the_serial_samples(tmp_path):
     on_dask = robust.robust_dataset(data, spec, 2, tmp_path / "dask", base_cost)
     for name in ("sample_value", "sample_cost", "base_cost", "sample_route"):
         xr.testing.assert_identical(serial[name], on_dask[name])
+
+
+def test_report_py_says_what_a_monte_carlo_file_is(tmp_path, capsys):
+    from model.report.cli import main as report_main
+
+    folder = region(tmp_path, UNCERTAIN)
+    out = tmp_path / "res"
+    assert robust_main(["--year", "2022", "--region", "r", "--inputs", str(folder), "--out", str(out), "--samples", "1",
+                        "--serial"]) == 0
+    assert report_main([str(out / "r" / "2022" / "robust_seed0.nc")]) == 2
+    assert "a Monte Carlo result of scripts/robust.py" in capsys.readouterr().err
