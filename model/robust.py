@@ -316,7 +316,7 @@ def base_plan(data: RegionData, year: int, scenarios: tuple[str, ...], options: 
 def run_samples(data: RegionData, spec: RobustSpec, n: int, folder: Path, *, scheduler: str | None = None,
                 workers: int | None = None, serial: bool = False, on_sample=None, client=None) -> RobustReport:
     """Solve the samples 0..n-1 whose files are not done; write each file as it arrives (in this
-    process). Dask: a LocalCluster of `workers` (the sweeps' `local_cluster`), or `scheduler`'s."""
+    process). Dask: a LocalCluster of `workers` (`model.dask_layer`, as sweeps), or `scheduler`'s."""
     folder.mkdir(parents=True, exist_ok=True)
     report = RobustReport()
     todo = [i for i in range(n) if not sample_done(sample_path(folder, i), i, data, spec)]
@@ -339,7 +339,7 @@ def run_samples(data: RegionData, spec: RobustSpec, n: int, folder: Path, *, sch
         return report
     from distributed import as_completed
 
-    from model.sweep import dask_client
+    from model.dask_layer import dask_client
 
     client, close = dask_client(client, scheduler, workers, len(todo))
     futures = []
