@@ -6,7 +6,8 @@
 In one process: a cold least-cost solve as scripts/solve.py does it (`pipeline.solve_data`, the
 tables read), then `robust.run_samples` into a fresh folder under benchmarks/out/ (the cluster's
 start included), then the combined dataset. Prints wall and CPU time of the cold solve, the
-samples' wall time and its ratio to the cold solve, each worker's peak resident memory, and the
+samples' wall time and its ratio to the cold solve, their CPU time per worker and its ratio to the
+cold solve's CPU time (a figure that the machine's other load does not inflate), each worker's peak resident memory, and the
 mean per-sample times from the sample files.
 """
 from __future__ import annotations
@@ -55,13 +56,18 @@ def main(argv=None) -> int:
     ds = robust.robust_dataset(data, spec, args.samples, out, base_cost)
     comb_w = time.perf_counter() - w
     times = [intact_attrs(robust.sample_path(out, i)) or {} for i in range(args.samples)]
-    mean = {k: sum(float(t.get(f"time_{k}_s", 0.0)) for t in times) / max(len(times), 1) for k in ("prepare", "base", "solve")}
+    mean = {k: sum(float(t.get(f"time_{k}_s", 0.0)) for t in times) / max(len(times), 1)
+            for k in ("prepare", "base", "solve", "cpu")}
+    cpu_total = mean["cpu"] * len(times)
     print(f"{args.region} {args.year}: {args.samples} samples of {len(table)} uncertain inputs on {args.workers} workers, "
           f"gap {args.gap:g}")
     print(f"cold solve {cold_w:.2f} s wall ({cold_c:.2f} s CPU); samples {run_w:.1f} s wall (cluster start included) = "
           f"{run_w / cold_w:.1f}x the cold solve; combined dataset {comb_w:.2f} s; {len(report.solved)} solved, "
           f"{len(report.failed)} failed")
-    print("per sample (mean, s): " + ", ".join(f"{k} {v:.2f}" for k, v in mean.items()))
+    print("per sample (mean, s; cpu = the worker's CPU time): " + ", ".join(f"{k} {v:.2f}" for k, v in mean.items()))
+    print(f"CPU: the samples' CPU time over {args.workers} workers, {cpu_total / args.workers:.1f} s, is "
+          f"{cpu_total / args.workers / cold_c:.1f}x the cold solve's CPU time (what the wall ratio would be on "
+          f"{args.workers} otherwise idle cores, cluster start and scheduling aside)")
     print("worker peak memory (MB): " + ", ".join(f"{k} {v:.0f}" for k, v in report.times.get("worker_memory_mb", {}).items()))
     print(robust.format_robust(ds))
     return 0
