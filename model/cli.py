@@ -125,8 +125,9 @@ class Parser(argparse.ArgumentParser):
 
 def add_run_arguments(ap: argparse.ArgumentParser, *, set_help: str, set_metavar: str = "PARAM=VALUE",
                       gap_help: str = "relative MIP gap (default 1e-4)", time_limit_help: str = "seconds (default 600)",
-                      threads_help: str = "HiGHS threads (default 1)") -> argparse.ArgumentParser:
-    """The flags solve.py and sweep.py share, with the same types and ranges."""
+                      threads_help: str = "HiGHS threads (default 1)", goals: bool = True) -> argparse.ArgumentParser:
+    """The flags solve.py, sweep.py and alternatives.py share, with the same types and ranges
+    (`goals=False`: without --goal and its options)."""
     year = _number(int, YEARS[0], high=YEARS[1])
     ap.add_argument("--year", type=year, required=True, help="planning year, e.g. 2022")
     ap.add_argument("--region", type=paths.plain_name, default=None,
@@ -141,6 +142,8 @@ def add_run_arguments(ap: argparse.ArgumentParser, *, set_help: str, set_metavar
     ap.add_argument("--gap", type=_number(float, 0.0), default=1e-4, help=gap_help)
     ap.add_argument("--time-limit", type=_number(float, 0.0, low_inclusive=False), default=600.0, help=time_limit_help)
     ap.add_argument("--threads", type=_number(int, 1, high=MAX_THREADS), default=1, help=threads_help)
+    if not goals:
+        return ap
     ap.add_argument("--goal", choices=GOAL_NAMES, default="min-cost",
                     help="what the plan optimises: min-cost (default, least cost to society), max-coverage (the most "
                          "clean households the caps and budget allow; coverage targets are maximised, not imposed), "
@@ -274,6 +277,23 @@ def _cannot_write(path: Path, exc: Exception) -> int:
     return EXIT_WRITE
 
 
+def write_netcdf(ds, path: Path) -> int | None:
+    """Write `ds` to `path` whole or not at all (a temp file renamed, under the folder's lock):
+    None when written, else the exit code, with its line on stderr (an earlier file is unchanged)."""
+    from model.results import _atomic
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with paths.folder_lock(path.parent):
+            _atomic(path, lambda tmp: to_netcdf(ds, tmp))
+    except paths.WRITE_ERRORS as exc:
+        return _cannot_write(path, exc)
+    except KeyboardInterrupt:
+        print("interrupted while writing: an earlier result is unchanged", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     from model.pipeline import solve_region  # heavy imports after argument parsing
 
@@ -400,7 +420,6 @@ def format_pathway(ds) -> str:
 
 def _main_pathway(args, folder, scenarios, options) -> int:
     from model.pipeline import solve_region
-    from model.results import _atomic
 
     years = list(range(args.from_year, args.year + 1))
     t0 = time.perf_counter()
@@ -425,15 +444,9 @@ def _main_pathway(args, folder, scenarios, options) -> int:
         print(f"warning: HiGHS stopped early ({ds.attrs['status']}): the pathway is feasible and within a relative gap "
               f"of {ds.attrs['mip_gap']:.2e} of the best possible", file=sys.stderr)
     ds.attrs["time_total_s"] = round(time.perf_counter() - t0, 3)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with paths.folder_lock(path.parent):
-            _atomic(path, lambda tmp: to_netcdf(ds, tmp))
-    except paths.WRITE_ERRORS as exc:
-        return _cannot_write(path, exc)
-    except KeyboardInterrupt:
-        print("interrupted while writing: an earlier result is unchanged", file=sys.stderr)
-        return EXIT_INTERRUPTED
+    failed = write_netcdf(ds, path)
+    if failed is not None:
+        return failed
     print(format_pathway(ds))
     if format_goal(ds):
         print()

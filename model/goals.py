@@ -28,9 +28,10 @@ every option that could matter to either stage); it appears in the what-binds ta
 shadow price is what one more unit of the goal costs.
 
 The same mechanism serves other orders of objectives: `lexicographic(comp, hz, first, second,
-...)` optimises `first`, then `second` with `first` held within a tolerance. Near-optimal
-alternatives are `first` = COST_OBJECTIVE and `second` = any weighted quantities, with a cost
-slack of, say, 2 %.
+...)` optimises `first`, then `second` with `first` held within a tolerance. Its steps
+(`use_objective`, `hold_level`, `start_from`) serve the near-optimal alternatives
+(`model.alternatives`): the cost held once within a slack, then the objective swapped per
+alternative on the same live model.
 """
 from __future__ import annotations
 
@@ -142,6 +143,49 @@ def gas(hz: Horizon, lay: Layout) -> Rows:
     return yearly_total(hz, lay, hz.delta("gas_annual"), hz.constant("gas_annual"))
 
 
+def _households_where(hz: Horizon, lay: Layout, on_option: np.ndarray, on_base: np.ndarray) -> Rows:
+    """Households of the options marked `on_option` (over all options) and of the zones whose base
+    route is marked `on_base` (over zones), per year k: sum_f Delta hh_on[f] state(f,k) + fixed."""
+    a = hz.first
+    hh_on = a.q["households"] * on_option
+    hh_base = a.base_q["households"] * on_base
+    delta = hh_on[hz.free] - hh_base[hz.free_zone]
+    return yearly_total(hz, lay, delta, float(hh_on[hz.fixed].sum() + hh_base[hz.free_zones].sum()))
+
+
+def gas_households(hz: Horizon, lay: Layout) -> Rows:
+    """Households heated with gas, per year k: sum_f Delta gas_hh[f] state(f,k) + fixed, gas_hh[f] =
+    households[f] if option f burns gas for heating (gas_annual[f] > 0), else 0.  [households]"""
+    a = hz.first
+    return _households_where(hz, lay, a.q["gas_annual"] > 0, a.base_q["gas_annual"] > 0)
+
+
+DISTRICT_HEATING = "district_heating"  # routes.csv category
+
+
+def district_heating_households(hz: Horizon, lay: Layout) -> Rows:
+    """Households on district heating, per year k: sum_f Delta dh_hh[f] state(f,k) + fixed, dh_hh[f] =
+    households[f] if option f's route has routes.csv category district_heating, else 0.  [households]"""
+    a = hz.first
+    cat = np.asarray(a.route_category, dtype=str)
+    return _households_where(hz, lay, cat[a.pair_route] == DISTRICT_HEATING, cat[a.zone_existing] == DISTRICT_HEATING)
+
+
+def co2(hz: Horizon, lay: Layout) -> Rows:
+    """CO2 from space heating, per year k: sum_f Delta co2[f] state(f,k) + fixed (fuel units x fuels.csv
+    co2_kg_per_unit / 1000).  [t/a]"""
+    return yearly_total(hz, lay, hz.delta("co2"), hz.constant("co2"))
+
+
+def _upgrade_kva(hz: Horizon, lay: Layout) -> tuple[np.ndarray, float]:
+    """New transformer capacity: sum_{g,k} unit_kva[g] u[g,k]  [kVA]."""
+    c = np.zeros(lay.n_cols)
+    n = len(lay.groups)
+    for k in range(lay.K if n else 0):
+        c[lay.upgrade(np.arange(n), k)] = hz.first.group_unit_kva[lay.groups]
+    return c, 0.0
+
+
 def _cost_linear(hz: Horizon, lay: Layout) -> tuple[np.ndarray, float]:
     """The solver's objective: objective_coefficients and the free zones' base-route cost."""
     return objective_coefficients(hz, lay), hz.base_cost()
@@ -154,6 +198,11 @@ QUANTITIES: dict[str, Quantity] = {q.name: q for q in (
              "clean households, each coverage group weighted alike", coverage_shares),
     Quantity("subsidies", U_MONEY, "补贴支出", "subsidies paid", subsidies),
     Quantity("gas", U_GAS, "采暖用气量", "gas for heating", gas),
+    Quantity("gas_households", "households", "燃气取暖户数", "households heated with gas", gas_households),
+    Quantity("district_heating_households", "households", "集中供热户数", "households on district heating",
+             district_heating_households),
+    Quantity("co2", "t/a", "采暖二氧化碳排放", "CO2 from space heating", co2),
+    Quantity("transformer_upgrade_kva", "kVA", "新增变压器容量", "new transformer capacity", linear_fn=_upgrade_kva),
 )}
 
 
@@ -316,6 +365,70 @@ def _solver_vector(comp: Compiled, c_layout: np.ndarray) -> tuple[np.ndarray, np
     return comp.col_of[has].astype(np.int32), np.asarray(c_layout, dtype=float)[has]
 
 
+def use_objective(comp: Compiled, hz: Horizon, objective: Objective, scale: float = 1.0) -> None:
+    """Make `objective` (its sign applied, divided by `scale`) the live model's objective."""
+    c, k = objective.linear(hz, comp.layout)
+    use_costs(comp, objective.sign * c / scale, objective.sign * k / scale)
+
+
+def use_costs(comp: Compiled, c_layout: np.ndarray, offset: float) -> None:
+    """Set the live model's objective to c @ x + offset (c over layout columns)."""
+    h = comp.highs
+    n = comp.n_cols
+    cols, vals = _solver_vector(comp, c_layout)
+    h.changeColsCost(n, np.arange(n, dtype=np.int32), np.zeros(n))
+    h.changeColsCost(len(cols), cols, vals)
+    h.changeObjectiveOffset(float(offset))
+
+
+def own_objective(comp: Compiled) -> tuple[np.ndarray, float]:
+    """The live model's objective as it stands (solver columns, offset): to put it back later."""
+    lp = comp.highs.getLp()
+    return np.array(lp.col_cost_, dtype=float), float(lp.offset_)
+
+
+def restore_objective(comp: Compiled, own: tuple[np.ndarray, float]) -> None:
+    n = comp.n_cols
+    comp.highs.changeColsCost(n, np.arange(n, dtype=np.int32), own[0])
+    comp.highs.changeObjectiveOffset(own[1])
+
+
+def objective_scale(hz: Horizon, lay: Layout, objective: Objective) -> float:
+    """The largest coefficient of `objective` (1 if none): dividing by it gives coefficients of at
+    most 1 (the optimum is the same; HiGHS's absolute gap, 1e-6, then means the same on a sum of
+    shares as on a count of households)."""
+    c, _ = objective.linear(hz, lay)
+    return float(np.abs(c).max()) if np.any(c) else 1.0
+
+
+def hold_level(comp: Compiled, level_row: str, sense: str, level: float) -> None:
+    """Bound the row(s) of family `level_row` in the planner's terms: <= level (sense min) or
+    >= level (max). (No row: nothing decides the quantity, it is a constant.)"""
+    rows = [i for i, (fam, _) in enumerate(comp.row_names) if fam == level_row]
+    for r in rows:
+        b = level - comp.row_offset[r]
+        lo, up = (-INF, b) if sense == "min" else (b, INF)
+        comp.highs.changeRowsBounds(1, np.array([r], dtype=np.int32), np.array([lo]), np.array([up]))
+
+
+def start_from(comp: Compiled, col_values: np.ndarray) -> None:
+    """Hand HiGHS a plan (solver column values) to start its next solve from."""
+    n = comp.n_cols
+    comp.highs.setSolution(n, np.arange(n, dtype=np.int32), np.asarray(col_values, dtype=float))
+
+
+def solver_values(comp: Compiled) -> np.ndarray:
+    """The live model's current plan, per solver column."""
+    return np.asarray(comp.highs.getSolution().col_value, dtype=float).copy()
+
+
+def level_of(value: float, sense: str, tolerance: float) -> float:
+    """The level a quantity is held at after its optimum `value`: tolerance relative to |value|,
+    plus rounding (ROUNDING relative)."""
+    slack = tolerance * abs(value) + ROUNDING * max(1.0, abs(value))
+    return value + slack if sense == "min" else value - slack
+
+
 def lexicographic(comp: Compiled, hz: Horizon, first: Objective, second: Objective | None, options: SolveOptions,
                   first_gap: float = 0.0, tolerance: float = 0.0, level_row: str | None = None) -> tuple[Solution, GoalOutcome]:
     """Optimise `first`, then `second` (None: the model's own objective, the cost) with `first`
@@ -324,46 +437,27 @@ def lexicographic(comp: Compiled, hz: Horizon, first: Objective, second: Objecti
 
     Stage 1 runs at relative gap `first_gap`, stage 2 at `options.mip_gap` from stage 1's plan;
     the time limit is shared. Raises SolveError like `model.solve.run` (stage 1 infeasible: the
-    model's own costs are back in place for the diagnosis)."""
-    h = comp.highs
+    model's own costs are back in place for the diagnosis). The steps are the functions above
+    (`use_objective`, `hold_level`, `start_from`), which `model.alternatives` uses as well."""
     lay = comp.layout
-    lp = h.getLp()
-    own_cost, own_offset = np.array(lp.col_cost_, dtype=float), float(lp.offset_)
-    n = comp.n_cols
-    idx = np.arange(n, dtype=np.int32)
+    own = own_objective(comp)
     c1, k1 = first.linear(hz, lay)
-    # stage 1's objective scaled to coefficients of at most 1 (the optimum is the same; HiGHS's
-    # absolute gap, 1e-6, then means the same on a sum of shares as on a count of households)
-    scale = float(np.abs(c1).max()) if np.any(c1) else 1.0
-    cols, vals = _solver_vector(comp, first.sign * c1 / scale)
+    scale = objective_scale(hz, lay, first)
     t0 = time.perf_counter()
-    h.changeColsCost(n, idx, np.zeros(n))
-    h.changeColsCost(len(cols), cols, vals)
-    h.changeObjectiveOffset(first.sign * k1 / scale)
+    use_objective(comp, hz, first, scale)
     try:
         sol1 = run(comp, replace(options, mip_gap=first_gap))
     finally:
-        h.changeColsCost(n, idx, own_cost)
-        h.changeObjectiveOffset(own_offset)
+        restore_objective(comp, own)
     t1 = time.perf_counter() - t0
-    start = np.asarray(h.getSolution().col_value, dtype=float).copy()
+    start = solver_values(comp)
     g1 = float(c1 @ layout_values(comp, start) + k1)
     bound = first.sign * float(sol1.bound) * scale
-    slack = tolerance * abs(g1) + ROUNDING * max(1.0, abs(g1))
-    level = g1 + slack if first.sense == "min" else g1 - slack
-    name = level_row or first.level_name
-    rows = [i for i, (fam, _) in enumerate(comp.row_names) if fam == name]
-    for r in rows:  # (no row: nothing decides the goal, it is a constant)
-        b = level - comp.row_offset[r]
-        lo, up = (-INF, b) if first.sense == "min" else (b, INF)
-        h.changeRowsBounds(1, np.array([r], dtype=np.int32), np.array([lo]), np.array([up]))
+    level = level_of(g1, first.sense, tolerance)
+    hold_level(comp, level_row or first.level_name, first.sense, level)
     if second is not None:
-        c2, k2 = second.linear(hz, lay)
-        cols2, vals2 = _solver_vector(comp, second.sign * c2)
-        h.changeColsCost(n, idx, np.zeros(n))
-        h.changeColsCost(len(cols2), cols2, vals2)
-        h.changeObjectiveOffset(second.sign * k2)
-    h.setSolution(n, idx, start)
+        use_objective(comp, hz, second)
+    start_from(comp, start)
     left = max(1.0, options.time_limit - t1)
     sol = run(comp, replace(options, time_limit=left))
     g = float(c1 @ sol.values[: len(c1)] + k1) if sol.values is not None else g1

@@ -662,3 +662,43 @@ TIPPING_OUTPUTS: dict[str, Var] = {
     "tipping_reverts": Var(("tipping",), "0/1", "1 if a later switch of the same entity undoes this one (or this one undoes an "
                                "earlier one) along the parameter: a near-tie within the MIP gap, not a tipping point"),
 }
+
+
+# Near-optimal alternatives (scripts/alternatives.py): beside every per-run variable of OUTPUTS,
+# which gain an "alternative" dim where they depend on the plan.
+ALTERNATIVE_OUTPUTS: dict[str, Var] = {
+    "alternative_push": Var(("alternative",), "-", "What the alternative pushed: least-cost, a planner's objective "
+                            "(model.alternatives.PUSHES) or spores (as different as possible from the earlier plans)"),
+    "alternative_label_zh": Var(("alternative",), "-", "What the alternative pushed, in Chinese"),
+    "alternative_label_en": Var(("alternative",), "-", "What the alternative pushed, in English"),
+    "alternative_status": Var(("alternative",), "-", "Solver status of the alternative's own objective"),
+    "alternative_mip_gap": Var(("alternative",), "1", "Relative MIP gap on the alternative's own objective"),
+    "alternative_solve_time": Var(("alternative",), "s", "HiGHS time of the alternative"),
+    "alternative_cost_increase": Var(("alternative",), "1", "Cost to society above the least-cost plan's, relative"),
+    "alternative_pushed_value": Var(("alternative",), "see quantity_unit",
+                                    "The pushed quantity at the alternative's plan (NaN: least-cost, spores)"),
+    "alternative_duplicate_of": Var(("alternative",), "-", "An earlier alternative with the same plan ('' if none)"),
+    "alternative_households_differ": Var(("alternative", "alternative_other"), "households",
+                                         "Households whose route differs between two alternatives"),
+    "quantity_value": Var(("alternative", "quantity"), "see quantity_unit",
+                          "Each reported quantity at each alternative's plan (cost: total cost to society)"),
+    "zone_settled": Var(("zone",), "0/1", "1: the zone takes the same route in every alternative (settled); 0: swing"),
+    "zone_routes_taken": Var(("zone",), "routes", "Number of different routes the zone takes over the alternatives"),
+}
+
+
+# Monte Carlo over uncertain inputs (scripts/robust.py, model.robust).
+ROBUST_OUTPUTS: dict[str, Var] = {
+    "sample_value": Var(("sample", "parameter"), "see parameter_applies", "The sample's draw of each uncertain input (a value, or a factor on the input)"),
+    "sample_status": Var(("sample",), "-", "The sample's least-cost plan: solver status"),
+    "sample_cost": Var(("sample",), "10^4 yuan/a", "Total cost to society of the sample's least-cost plan"),
+    "base_status": Var(("sample",), "-", "The base plan re-evaluated at the sample (routes fixed, upgrades and storage re-optimised): "
+                           "status (infeasible: the base plan breaks a cap; unavailable: a route not an option)"),
+    "base_cost": Var(("sample",), "10^4 yuan/a", "Total cost to society of the base plan re-evaluated"),
+    "regret": Var(("sample",), "10^4 yuan/a", "The base plan's regret: its cost re-evaluated minus the "
+                      "sample's least cost"),
+    "sample_route": Var(("sample", "zone"), "-", "Each zone's route in the sample's least-cost plan"),
+    "route_frequency": Var(("zone", "route"), "1", "Share of the samples with a plan in which the zone takes the route"),
+    "base_route": Var(("zone",), "-", "Each zone's route in the base plan"),
+    "base_route_frequency": Var(("zone",), "1", "Share of the samples whose least-cost plan gives the zone its base-plan route"),
+}

@@ -51,6 +51,7 @@ import xarray as xr
 from model import interrupt
 from model.build import StandardForm, standard_form
 from model.certify import Bracket, certify, column_values
+from model.dask_layer import START_METHODS, dask_client, default_start_method, local_cluster  # noqa: F401
 from model.diagnose import ShadowPriceLP
 from model.dominance import Dominance
 from model.errors import EXIT_INFEASIBLE, CannotWrite, InputError, Problem, SolveError
@@ -58,14 +59,14 @@ from model.families import Family
 from model.overrides import safe_name
 from model.paths import WRITE_ERRORS, check_name, name_problem, plain_name, result_file, write_failure
 from model.prepare import Instance, prepare, reprice, resolve_overrides
-from model.registry import SWEEP_OUTPUTS, TABLES, TIPPING_OUTPUTS
+from model.registry import SWEEP_OUTPUTS, TABLES
 from model.solve import Compiled, Solution, SolveOptions, run
-from model.sweep_points import (PLAN_FORMAT, PointPlan, _constraints_of, _merged, _point_parts,  # noqa: F401
+from model.sweep_points import (FEASIBLE, PLAN_FORMAT, PointPlan, _constraints_of, _merged, _point_parts,  # noqa: F401
                                  intact_attrs, point_dataset, read_attrs, read_point_file, write_point,
                                  write_point_file)
+from model.tipping import _reverts, format_tipping, tipping_dataset, tipping_points  # noqa: F401
 from model.validate import RegionData
 
-FEASIBLE = ("optimal", "time_limit", "interrupted", "solution_limit", "iteration_limit")
 INFEASIBLE = "infeasible"
 MISSING = "missing"
 
@@ -720,122 +721,6 @@ def combine(paths: dict[str, Path], grid: Grid, attrs: dict, units: dict[str, st
     return full
 
 
-def tipping_points(ds: xr.Dataset, names: tuple[str, ...] | list[str]) -> pd.DataFrame:
-    """Where routes change along each swept parameter (other parameters held at each of their values).
-
-    Zones: the chosen route differs between consecutive points with a plan. Counties: the
-    households-per-route vector differs; `from` is the route losing most households, `to` the one
-    gaining most. With a MIP gap > 0 near-ties may flip back and forth; use --gap 0 for exact points.
-    """
-    cols = [k.replace("tipping_", "") for k in TIPPING_OUTPUTS]
-    rows = []
-    if "chosen_route" not in ds:
-        return pd.DataFrame(columns=cols)
-    county_name = dict(zip(ds["county"].values.astype(str), ds["county_name_zh"].values.astype(str)))
-    feasible = np.argwhere(np.isin(ds["point_status"].values.astype(str), FEASIBLE))
-    if not len(feasible):
-        return pd.DataFrame(columns=cols)
-    first = dict(zip(ds["point_status"].dims, feasible[0]))
-    zone_county = ds["zone_county"].isel(first).values.astype(str)
-    zone_hh = ds["zone_households"].max([n for n in names]).values
-    zones = ds["zone"].values.astype(str)
-    counties = ds["county"].values.astype(str)
-    routes = ds["route"].values.astype(str)
-    for p in names:
-        others = [n for n in names if n != p]
-        for combo in itertools.product(*(ds[o].values for o in others)):
-            sel = dict(zip(others, combo))
-            sub = ds.sel(sel) if sel else ds
-            at = ";".join(f"{k}={v:g}" for k, v in sel.items())
-            pv = sub[p].values
-            ok = np.isin(sub["point_status"].values.astype(str), FEASIBLE)
-            idx = np.flatnonzero(ok)
-            chosen = sub["chosen_route"].transpose(p, "zone").values.astype(str)
-            hh = sub["households"].transpose(p, "county", "route").values.astype(float)
-            for a, b in zip(idx[:-1], idx[1:]):
-                for z in np.flatnonzero(chosen[a] != chosen[b]):
-                    c = zone_county[z]
-                    rows.append(("zone", zones[z], county_name.get(c, c), p, pv[a], pv[b], chosen[a, z],
-                                 chosen[b, z], float(zone_hh[z]), at))
-                diff = hh[b] - hh[a]
-                tol = 1e-6 * np.maximum(1.0, np.abs(hh[a]))
-                for c in np.flatnonzero((np.abs(diff) > tol).any(axis=1)):
-                    d = diff[c]
-                    rows.append(("county", counties[c], county_name.get(counties[c], counties[c]), p, pv[a], pv[b],
-                                 routes[int(np.argmin(d))], routes[int(np.argmax(d))], float(d[d > 0].sum()), at))
-    df = pd.DataFrame(rows, columns=[c for c in cols if c != "reverts"])
-    df["reverts"] = _reverts(df)
-    return df.sort_values(["kind", "parameter", "at", "before", "id"], ascending=[True, True, True, True, True],
-                          key=lambda s: s.map({"county": 0, "zone": 1}) if s.name == "kind" else s).reset_index(drop=True)
-
-
-def _reverts(df: pd.DataFrame) -> np.ndarray:
-    """1 for a switch A -> B of an entity that a later switch B -> A undoes (both rows), along the
-    same parameter with the same other values."""
-    out = np.zeros(len(df), dtype=np.int8)
-    for _, g in df.groupby(["kind", "id", "parameter", "at"], sort=False):
-        if len(g) < 2:
-            continue
-        g = g.sort_values("before")
-        pos = [df.index.get_loc(ix) for ix in g.index]
-        frm, to = g["from"].to_numpy(), g["to"].to_numpy()
-        for i in range(len(g)):
-            for j in range(i + 1, len(g)):
-                if frm[j] == to[i] and to[j] == frm[i]:
-                    out[pos[i]] = out[pos[j]] = 1
-    return out
-
-
-def tipping_dataset(df: pd.DataFrame, units: dict[str, str]) -> xr.Dataset:
-    """The tipping table as variables on a 'tipping' dim."""
-    out = {}
-    unit_of = {p: units.get(p, "-") for p in df["parameter"].unique()} if len(df) else {}
-    for var, spec in TIPPING_OUTPUTS.items():
-        unit, long = spec.unit, spec.long_name
-        col = df[var.replace("tipping_", "")]
-        if var == "tipping_reverts":
-            arr = col.to_numpy(dtype=np.int8)
-        elif var in ("tipping_before", "tipping_after", "tipping_households"):
-            arr = col.to_numpy(dtype=float)
-        else:
-            arr = col.astype(str).to_numpy(dtype=str)
-        if unit == "see tipping_parameter" and len(unit_of) == 1:
-            unit = next(iter(unit_of.values()))
-        out[var] = xr.Variable(("tipping",), arr, attrs={"units": unit, "long_name": long})
-    return xr.Dataset(out, coords={"tipping": np.arange(len(df))})
-
-
-def format_tipping(df: pd.DataFrame, max_zone_rows: int = 40) -> str:
-    """The tipping table for the terminal: lasting switches; switches that revert are counted only."""
-    if df.empty:
-        return "No tipping points: every zone keeps its route over the swept range."
-    show = df.copy()
-    show["households"] = show["households"].round(0).astype(int)
-    drop = ["kind", "reverts"] + (["at"] if (show["at"] == "").all() else [])
-    parts = []
-    with pd.option_context("display.width", 200, "display.max_columns", 20, "display.max_rows", 500):
-        for kind, title, limit in (("county", "by county: the households-per-route mix changes (from = route losing "
-                                              "most households, to = route gaining most)", None),
-                                   ("zone", "by zone: the zone's route changes", max_zone_rows)):
-            rows = show[show["kind"] == kind]
-            lasting = rows[rows["reverts"] == 0]
-            parts.append(f"Tipping points {title}: {len(lasting)}")
-            if len(lasting):
-                table = lasting.drop(columns=drop)
-                parts.append((table.head(limit) if limit else table).to_string(index=False))
-                if limit and len(lasting) > limit:
-                    parts.append(f"  ... and {len(lasting) - limit} more (variables tipping_* in the sweep dataset)")
-            n_rev = int((rows["reverts"] == 1).sum())
-            if n_rev:
-                parts.append(f"  (+ {n_rev} switches undone elsewhere in the sweep: near-ties within the MIP gap, "
-                             f"tipping_reverts = 1 in the dataset)")
-            parts.append("")
-    return "\n".join(parts).rstrip()
-
-
-# ---------------------------------------------------------------------------------------------
-# the sweep
-
 @dataclass
 class SweepReport:
     name: str
@@ -1030,64 +915,6 @@ def _warm_up_combine() -> None:
         xr.Dataset({"a": ("x", np.zeros(1))}).merge(xr.Dataset({"b": ("x", np.zeros(1))}))
     except Exception:  # only a head start; combine pays it otherwise
         pass
-
-
-def _ensure_importable_on_workers() -> None:
-    """Spawned LocalCluster workers import `model` by name: put the repository on PYTHONPATH."""
-    repo = str(Path(__file__).resolve().parents[1])
-    parts = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
-    if repo not in parts:
-        os.environ["PYTHONPATH"] = os.pathsep.join([repo] + parts)
-
-
-START_METHODS = ("fork", "spawn", "forkserver")
-
-
-def default_start_method() -> str:
-    """How LocalCluster worker processes start: `fork` on Linux, `spawn` elsewhere.
-
-    A forked worker starts with this process's modules already imported (numpy, pandas, xarray,
-    highspy, distributed, ours): a LocalCluster of 2 starts in 0.15 s against 1.0-1.2 s spawned,
-    and closes in 0.03 s against 0.3 s. That is a sixth of a 21-point Jinan sweep. macOS's system
-    libraries are not safe to fork, and Windows cannot; there workers are spawned (Dask's
-    default), as they are anywhere with --start-method spawn.
-    """
-    return "fork" if sys.platform.startswith("linux") else "spawn"
-
-
-def local_cluster(workers: int | None = None, start_method: str | None = None):
-    """A LocalCluster of single-threaded worker processes (HiGHS is the parallelism).
-
-    `start_method`: fork | spawn | forkserver (None: `default_start_method()`). Fork copies
-    this process, so it must not run a thread of ours that could hold a lock at that moment:
-    `run_sweep` starts its warm-up thread after the cluster. The method applies while the
-    cluster starts; a worker the nanny restarts later (after a crash) is spawned, as Dask does by
-    default, whatever our threads are doing then.
-
-    Dask's nanny starts workers with MALLOC_TRIM_THRESHOLD_=65536: glibc then hands freed heap
-    back to the kernel at once, and HiGHS, which allocates and frees large buffers all the time,
-    faults it back in. On Jinan 2022 that made re-solves 1.3-1.9x slower (a quarter of their CPU time
-    in the kernel), so our workers start with this process's setting (glibc's defaults unless the
-    user set one). Workers of a cluster given with --scheduler keep theirs.
-    """
-    import logging
-
-    import dask
-    from distributed import LocalCluster
-
-    method = start_method or default_start_method()
-    if method not in START_METHODS:
-        raise ValueError(f"start_method {method!r}: expected one of {', '.join(START_METHODS)}")
-    _ensure_importable_on_workers()  # spawned workers import `model` by name
-    n = workers or max(1, (os.cpu_count() or 1))
-    # workers ignore Ctrl-C (the terminal sends it to them too): the sweep's process stops them
-    with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
-                          "distributed.worker.multiprocessing-method": method,
-                          "distributed.worker.preload": ["model.interrupt"]}):
-        # no dashboard; the scheduler's HTTP endpoints on a free port, not 8787 (taken by the
-        # user's own clusters, and by each other when sweeps run side by side)
-        return LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
-                            scheduler_kwargs={"dashboard_address": ":0"}, silence_logs=logging.ERROR)
 
 
 def _point_done(res, handle, prog, report, n_todo: int, on_point) -> None:
@@ -1293,19 +1120,9 @@ def _help_after(results: list[PointResult]) -> float:
 
 def _run_dask(data, spec, todo, grid, skipped, handle, report, client, scheduler, workers, progress_stream, on_point,
               start_method=None):
-    from distributed import Client, as_completed
+    from distributed import as_completed
 
-    own_cluster = own_client = None
-    if client is None:
-        if scheduler:
-            try:
-                client = own_client = Client(scheduler, timeout="20s")
-            except (OSError, TimeoutError) as exc:
-                raise InputError([Problem("--scheduler", None, None, f"cannot connect to {scheduler}: {exc}")]) from None
-        else:
-            own_cluster = local_cluster(workers and min(workers, len(todo)) or min(len(todo), os.cpu_count() or 1),
-                                        start_method)
-            client = own_client = Client(own_cluster)
+    client, close = dask_client(client, scheduler, workers, len(todo), start_method)
     _start_warm_up()  # after the cluster: a forked worker must not copy a thread mid-import
     running: dict = {}  # future -> (slot, values)
     try:
@@ -1350,10 +1167,7 @@ def _run_dask(data, spec, todo, grid, skipped, handle, report, client, scheduler
         pending = [f for f in running if not f.done()]
         if pending:
             client.cancel(pending)
-        if own_client is not None:
-            own_client.close()
-        if own_cluster is not None:
-            own_cluster.close()
+        close()
 
 
 # ---------------------------------------------------------------------------------------------

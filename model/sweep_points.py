@@ -17,6 +17,8 @@ import xarray as xr
 from model.prepare import Instance
 from model.solve import Solution
 
+# statuses of a point with a plan
+FEASIBLE = ("optimal", "time_limit", "interrupted", "solution_limit", "iteration_limit")
 # A point file holds the plan (PointPlan), not the full dataset; files without this attribute
 # (written before it) hold the full dataset and are read as such.
 PLAN_FORMAT = "plan-1"

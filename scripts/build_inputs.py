@@ -1146,6 +1146,31 @@ def write_boundaries(c: Ctx, path: Path) -> None:
     c.note("county boundaries (boundaries.geojson)", f"{len(feats)} county polygons", "-", SRC_BOUNDARIES)
 
 
+# Monte Carlo (scripts/robust.py, model/robust.py): the uncertain inputs and their distributions,
+# the same for both regions (every row an assumption, its reasoning in the source)
+UNCERTAINTY = (
+    # parameter, distribution, a, b, c, applies, source
+    ("gas_price", "triangular", 0.85, 1.0, 1.3, "factor", "assumption: residential gas price -15 % to +30 % around "
+     "2022 (tariff reform and LNG import prices drive it up more than down)"),
+    ("electricity_price", "uniform", 0.9, 1.1, None, "factor", "assumption: heating electricity tariff within "
+     "+-10 % (valley tariffs and subsidised heating prices)"),
+    ("routes[ashp].efficiency", "normal", 1.0, 0.08, None, "factor", "assumption: seasonal COP of air-source heat "
+     "pumps within about +-16 % (2 sd) of the rated value, by installation quality and winter temperature"),
+    ("routes[ashp].capex_yuan_per_household", "triangular", 0.85, 1.0, 1.2, "factor", "assumption: heat-pump "
+     "equipment price 25-35 k yuan per household (the routes.csv range) around its midpoint"),
+    ("routes[gshp].efficiency", "normal", 1.0, 0.06, None, "factor", "assumption: seasonal COP of ground-source "
+     "heat pumps within about +-12 % (2 sd)"),
+    ("building_types[rural_house].design_heat_load_w_per_m2", "normal", 1.0, 0.07, None, "factor",
+     "assumption: rural heat demand within about +-14 % (2 sd): envelope quality and occupancy vary"),
+    ("building_types[urban_old].design_heat_load_w_per_m2", "normal", 1.0, 0.05, None, "factor",
+     "assumption: heat demand of old urban housing within about +-10 % (2 sd)"),
+)
+
+
+def uncertainty_table() -> pd.DataFrame:
+    return pd.DataFrame(UNCERTAINTY, columns=["parameter", "distribution", "a", "b", "c", "applies", "source"])
+
+
 def build_region(region: str, out: Path) -> None:
     census, counties_raw, towns, villages = read_sources()
     c = Ctx(region, np.random.default_rng(SEED + (0 if region == "jinan" else 1)), census, counties_raw, towns, villages)
@@ -1179,6 +1204,7 @@ def build_region(region: str, out: Path) -> None:
     write_table(zones_table(z), d / "zones.csv", ["zone_id"])
     write_table(region_table(region), d / "region.csv", ["name_zh"])
     write_table(townships_table(c), d / "townships.csv", ["township_id"])
+    write_table(uncertainty_table(), d / "uncertainty.csv", ["parameter"])
     (d / "scenarios.yaml").write_bytes(scenarios_yaml(c).encode("utf-8"))
     write_boundaries(c, d / "boundaries.geojson")
     notes = pd.DataFrame(c.notes, columns=["parameter", "value", "unit", "source"])

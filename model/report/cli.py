@@ -44,6 +44,9 @@ def _open(path: Path, what: str):
         ds = xr.open_dataset(path).load()
     except Exception as exc:  # netCDF4/h5 raise many types; the user needs the file name and the reason
         raise _Bad(f"{what} {path}: cannot be read as a NetCDF result ({type(exc).__name__}: {exc})") from None
+    if "sample" in ds.dims and "regret" in ds:
+        raise _Bad(f"{what} {path}: a Monte Carlo result of scripts/robust.py; report.py makes no report of it (its "
+                   "summary is what robust.py prints, its distributions and route frequencies are in the file)")
     if "year_from" in ds.attrs:
         from model.report.pathway_report import missing_pathway_variables
 

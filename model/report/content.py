@@ -177,6 +177,10 @@ def build_content(ds: xr.Dataset, lang: str, source: Path, other: xr.Dataset | N
                   info: RegionInfo | None = None, sweep: xr.Dataset | None = None) -> Content:
     info = info or RegionInfo(str(ds.attrs.get("region", "")), str(ds.attrs.get("region", "")),
                               str(ds.attrs.get("region", "")))
+    if "alternative" in ds.dims:  # scripts/alternatives.py
+        from model.report.alternatives_report import alternatives_content
+
+        return alternatives_content(ds, lang, source, info)
     title, sub = title_lines(ds, info, lang)
     if "year_from" in ds.attrs:
         from model.report.pathway_report import pathway_content
