@@ -692,6 +692,12 @@ PATHWAY_OUTPUTS: dict[str, Var] = {
     "zone_subsidy_running": Var(("zone",), U_MONEY_A, "Running subsidy of the zone each season from its conversion on"),
     "zone_heating_status": Var(("zone",), "-", "At the end of the horizon: converted_to_clean | quality_coal "
                                "(transitional) | already_clean | not_clean"),
+    "zone_bill_before": Var(("zone",), U_BILL, "Household's annual heating bill before running subsidy, on the route "
+                            "held at the end of the horizon, at the last year's tariffs"),
+    "zone_bill_after": Var(("zone",), U_BILL, "Household's annual heating bill after running subsidy (ordinary "
+                           "household), at the end of the horizon"),
+    "zone_bill_base": Var(("zone",), U_BILL, "Household's bill on the base-year heating at the last year's tariffs"),
+    "zone_bill_difference": Var(("zone",), U_BILL, "zone_bill_after - zone_bill_base at the end of the horizon"),
     "households_converted": Var(("county", "route", "year"), "households", "Households converting in the year, by new route"),
     "floor_area_converted": Var(("county", "route", "year"), U_AREA, "Floor area converting in the year, by new route"),
     "investment": Var(("year",), U_MONEY, "Investment in the year's conversions"),

@@ -239,3 +239,40 @@ def test_report_table_figure_and_sheet(tmp_path):
     assert fg.bills(ds, "zh").axes[0].patches  # bars drawn
     sheets = write_xlsx([tables["household_bills"], tables["household_bills_county"]], tmp_path / "t.xlsx", "zh", "test")
     assert set(sheets.values()) == {"居民取暖费用", "居民取暖费用（分县）"}
+
+
+def test_cli_bad_tariff_exits_2_without_traceback(tmp_path):
+    """A tier without an upper end below another tier: the message names file, row, column and rule."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    folder = f.write_region(tmp_path / "inp", case(tariffs=[("gas", "tier1", 2.0, ""), ("gas", "tier2", 5.0, "")]))
+    p = subprocess.run([sys.executable, str(Path(__file__).resolve().parents[1] / "scripts" / "solve.py"), "--year", "2022",
+                        "--inputs", str(folder), "--out", str(tmp_path / "res")], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 2
+    assert "Traceback" not in p.stderr
+    assert "tariffs.csv, row 2, column 'up_to_units_per_household'" in p.stderr and "needs an upper end" in p.stderr
+
+
+def test_affordability_holds_in_a_pathway(tmp_path):
+    """The same family over 2021-2022 (the same prices and tariffs each year): with margin 20 % Z1 never
+    takes gas (its bill 2,700 > 2,592), without it Z1 ends on gas. One affordability row per year."""
+    import pandas as pd
+
+    def two_years(params):
+        t = case(params=params)
+        for name in ("years", "prices", "coverage", "tariffs"):
+            t[name] = pd.concat([t[name].assign(year=2021), t[name]], ignore_index=True)
+        return t
+
+    out = {}
+    for label, params in (("free", None), ("rule", {"affordability_margin": 0.2})):
+        folder = f.write_region(tmp_path / label, two_years(params))
+        out[label] = solve_region(folder, 2022, from_year=2021).dataset
+    assert dict(zip(out["free"].zone.values, out["free"].chosen_route.values))["Z1"] == "gas_wall_boiler"
+    assert dict(zip(out["rule"].zone.values, out["rule"].chosen_route.values))["Z1"] == "ashp"
+    keys = out["rule"].constraint_key.values[out["rule"].constraint_family.values == "affordability"]
+    assert sorted(keys.tolist()) == ["C1/2021", "C1/2022"]
+    bills = out["rule"].zone_bill_after.sel(zone=["Z1", "Z2"]).values
+    assert bills == pytest.approx([2500.0, 2500.0]) and out["rule"].zone_bill_after.attrs["units"] == "yuan/(household a)"
