@@ -139,6 +139,7 @@ BILL_UNITS = {
     "after": "yuan/(household a)",  # before - running subsidy (ordinary household)
     "after_low_income": "yuan/(household a)",
     "out_of_pocket": "yuan/household",  # one-off: investment per household - equipment subsidy (>= 0)
+    "out_of_pocket_low_income": "yuan/household",  # the same with the low-income equipment tier
 }
 
 
@@ -359,7 +360,8 @@ def option_quantities(ctx: dict, pz: np.ndarray, pr: np.ndarray, pe: np.ndarray)
                         * p["electric_coincidence_factor"], 0.0),
         "heat_mw": np.where(ctx["needs_src"][pr] & converting, load_kw / 1000.0, 0.0),
         "investment": (capex_route + retro_cost) * YUAN_TO_10K,
-        "subsidy_equipment": np.where(converting, routes["subsidy_equipment_yuan_per_household"].to_numpy()[pr] * hh, 0.0) * YUAN_TO_10K,
+        "subsidy_equipment": np.where(converting, equipment_subsidy(routes, pr, zones["low_income_share"].to_numpy(
+            dtype=float)[pz]) * hh, 0.0) * YUAN_TO_10K,
         "co2": units * fuel["co2_kg_per_unit"].reindex(f_ids).to_numpy() / 1000.0,
         "pm25": units * fuel["pm25_g_per_unit"].reindex(f_ids).to_numpy() / 1000.0,
         "coal_tce": units * fuel["coal_tce_per_unit"].reindex(f_ids).to_numpy(),
@@ -376,6 +378,15 @@ def option_quantities(ctx: dict, pz: np.ndarray, pr: np.ndarray, pe: np.ndarray)
     cost["fuel"], bills, q["subsidy_running"], q["bill_excess"] = priced(
         ctx, pr, converting, units, hh, area_m2, capex_route + retro_cost, low, base_before)
     return q, cost, bills
+
+
+def equipment_subsidy(routes: pd.DataFrame, pr: np.ndarray, low_income_share: np.ndarray) -> np.ndarray:
+    """Equipment subsidy per household of options on routes pr: (1 - L) x the route's + L x its
+    low-income tier (empty: the same), L = the zone's low_income_share (empty: 0)."""
+    eq = routes["subsidy_equipment_yuan_per_household"].to_numpy(dtype=float)[pr]
+    low = routes["subsidy_equipment_low_income_yuan_per_household"].to_numpy(dtype=float)[pr]
+    share = np.nan_to_num(np.asarray(low_income_share, dtype=float))
+    return (1.0 - share) * eq + share * np.where(np.isnan(low), eq, low)
 
 
 def priced(ctx: dict, pr: np.ndarray, converting: np.ndarray, units: np.ndarray, hh: np.ndarray, area_m2: np.ndarray,
@@ -483,6 +494,8 @@ def household_bills(ctx: dict, pr: np.ndarray, converting: np.ndarray, clean: np
     conv = converting
     run, run_low = np.where(conv, run, 0.0), np.where(conv, run_low, 0.0)
     eq = routes["subsidy_equipment_yuan_per_household"].to_numpy(dtype=float)[pr]
+    eq_low = routes["subsidy_equipment_low_income_yuan_per_household"].to_numpy(dtype=float)[pr]
+    eq_low = np.where(np.isnan(eq_low), eq, eq_low)
     return {
         "energy": energy,
         "before": before,
@@ -491,6 +504,7 @@ def household_bills(ctx: dict, pr: np.ndarray, converting: np.ndarray, clean: np
         "after": before - run,
         "after_low_income": before - run_low,
         "out_of_pocket": np.where(conv, np.maximum(invest_per_hh - eq, 0.0), 0.0),
+        "out_of_pocket_low_income": np.where(conv, np.maximum(invest_per_hh - eq_low, 0.0), 0.0),
     }
 
 
@@ -537,7 +551,8 @@ def reprice(inst: Instance, data: RegionData, year: int, ov: Overrides) -> Insta
     def again(q, pr, converting, pz, base_before, bills):
         fuel, new_bills, running, excess = priced(ctx, pr, converting, q["fuel_units"], q["households"], q["area"] * 1e4,
                                                   q["investment"] * 1e4, low[pz], base_before)
-        new_bills["out_of_pocket"] = bills["out_of_pocket"]  # investment and equipment subsidy: not priced
+        for k in ("out_of_pocket", "out_of_pocket_low_income"):  # investment and equipment subsidy: not priced
+            new_bills[k] = bills[k]
         return fuel, new_bills, running, excess
 
     b_fuel, base_bills, b_run, b_exc = again(inst.base_q, inst.zone_existing, np.zeros(nz, dtype=bool), np.arange(nz),

@@ -177,6 +177,9 @@ TABLES: dict[str, Table] = {
                 Column("needs_heat_source", "flag", "0/1", "Draws on heat_sources capacity of the zone's county for this route"),
                 Column("subsidy_equipment_yuan_per_household", "float", "yuan/household", "One-off equipment subsidy (transfer, not a cost)", min=0, plausible_max=100000),
                 Column("subsidy_running_yuan_per_household_yr", "float", "yuan/(household a)", "Running subsidy per heating season (transfer)", min=0, plausible_max=20000),
+                Column("subsidy_equipment_low_income_yuan_per_household", "float", "yuan/household",
+                       "One-off equipment subsidy for a low-income household (zones.low_income_share); empty = as "
+                       "subsidy_equipment_yuan_per_household", required=False, min=0, plausible_max=100000),
                 Column("subsidy_running_low_income_yuan_per_household_yr", "float", "yuan/(household a)",
                        "Running subsidy per season for a low-income household (zones.low_income_share); empty = "
                        "as subsidy_running_yuan_per_household_yr", required=False, min=0, plausible_max=20000),
@@ -445,6 +448,7 @@ COLUMNS_ZH: dict[str, str] = {
     "up_to_units_per_household": "阶梯上限：每户每年用量；最高一档留空",
     "tariffs.price_yuan_per_unit": "居民价格：每单位燃料（per_m2 为每平方米每采暖季）",
     "subsidy_running_low_income_yuan_per_household_yr": "低收入户每个采暖季的运行补贴；留空同普通户",
+    "subsidy_equipment_low_income_yuan_per_household": "低收入户一次性设备补贴；留空同普通户",
     "valley_share": "电采暖在谷段的用电比例（蓄热式约1，热泵视控制方式）；留空按平段电价",
     "gas_annual_cap_10k_m3": "当年可用于采暖的天然气总量（存量加新增），以气定改",
     "gas_peak_day_cap_10k_m3": "设计日可用于采暖的天然气量",
@@ -653,6 +657,8 @@ OUTPUTS: dict[str, Var] = {
     "zone_subsidy_running_per_household": Var(("zone",), U_BILL, "Running subsidy per ordinary household (designed "
                                               "where running_subsidy_design = 1)"),
     "zone_subsidy_running_low_income_per_household": Var(("zone",), U_BILL, "Running subsidy per low-income household"),
+    "zone_out_of_pocket_low_income": Var(("zone",), "yuan/household", "One-off out-of-pocket of a low-income "
+                                         "household: investment per household - its equipment subsidy tier (>= 0)"),
     "zone_out_of_pocket": Var(("zone",), "yuan/household", "One-off out-of-pocket per household if it bore the "
                               "conversion's investment: investment per household - equipment subsidy (>= 0; for "
                               "network routes an upper bound: the network is usually not charged to households)"),

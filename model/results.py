@@ -213,6 +213,7 @@ def household_bill_data(inst: Instance, idx: np.ndarray, conv: np.ndarray, count
         "zone_subsidy_running_per_household": b["running_subsidy"],
         "zone_subsidy_running_low_income_per_household": b["running_subsidy_low_income"],
         "zone_out_of_pocket": b["out_of_pocket"],
+        "zone_out_of_pocket_low_income": b["out_of_pocket_low_income"],
         "bill_before": mean(b["before"]),
         "bill_after": mean(b["after"]),
         "bill_base": mean(base),

@@ -21,7 +21,7 @@ SRC = "assumption: test"
 
 def _route(route_id, category, fuel, clean=1, selectable=1, capex_hh=0.0, capex_m2=0.0, om=0.0, life=10.0,
            eff=1.0, cop=None, charge=24.0, gas_net=0, max_km="", areas="all", terrains="all", btypes="all",
-           needs_src=0, sub_eq=0.0, sub_run=0.0, sub_run_low="", valley=""):
+           needs_src=0, sub_eq=0.0, sub_run=0.0, sub_run_low="", valley="", sub_eq_low=""):
     return dict(route_id=route_id, name_zh=route_id, name_en=route_id, category=category, fuel_id=fuel,
                 clean=clean, selectable=selectable, capex_yuan_per_household=capex_hh, capex_yuan_per_m2=capex_m2,
                 fixed_om_yuan_per_household_yr=om, lifetime_yr=life, efficiency=eff,
@@ -29,6 +29,7 @@ def _route(route_id, category, fuel, clean=1, selectable=1, capex_hh=0.0, capex_
                 max_heat_network_km=max_km, area_types=areas, terrains=terrains, building_types=btypes,
                 needs_heat_source=needs_src, subsidy_equipment_yuan_per_household=sub_eq,
                 subsidy_running_yuan_per_household_yr=sub_run, subsidy_running_low_income_yuan_per_household_yr=sub_run_low,
+                subsidy_equipment_low_income_yuan_per_household=sub_eq_low,
                 valley_share=valley, source=SRC)
 
 

@@ -24,11 +24,12 @@ TARIFFS = [("electricity", "valley", 0.3, ""), ("electricity", "peak", 0.6, ""),
            ("gas", "tier1", 2.0, 1000.0), ("gas", "tier2", 5.0, "")]
 
 
-def case(params=None, years=None, low=None, tariffs=TARIFFS):
+def case(params=None, years=None, low=None, tariffs=TARIFFS, gas_eq_low=""):
     zones = [f.zone("Z1", households=4, floor_area_10k_m2=0.08, low_income_share="" if low is None else low),
              f.zone("Z2", gas_network=0)]
     routes = [f.route("scattered_coal"), f.route("quality_coal"),
-              f.route("gas_wall_boiler", capex_hh=5000.0, sub_eq=3000.0, sub_run=300.0, sub_run_low=800.0),
+              f.route("gas_wall_boiler", capex_hh=5000.0, sub_eq=3000.0, sub_run=300.0, sub_run_low=800.0,
+                      sub_eq_low=gas_eq_low),
               f.route("ashp", capex_hh=20000.0, sub_eq=3000.0, sub_run=200.0, valley=0.5)]
     return f.tables(zones=zones, routes=routes, prices={"raw_coal": 500.0}, params=params, years=years,
                     tariffs=tariffs)
@@ -135,6 +136,18 @@ def test_low_income_tier_changes_the_budget_by_the_derived_amount(tmp_path):
     budget = {"subsidy_budget_10k_yuan": 1.65}
     assert plan(solve(tmp_path / "c", years=budget)) == {"Z1": "gas_wall_boiler", "Z2": "ashp"}
     assert plan(solve(tmp_path / "d", years=budget, low=0.25)) == {"Z1": "ashp", "Z2": "ashp"}
+
+
+def test_low_income_equipment_tier(tmp_path):
+    """Gas equipment subsidy 5,000 for a low-income household (3,000 ordinary): Z1 gets
+    4 x (0.75 x 3,000 + 0.25 x 5,000) = 14,000 instead of 12,000: +0.2 (10^4 yuan); a low-income
+    household's one-off out-of-pocket is 5,000 - 5,000 = 0, an ordinary one's 2,000."""
+    ds0 = solve(tmp_path / "a", low=0.25)
+    ds1 = solve(tmp_path / "b", low=0.25, gas_eq_low=5000.0)
+    assert float(ds1.subsidy_equipment - ds0.subsidy_equipment) == pytest.approx(0.2)
+    z1 = ds1.sel(zone="Z1")
+    assert (float(z1.zone_out_of_pocket), float(z1.zone_out_of_pocket_low_income)) == pytest.approx((2000.0, 0.0))
+    assert float(ds1.zone_subsidy_equipment.sel(zone="Z1")) == pytest.approx(1.4)
 
 
 def test_valley_tariff_in_the_objective_is_an_option(tmp_path):
