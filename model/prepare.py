@@ -343,7 +343,8 @@ def option_quantities(ctx: dict, pz: np.ndarray, pr: np.ndarray, pe: np.ndarray)
     retro_cost = np.where(pe, bt["retrofit_capex_yuan_per_m2"].reindex(btype).fillna(0).to_numpy(), 0.0) * area_m2
     crf_retro = annuity_factor(rate, bt["retrofit_lifetime_yr"].reindex(btype).fillna(1).to_numpy())
     capex_route = np.where(converting, routes["capex_yuan_per_household"].to_numpy()[pr] * hh
-                           + routes["capex_yuan_per_m2"].to_numpy()[pr] * area_m2, 0.0)
+                           + routes["capex_yuan_per_m2"].to_numpy()[pr] * area_m2
+                           + np.nan_to_num(routes["capex_yuan_per_zone"].to_numpy(dtype=float))[pr], 0.0)
     cop_design = routes["cop_design"].to_numpy(dtype=float)[pr]
     charge = routes["charge_hours"].to_numpy(dtype=float)[pr]
     gas_lhv = float(fuel.at[GAS, "energy_gj_per_unit"])

@@ -164,6 +164,9 @@ TABLES: dict[str, Table] = {
                 Column("selectable", "flag", "0/1", "May be chosen for a zone this period (0 for legacy routes such as scattered coal)"),
                 Column("capex_yuan_per_household", "float", "yuan/household", "Investment per household (equipment, indoor works, connection)", min=0, plausible_max=200000),
                 Column("capex_yuan_per_m2", "float", "yuan/m^2", "Investment per m^2 heated (networks, plant)", min=0, plausible_max=2000),
+                Column("capex_yuan_per_zone", "float", "yuan/zone", "Investment per zone served, whatever its size (a "
+                       "boiler house's site, building and minimum plant, a trunk line); empty = 0", required=False, min=0,
+                       plausible_max=1e8),
                 Column("fixed_om_yuan_per_household_yr", "float", "yuan/(household a)", "Fixed operation and maintenance", min=0, plausible_max=20000),
                 Column("lifetime_yr", "float", "a", "Economic lifetime for the annuity", positive=True, plausible_max=60),
                 Column("efficiency", "float", "1", "Seasonal efficiency: heat delivered per unit final energy (seasonal COP for heat pumps)", positive=True, max=10),
@@ -430,6 +433,7 @@ COLUMNS_ZH: dict[str, str] = {
     "selectable": "本期可否选择（散煤等存量路线为0）",
     "capex_yuan_per_household": "每户投资（设备、室内工程、入户）",
     "capex_yuan_per_m2": "每平方米采暖面积投资（管网、热源）",
+    "capex_yuan_per_zone": "每个规划单元的固定投资，与规模无关（锅炉房场地、建筑与最小设备、干管）；留空为0",
     "fixed_om_yuan_per_household_yr": "每户每年固定运维费",
     "lifetime_yr": "经济寿命（计算年金）",
     "efficiency": "季节效率：单位终端能源供热量（热泵为季节COP）",

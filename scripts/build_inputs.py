@@ -427,6 +427,7 @@ VALLEY_SHARE = {
 
 def routes_table(c: Ctx) -> pd.DataFrame:
     df = pd.DataFrame(route_rows(c.region), columns=ROUTE_COLS)
+    df.insert(df.columns.get_loc("capex_yuan_per_m2") + 1, "capex_yuan_per_zone", None)
     df.insert(len(df.columns) - 1, "subsidy_equipment_low_income_yuan_per_household", None)
     df.insert(len(df.columns) - 1, "subsidy_running_low_income_yuan_per_household_yr", None)
     share = [VALLEY_SHARE.get(r, (None, ""))[0] for r in df["route_id"]]

@@ -19,11 +19,12 @@ from model.registry import TABLES
 SRC = "assumption: test"
 
 
-def _route(route_id, category, fuel, clean=1, selectable=1, capex_hh=0.0, capex_m2=0.0, om=0.0, life=10.0,
+def _route(route_id, category, fuel, clean=1, selectable=1, capex_hh=0.0, capex_m2=0.0, capex_zone="", om=0.0, life=10.0,
            eff=1.0, cop=None, charge=24.0, gas_net=0, max_km="", areas="all", terrains="all", btypes="all",
            needs_src=0, sub_eq=0.0, sub_run=0.0, sub_run_low="", valley="", sub_eq_low=""):
     return dict(route_id=route_id, name_zh=route_id, name_en=route_id, category=category, fuel_id=fuel,
                 clean=clean, selectable=selectable, capex_yuan_per_household=capex_hh, capex_yuan_per_m2=capex_m2,
+                capex_yuan_per_zone=capex_zone,
                 fixed_om_yuan_per_household_yr=om, lifetime_yr=life, efficiency=eff,
                 cop_design=cop if cop is not None else eff, charge_hours=charge, requires_gas_network=gas_net,
                 max_heat_network_km=max_km, area_types=areas, terrains=terrains, building_types=btypes,

@@ -289,3 +289,23 @@ def test_affordability_holds_in_a_pathway(tmp_path):
     assert sorted(keys.tolist()) == ["C1/2021", "C1/2022"]
     bills = out["rule"].zone_bill_after.sel(zone=["Z1", "Z2"]).values
     assert bills == pytest.approx([2500.0, 2500.0]) and out["rule"].zone_bill_after.attrs["units"] == "yuan/(household a)"
+
+
+def test_cost_per_zone_sends_small_villages_to_wall_boilers(tmp_path):
+    """routes.capex_yuan_per_zone (issue 21, route-cost plausibility): a boiler house costs 3,000 yuan a
+    household + 60 yuan/m2 + 20,000 yuan per village served; a wall boiler 12,000 a household; the same
+    efficiency, 10 years, 0 %. Households of 100 m2 (21.6 GJ, 600 m3 = 1,200 yuan of gas each).
+    Small village (1 household): boiler house 9,000 + 20,000 = 29,000 > 12,000 -> wall boiler.
+    Large village (10): 90,000 + 20,000 = 110,000 < 120,000 -> boiler house.
+    Objective (1,200 + 1,200) + (12,000 + 11,000) = 25,400 yuan = 2.54; without the per-village cost both
+    take the boiler house: (1,200 + 900) + (12,000 + 9,000) = 23,100 = 2.31."""
+    def run(folder, capex_zone):
+        routes = [f.route("scattered_coal"), f.route("quality_coal"), f.route("gas_wall_boiler", capex_hh=12000.0),
+                  f._route("gas_boiler_house", "coal_to_gas", "gas", gas_net=1, capex_hh=3000.0, capex_m2=60.0,
+                           capex_zone=capex_zone)]
+        zones = [f.zone("small", households=1, floor_area_10k_m2=0.01), f.zone("large", households=10, floor_area_10k_m2=0.1)]
+        ds = solve_region(f.write_region(folder, f.tables(zones=zones, routes=routes)), 2022).dataset
+        return plan(ds), float(ds.objective)
+
+    assert run(tmp_path / "a", 20000.0) == ({"small": "gas_wall_boiler", "large": "gas_boiler_house"}, pytest.approx(2.54))
+    assert run(tmp_path / "b", "") == ({"small": "gas_boiler_house", "large": "gas_boiler_house"}, pytest.approx(2.31))
