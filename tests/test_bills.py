@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 import factory as f
+import residuals
 from model.errors import InputError
 from model.pipeline import solve_region
 from model.validate import load_region
@@ -36,8 +37,13 @@ def case(params=None, years=None, low=None, tariffs=TARIFFS, gas_eq_low=""):
 
 
 def solve(tmp_path, sets=None, **kw):
+    """Solve the case; every plan's caps and bills are recomputed from the CSVs (tests/residuals.py)."""
     folder = f.write_region(tmp_path / "r", case(**kw))
-    return solve_region(folder, 2022, sets=sets).dataset
+    ds = solve_region(folder, 2022, sets=sets).dataset
+    if not sets:
+        residuals.check(ds, folder, 2022)
+        residuals.bills(ds, folder, 2022)
+    return ds
 
 
 def plan(ds):
