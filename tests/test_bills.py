@@ -315,3 +315,14 @@ def test_cost_per_zone_sends_small_villages_to_wall_boilers(tmp_path):
 
     assert run(tmp_path / "a", 20000.0) == ({"small": "gas_wall_boiler", "large": "gas_boiler_house"}, pytest.approx(2.54))
     assert run(tmp_path / "b", "") == ({"small": "gas_boiler_house", "large": "gas_boiler_house"}, pytest.approx(2.31))
+
+
+def test_summary_sentence_on_bills(tmp_path):
+    """The findings name the cheapest and dearest route after subsidy and the routes above coal:
+    ASHP 2,500 and gas 2,700 against 2,160 for coal (both above)."""
+    from model.report.summary import bill_findings
+
+    ds = solve(tmp_path)
+    text = bill_findings(ds, "en")[0]
+    assert "from 2,500 yuan a season (ashp) to 2,700 (gas_wall_boiler), against about 2,160 for coal" in text
+    assert "On gas_wall_boiler, ashp it still pays more than for coal." in text
