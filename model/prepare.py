@@ -130,7 +130,7 @@ QUANTITY_UNITS = {
 }
 
 # Household bills per option, per household (tariffs.csv; `household_bills`). A zone's low-income
-# households (zones.low_income_share) pay the same bill and get their own running subsidy.
+# households (zones.low_income_share) pay the same bill and get their own running and equipment subsidy tiers.
 BILL_UNITS = {
     "energy": "yuan/(household a)",  # fuel or heat at the tariffs
     "before": "yuan/(household a)",  # energy + fixed O&M
