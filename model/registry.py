@@ -682,6 +682,10 @@ OUTPUTS: dict[str, Var] = {
                                    "affordability_margin) x its base-year bill (NaN: no margin set or no conversion)"),
     "subsidy_running_uniform_city": Var(("route",), U_BILL, "As subsidy_running_uniform, one rate per route for the "
                                         "whole region"),
+    "subsidy_running_uniform_total": Var((), U_MONEY_A, "Running subsidies a season if every household converted to a "
+                                         "clean route got its county x route's subsidy_running_uniform (NaN: no margin)"),
+    "subsidy_running_uniform_city_total": Var((), U_MONEY_A, "The same with one rate per route for the whole region "
+                                              "(subsidy_running_uniform_city)"),
     # costs
     "cost": Var(("cost_component",), U_MONEY_A, "Annualised cost to society by component"),
     "objective": Var((), U_MONEY_A, "Total annualised cost to society (objective)"),

@@ -232,8 +232,11 @@ def household_bill_data(inst: Instance, idx: np.ndarray, conv: np.ndarray, count
         np.fmax.at(uniform, (inst.zone_county[on], r[on]), need[on])
     out["subsidy_running_uniform"] = uniform
     with np.errstate(invalid="ignore"):
-        out["subsidy_running_uniform_city"] = np.where(np.isnan(uniform).all(axis=0), np.nan, np.nanmax(
-            np.where(np.isnan(uniform), -np.inf, uniform), axis=0))
+        city = np.where(np.isnan(uniform).all(axis=0), np.nan, np.nanmax(np.where(np.isnan(uniform), -np.inf, uniform), axis=0))
+    out["subsidy_running_uniform_city"] = city
+    clean_hh = county_route(w * (inst.q["clean_households"][idx] > 0))
+    out["subsidy_running_uniform_total"] = float(np.nansum(uniform * clean_hh)) * 1e-4 if np.isfinite(m) else np.nan
+    out["subsidy_running_uniform_city_total"] = float(np.nansum(city[None, :] * clean_hh)) * 1e-4 if np.isfinite(m) else np.nan
     return out
 
 

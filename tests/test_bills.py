@@ -67,6 +67,7 @@ def test_bills_at_the_tariffs_by_hand(tmp_path):
     assert np.isnan(float(cr.bill_after.sel(route="quality_coal")))  # nobody converted to it
     assert ds.zone_bill_after.attrs["units"] == "yuan/(household a)" and ds.bill_after.attrs["long_name"]
     assert np.isnan(ds.subsidy_running_uniform.values).all()  # no margin set
+    assert np.isnan(float(ds.subsidy_running_uniform_total))
 
 
 def test_without_tariffs_bills_use_prices(tmp_path):
@@ -79,7 +80,7 @@ def test_without_tariffs_bills_use_prices(tmp_path):
 def test_affordability_not_binding(tmp_path):
     """Margin 30 %: the cap is 2,160 x 1.3 = 2,808 >= 2,700 and 2,500: the least-cost plan stands.
     The least uniform running subsidy that keeps a route within 30 % is max(0, before - cap):
-    gas 3,000 - 2,808 = 192 (less than the 300 paid), ASHP 0 (2,700 <= 2,808)."""
+    gas 3,000 - 2,808 = 192 (less than the 300 paid), ASHP 0 (2,700 <= 2,808); 4 x 192 = 768 yuan in all."""
     ds = solve(tmp_path, params={"affordability_margin": 0.3})
     assert plan(ds) == {"Z1": "gas_wall_boiler", "Z2": "ashp"}
     assert float(ds.objective) == pytest.approx(1.66)
@@ -87,6 +88,9 @@ def test_affordability_not_binding(tmp_path):
     assert float(u.sel(route="gas_wall_boiler")) == pytest.approx(192.0)
     assert float(u.sel(route="ashp")) == pytest.approx(0.0)
     assert float(ds.subsidy_running_uniform_city.sel(route="gas_wall_boiler")) == pytest.approx(192.0)
+    # what those rates would cost a season: Z1's 4 households x 192 + Z2 x 0 = 768 yuan
+    assert float(ds.subsidy_running_uniform_total) == pytest.approx(0.0768)
+    assert float(ds.subsidy_running_uniform_city_total) == pytest.approx(0.0768)
 
 
 def test_affordability_binding_moves_z1_to_heat_pumps(tmp_path):
