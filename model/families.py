@@ -271,6 +271,35 @@ def rural_gas_control(hz: Horizon, lay: Layout) -> Rows:
     return rows
 
 
+def affordability(hz: Horizon, lay: Layout) -> Rows:
+    """Household bills (parameter affordability_margin m; no rows when it is not set): per county c
+    and year k, sum_{f in c} excess_k[f] state(f,k) + fixed <= 0, excess[f] = households x the
+    share of a converting clean option's bill after running subsidy above (1 + m) x the zone's
+    base-year bill (ordinary and low-income households each by their own subsidy tier; tariffs.csv,
+    `prepare.priced`). Every converting household pays at most (1 + m) x its coal bill.  [10^4 yuan/a]"""
+    rows = Rows()
+    a = hz.first
+    if not np.isfinite(a.params["affordability_margin"]):
+        return rows
+    zf = hz.free_zone
+    county = a.zone_county[zf]
+    fixed_county = a.zone_county[a.pair_zone[hz.fixed]]
+    nc = len(a.county_ids)
+    for k, inst in enumerate(hz.insts):
+        excess = inst.q["bill_excess"][hz.free] - inst.base_q["bill_excess"][zf]
+        f = np.flatnonzero(excess != 0)
+        const = np.bincount(fixed_county, weights=inst.q["bill_excess"][hz.fixed], minlength=nc)
+        has = np.zeros(nc, dtype=bool)
+        has[county[f]] = True
+        has |= const > 0
+        c = np.flatnonzero(has)
+        row_of = np.full(nc, -1)
+        row_of[c] = np.arange(len(c))
+        rows.add([year_key(hz, str(a.county_ids[i]), k) for i in c], lay.state(row_of[county[f]], f, excess[f], k),
+                 constant=const[c], upper=0.0, year=k)
+    return rows
+
+
 FAMILIES: tuple[Family, ...] = (
     Family("one_route_per_zone", "choice", "-", "每村一种路线", "One route per zone", "one route per zone",
            one_route_per_zone),
@@ -294,6 +323,9 @@ FAMILIES: tuple[Family, ...] = (
            "clean-heating coverage target", coverage_target, "coverage.min_clean_share", coverage_households),
     Family("rural_gas_control", "cap", "households", "农村煤改气控制", "Rural gas control",
            "new rural coal-to-gas households", rural_gas_control, "years.rural_gas_new_cap_households"),
+    Family("affordability", "cap", U_MONEY + "/a", "居民取暖费用可承受", "Household affordability",
+           "converting households' bills above (1 + margin) x their coal bill", affordability,
+           "parameters.affordability_margin"),
 )
 
 

@@ -92,6 +92,8 @@ def pathway_dataset(hz: Horizon, sol: Solution, attrs: dict | None = None) -> xr
     upgrades = np.zeros((len(a.group_ids), K))
     upgrades[layout(hz).groups] = upgrades_k
     to_date = budget_to_date(hz)
+    last = hz.insts[-1]  # household bills at the last year's tariffs, on the route held then
+    bill = {k: np.where(has, last.bills[k][np.maximum(final, 0)], last.base_bills[k]) for k in ("before", "after")}
     data = {
         "chosen_route": (("zone",), a.route_ids[final_route].astype(str)),
         "retrofit": (("zone",), final_retro),
@@ -103,6 +105,10 @@ def pathway_dataset(hz: Horizon, sol: Solution, attrs: dict | None = None) -> xr
         "zone_subsidy_equipment": (("zone",), zone_subsidy),
         "zone_subsidy_running": (("zone",), zone_running),
         "zone_heating_status": (("zone",), np.array(HEATING_STATUSES)[status].astype(str)),
+        "zone_bill_before": (("zone",), bill["before"]),
+        "zone_bill_after": (("zone",), bill["after"]),
+        "zone_bill_base": (("zone",), last.base_bills["before"]),
+        "zone_bill_difference": (("zone",), bill["after"] - last.base_bills["before"]),
         "households_converted": (("county", "route", "year"), hh_conv),
         "floor_area_converted": (("county", "route", "year"), area_conv),
         "investment": (("year",), invest),

@@ -71,6 +71,8 @@ class Instance:
     cost: dict[str, np.ndarray]  # cost components per pair, 10^4 yuan/a
     base_q: dict[str, np.ndarray]  # per zone: quantities of the base-year route
     base_cost: dict[str, np.ndarray]  # per zone: cost components of the base-year route
+    bills: dict[str, np.ndarray]  # household bills per pair, yuan per household (see BILL_UNITS)
+    base_bills: dict[str, np.ndarray]  # per zone: the bills of the base-year route
     pair_group: np.ndarray  # transformer group index or -1
     pair_source: np.ndarray  # heat-source key index or -1
     # transformer groups
@@ -124,6 +126,20 @@ QUANTITY_UNITS = {
     "coal_tce": "tce/a",
     "clean_households": "households",
     "rural_gas_new_households": "households",
+    "bill_excess": "10^4 yuan/a",
+}
+
+# Household bills per option, per household (tariffs.csv; `household_bills`). A zone's low-income
+# households (zones.low_income_share) pay the same bill and get their own running and equipment subsidy tiers.
+BILL_UNITS = {
+    "energy": "yuan/(household a)",  # fuel or heat at the tariffs
+    "before": "yuan/(household a)",  # energy + fixed O&M
+    "running_subsidy": "yuan/(household a)",  # ordinary household, converting options only
+    "running_subsidy_low_income": "yuan/(household a)",
+    "after": "yuan/(household a)",  # before - running subsidy (ordinary household)
+    "after_low_income": "yuan/(household a)",
+    "out_of_pocket": "yuan/household",  # one-off: investment per household - equipment subsidy (>= 0)
+    "out_of_pocket_low_income": "yuan/household",  # the same with the low-income equipment tier
 }
 
 
@@ -222,10 +238,12 @@ def prepare(data: RegionData, year: int, overrides: Overrides | None = None) -> 
                           for i in empty])
 
     pz, pr, pe = np.nonzero(ok3)
+    tariffs = t["tariffs"][t["tariffs"]["year"] == year]
     ctx = dict(zones=zones, routes=routes, fuel=fuel, bt=bt, prices=prices, p=p, flh=flh, existing=existing,
-               clean_route=clean_route, is_gas=is_gas, is_elec=is_elec, needs_src=needs_src)
-    q, cost = option_quantities(ctx, pz, pr, pe.astype(bool))
-    base_q, base_cost = option_quantities(ctx, np.arange(nz), existing, np.zeros(nz, dtype=bool))
+               clean_route=clean_route, is_gas=is_gas, is_elec=is_elec, needs_src=needs_src, tariffs=tariffs)
+    base_q, base_cost, base_bills = option_quantities(ctx, np.arange(nz), existing, np.zeros(nz, dtype=bool))
+    ctx["base_before"] = base_bills["before"]
+    q, cost, bills = option_quantities(ctx, pz, pr, pe.astype(bool))
     pe = pe.astype(bool)
     converting = (pr != existing[pz]) | pe
     rural = (zones["area_type"].to_numpy() == "rural")
@@ -262,7 +280,7 @@ def prepare(data: RegionData, year: int, overrides: Overrides | None = None) -> 
         zone_area_type=zone_area_type.astype(str), zone_terrain=zone_terrain.astype(str),
         zone_group=zones["transformer_group"].fillna("").to_numpy().astype(str),
         pair_zone=pz, pair_route=pr, pair_retrofit=pe, pair_free=(n_opts[pz] > 1), pair_converting=converting,
-        q=q, cost=cost, base_q=base_q, base_cost=base_cost, pair_group=pair_group, pair_source=np.where(needs_src[pr] & converting, src_of[pz, pr], -1),
+        q=q, cost=cost, base_q=base_q, base_cost=base_cost, bills=bills, base_bills=base_bills, pair_group=pair_group, pair_source=np.where(needs_src[pr] & converting, src_of[pz, pr], -1),
         group_ids=tr["group_id"].to_numpy(), group_capacity=tr["capacity_kva"].to_numpy(dtype=float),
         group_existing=tr["existing_peak_kva"].to_numpy(dtype=float), group_unit_kva=tr["upgrade_unit_kva"].to_numpy(dtype=float),
         group_unit_cost=tr["upgrade_unit_capex_yuan"].to_numpy(dtype=float)
@@ -294,8 +312,9 @@ def storage_module_cost(inst: Instance) -> float:
     return c["storage_module_capex_10k_yuan"] * float(annuity_factor(inst.params["discount_rate"], c["storage_module_lifetime_yr"]))
 
 
-def option_quantities(ctx: dict, pz: np.ndarray, pr: np.ndarray, pe: np.ndarray) -> tuple[dict, dict]:
-    """Physical quantities (QUANTITY_UNITS) and cost components of options (zone pz, route pr, retrofit pe).
+def option_quantities(ctx: dict, pz: np.ndarray, pr: np.ndarray, pe: np.ndarray) -> tuple[dict, dict, dict]:
+    """Physical quantities (QUANTITY_UNITS), cost components and household bills (BILL_UNITS) of
+    options (zone pz, route pr, retrofit pe).
 
     Design load P = A q (1 - saving); season heat Q = P * full-load hours; final energy Q / efficiency.
     Investment, equipment/running subsidies, new transformer load and new heat-source load
@@ -324,7 +343,8 @@ def option_quantities(ctx: dict, pz: np.ndarray, pr: np.ndarray, pe: np.ndarray)
     retro_cost = np.where(pe, bt["retrofit_capex_yuan_per_m2"].reindex(btype).fillna(0).to_numpy(), 0.0) * area_m2
     crf_retro = annuity_factor(rate, bt["retrofit_lifetime_yr"].reindex(btype).fillna(1).to_numpy())
     capex_route = np.where(converting, routes["capex_yuan_per_household"].to_numpy()[pr] * hh
-                           + routes["capex_yuan_per_m2"].to_numpy()[pr] * area_m2, 0.0)
+                           + routes["capex_yuan_per_m2"].to_numpy()[pr] * area_m2
+                           + np.nan_to_num(routes["capex_yuan_per_zone"].to_numpy(dtype=float))[pr], 0.0)
     cop_design = routes["cop_design"].to_numpy(dtype=float)[pr]
     charge = routes["charge_hours"].to_numpy(dtype=float)[pr]
     gas_lhv = float(fuel.at[GAS, "energy_gj_per_unit"])
@@ -341,8 +361,8 @@ def option_quantities(ctx: dict, pz: np.ndarray, pr: np.ndarray, pe: np.ndarray)
                         * p["electric_coincidence_factor"], 0.0),
         "heat_mw": np.where(ctx["needs_src"][pr] & converting, load_kw / 1000.0, 0.0),
         "investment": (capex_route + retro_cost) * YUAN_TO_10K,
-        "subsidy_equipment": np.where(converting, routes["subsidy_equipment_yuan_per_household"].to_numpy()[pr] * hh, 0.0) * YUAN_TO_10K,
-        "subsidy_running": np.where(converting, routes["subsidy_running_yuan_per_household_yr"].to_numpy()[pr] * hh, 0.0) * YUAN_TO_10K,
+        "subsidy_equipment": np.where(converting, equipment_subsidy(routes, pr, zones["low_income_share"].to_numpy(
+            dtype=float)[pz]) * hh, 0.0) * YUAN_TO_10K,
         "co2": units * fuel["co2_kg_per_unit"].reindex(f_ids).to_numpy() / 1000.0,
         "pm25": units * fuel["pm25_g_per_unit"].reindex(f_ids).to_numpy() / 1000.0,
         "coal_tce": units * fuel["coal_tce_per_unit"].reindex(f_ids).to_numpy(),
@@ -353,9 +373,140 @@ def option_quantities(ctx: dict, pz: np.ndarray, pr: np.ndarray, pe: np.ndarray)
         "annuity_route": capex_route * crf_route * YUAN_TO_10K,
         "annuity_retrofit": retro_cost * crf_retro * YUAN_TO_10K,
         "fixed_om": routes["fixed_om_yuan_per_household_yr"].to_numpy()[pr] * hh * YUAN_TO_10K,
-        "fuel": units * prices.reindex(f_ids).to_numpy() * YUAN_TO_10K,
     }
-    return q, cost
+    base_before = ctx["base_before"][pz] if "base_before" in ctx else None  # None: these are the base routes
+    low = zones["low_income_share"].to_numpy(dtype=float)[pz]
+    cost["fuel"], bills, q["subsidy_running"], q["bill_excess"] = priced(
+        ctx, pr, converting, units, hh, area_m2, capex_route + retro_cost, low, base_before)
+    return q, cost, bills
+
+
+def equipment_subsidy(routes: pd.DataFrame, pr: np.ndarray, low_income_share: np.ndarray) -> np.ndarray:
+    """Equipment subsidy per household of options on routes pr: (1 - L) x the route's + L x its
+    low-income tier (empty: the same), L = the zone's low_income_share (empty: 0)."""
+    eq = routes["subsidy_equipment_yuan_per_household"].to_numpy(dtype=float)[pr]
+    low = routes["subsidy_equipment_low_income_yuan_per_household"].to_numpy(dtype=float)[pr]
+    share = np.nan_to_num(np.asarray(low_income_share, dtype=float))
+    return (1.0 - share) * eq + share * np.where(np.isnan(low), eq, low)
+
+
+def priced(ctx: dict, pr: np.ndarray, converting: np.ndarray, units: np.ndarray, hh: np.ndarray, area_m2: np.ndarray,
+           invest: np.ndarray, low_income_share: np.ndarray, base_before: np.ndarray | None):
+    """What of an option depends on prices and tariffs: its fuel cost to society (10^4 yuan/a),
+    household bills (BILL_UNITS), running subsidy (10^4 yuan/a) and affordability excess (10^4 yuan/a).
+
+    Fuel cost = units x prices.csv price; with objective_valley_electricity = 1 an electric route
+    with a valley_share s pays s x the valley tariff + (1 - s) x the prices.csv price (documented
+    option; the default social cost is the prices.csv price). Running subsidy = households x
+    ((1 - L) x ordinary + L x low-income tier), L = the zone's low_income_share (empty: 0).
+    Affordability excess (affordability_margin m set, converting clean options): households x
+    ((1 - L) x max(0, after - (1 + m) x base) + L x max(0, after_low_income - (1 + m) x base)),
+    base = the zone's base-route bill before subsidy; 0 otherwise.
+    """
+    routes, prices, p = ctx["routes"], ctx["prices"], ctx["p"]
+    f_ids = routes["fuel_id"].to_numpy()[pr]
+    elec = ctx["is_elec"][pr]
+    clean = ctx["clean_route"][pr]
+    price = prices.reindex(f_ids).to_numpy(dtype=float)
+    valley = routes["valley_share"].to_numpy(dtype=float)[pr]
+    if p["objective_valley_electricity"] > 0:
+        v = tariff_price(ctx["tariffs"], ELECTRICITY, "valley")
+        use = elec & np.isfinite(valley) & np.isfinite(v)
+        price = np.where(use, np.nan_to_num(valley) * v + (1.0 - np.nan_to_num(valley)) * price, price)
+    fuel_cost = units * price * YUAN_TO_10K
+    bills = household_bills(ctx, pr, converting, clean, units / hh, area_m2 / hh, invest / hh, base_before)
+    low = np.nan_to_num(np.asarray(low_income_share, dtype=float))
+    run_hh = (1.0 - low) * bills["running_subsidy"] + low * bills["running_subsidy_low_income"]
+    running = np.where(converting, run_hh * hh, 0.0) * YUAN_TO_10K
+    margin = p["affordability_margin"]
+    excess = np.zeros(len(pr))
+    if np.isfinite(margin) and base_before is not None:
+        cap = base_before * (1.0 + margin)
+        over = (1.0 - low) * np.maximum(bills["after"] - cap, 0.0) + low * np.maximum(bills["after_low_income"] - cap, 0.0)
+        excess = np.where(converting & clean, over * hh, 0.0) * YUAN_TO_10K
+    return fuel_cost, bills, running, excess
+
+
+def tariff_price(tariffs: pd.DataFrame, fuel_id: str, band: str) -> float:
+    """The year's tariff of one fuel and band (NaN if tariffs.csv has no such row)."""
+    row = tariffs[(tariffs["fuel_id"] == fuel_id) & (tariffs["band"] == band)]
+    return float(row["price_yuan_per_unit"].iloc[0]) if len(row) else float("nan")
+
+
+def energy_bill(tariffs: pd.DataFrame, fuel_id: np.ndarray, fallback: np.ndarray, valley_share: np.ndarray,
+                units_per_hh: np.ndarray, area_m2_per_hh: np.ndarray) -> np.ndarray:
+    """Per option: what a household pays a season for its fuel or heat (yuan/(household a)).
+
+    A fuel's tariffs.csv rows of the year decide: per_m2 -> price x m^2; tiers -> sum over tiers
+    of price_i x (use within tier i) (the highest tier open-ended); time-of-use -> a route with a
+    valley_share s pays s x valley + (1 - s) x peak (flat where no peak row), any other route
+    flat (the prices.csv price where no flat row). A fuel without rows pays `fallback` (prices.csv).
+    """
+    out = units_per_hh * fallback
+    for fuel in np.unique(fuel_id):
+        rows = tariffs[tariffs["fuel_id"] == fuel]
+        if not len(rows):
+            continue
+        on = fuel_id == fuel
+        band = dict(zip(rows["band"], rows["price_yuan_per_unit"].astype(float)))
+        u = units_per_hh[on]
+        if "per_m2" in band:
+            out[on] = band["per_m2"] * area_m2_per_hh[on]
+        elif "tier1" in band:
+            tiers = rows[rows["band"].str.startswith("tier")].sort_values("band")
+            ends = tiers["up_to_units_per_household"].to_numpy(dtype=float).copy()
+            ends[-1] = np.inf
+            starts = np.r_[0.0, ends[:-1]]
+            out[on] = sum(pr * np.clip(u - lo, 0.0, hi - lo)
+                          for pr, lo, hi in zip(tiers["price_yuan_per_unit"].to_numpy(dtype=float), starts, ends))
+        else:
+            flat = band.get("flat", np.nan)
+            flat = np.where(np.isnan(flat), fallback[on], flat)
+            s = valley_share[on]
+            tou = np.isfinite(s) & ("valley" in band)
+            rest = band.get("peak", np.nan)
+            rest = np.where(np.isnan(rest), flat, rest)
+            price = np.where(tou, np.nan_to_num(s) * band.get("valley", 0.0) + (1.0 - np.nan_to_num(s)) * rest, flat)
+            out[on] = u * price
+    return out
+
+
+def household_bills(ctx: dict, pr: np.ndarray, converting: np.ndarray, clean: np.ndarray, units_per_hh: np.ndarray,
+                    area_m2_per_hh: np.ndarray, invest_per_hh: np.ndarray, base_before: np.ndarray | None) -> dict:
+    """Bills per household of options on routes pr (BILL_UNITS): energy at the tariffs + fixed O&M,
+    less the running subsidy of an ordinary and of a low-income household (converting options only);
+    the one-off out-of-pocket is the investment per household less the equipment subsidy.
+
+    With running_subsidy_design = 1 the running subsidy of a converting clean option is designed:
+    max(0, before - base_before x (1 + affordability_margin)) for both tiers (margin 0 if unset), the
+    least that keeps the household's bill within the margin of its base-year bill."""
+    routes, prices, p = ctx["routes"], ctx["prices"], ctx["p"]
+    f_ids = routes["fuel_id"].to_numpy()[pr]
+    energy = energy_bill(ctx["tariffs"], f_ids, prices.reindex(f_ids).to_numpy(dtype=float),
+                         routes["valley_share"].to_numpy(dtype=float)[pr], units_per_hh, area_m2_per_hh)
+    before = energy + routes["fixed_om_yuan_per_household_yr"].to_numpy(dtype=float)[pr]
+    run = routes["subsidy_running_yuan_per_household_yr"].to_numpy(dtype=float)[pr]
+    run_low = routes["subsidy_running_low_income_yuan_per_household_yr"].to_numpy(dtype=float)[pr]
+    run_low = np.where(np.isnan(run_low), run, run_low)
+    if p["running_subsidy_design"] > 0 and base_before is not None:
+        margin = p["affordability_margin"] if np.isfinite(p["affordability_margin"]) else 0.0
+        need = np.maximum(before - base_before * (1.0 + margin), 0.0)
+        run = run_low = np.where(clean, need, run)
+    conv = converting
+    run, run_low = np.where(conv, run, 0.0), np.where(conv, run_low, 0.0)
+    eq = routes["subsidy_equipment_yuan_per_household"].to_numpy(dtype=float)[pr]
+    eq_low = routes["subsidy_equipment_low_income_yuan_per_household"].to_numpy(dtype=float)[pr]
+    eq_low = np.where(np.isnan(eq_low), eq, eq_low)
+    return {
+        "energy": energy,
+        "before": before,
+        "running_subsidy": run,
+        "running_subsidy_low_income": run_low,
+        "after": before - run,
+        "after_low_income": before - run_low,
+        "out_of_pocket": np.where(conv, np.maximum(invest_per_hh - eq, 0.0), 0.0),
+        "out_of_pocket_low_income": np.where(conv, np.maximum(invest_per_hh - eq_low, 0.0), 0.0),
+    }
 
 
 def without_options(inst: Instance, drop: np.ndarray) -> Instance:
@@ -366,34 +517,51 @@ def without_options(inst: Instance, drop: np.ndarray) -> Instance:
     per_pair = {f.name: getattr(inst, f.name)[keep] for f in dataclasses.fields(inst)
                 if f.name.startswith("pair_") and f.name != "pair_free"}
     return dataclasses.replace(inst, **per_pair, pair_free=n_opts[pz] > 1,
-                               q={k: v[keep] for k, v in inst.q.items()}, cost={k: v[keep] for k, v in inst.cost.items()})
+                               q={k: v[keep] for k, v in inst.q.items()}, cost={k: v[keep] for k, v in inst.cost.items()},
+                               bills={k: v[keep] for k, v in inst.bills.items()})
 
 
 def reprice(inst: Instance, data: RegionData, year: int, ov: Overrides) -> Instance | None:
     """`prepare(data, year, ov)` from `inst`, prepared from the same data and year with other
-    overrides, when the two differ only in `prices` and `years` cells (fuel prices, caps, budgets):
-    those enter only the fuel costs and the caps. The same arrays as `prepare`, in a fraction of
-    its time; None for any other change (then call `prepare`)."""
+    overrides, when the two differ only in `prices`, `tariffs` and `years` cells (fuel prices,
+    tariffs, caps, budgets): those enter only the fuel costs, the household bills, the running
+    subsidies a design derives from them, the affordability excess and the caps (`priced`). The
+    same arrays as `prepare`, in a fraction of its time; None for any other change (then call `prepare`)."""
     old = inst.overrides
     if inst.year != year or old.fix_plan_routes != ov.fix_plan_routes:
         return None
-    cheap = ("prices", "years")
+    cheap = ("prices", "tariffs", "years")
     old_edits, new_edits = edits_of(data, old), edits_of(data, ov)
     if [e for e in old_edits if e.table not in cheap] != [e for e in new_edits if e.table not in cheap]:
         return None  # another table may change quantities, eligibility, annuities
-    t = apply_edits({k: data.tables[k] for k in cheap}, [e for e in new_edits if e.table in cheap])
-    # what prepare does with the two small tables involved, on numpy
-    pr = t["prices"]
-    in_year = pr["year"].to_numpy() == year
-    price = dict(zip(pr["fuel_id"].to_numpy()[in_year], pr["price_yuan_per_unit"].to_numpy(dtype=float)[in_year]))
-    route_fuel = data.tables["routes"]["fuel_id"].to_numpy()
-    route_price = np.array([price.get(f, np.nan) for f in route_fuel], dtype=float)
-    fuel_cost = inst.q["fuel_units"] * route_price[inst.pair_route] * YUAN_TO_10K
-    base_fuel_cost = inst.base_q["fuel_units"] * route_price[inst.zone_existing] * YUAN_TO_10K
+    t = apply_edits(data.tables, new_edits)
     y = t["years"]
     row = np.flatnonzero(y["year"].to_numpy() == year)
     if len(row) != 1:
         return None
+    pr_t = t["prices"]
+    routes = t["routes"].reset_index(drop=True)
+    route_fuel = routes["fuel_id"].to_numpy()
+    ctx = dict(routes=routes, prices=pr_t[pr_t["year"] == year].set_index("fuel_id")["price_yuan_per_unit"],
+               p={**PARAMETER_DEFAULTS, **dict(zip(t["parameters"]["name"], t["parameters"]["value"].astype(float)))},
+               tariffs=t["tariffs"][t["tariffs"]["year"] == year], is_elec=route_fuel == ELECTRICITY,
+               clean_route=routes["clean"].to_numpy().astype(bool))
+    low = t["zones"]["low_income_share"].to_numpy(dtype=float)
+    nz = len(inst.zone_ids)
+
+    def again(q, pr, converting, pz, base_before, bills):
+        fuel, new_bills, running, excess = priced(ctx, pr, converting, q["fuel_units"], q["households"], q["area"] * 1e4,
+                                                  q["investment"] * 1e4, low[pz], base_before)
+        for k in ("out_of_pocket", "out_of_pocket_low_income"):  # investment and equipment subsidy: not priced
+            new_bills[k] = bills[k]
+        return fuel, new_bills, running, excess
+
+    b_fuel, base_bills, b_run, b_exc = again(inst.base_q, inst.zone_existing, np.zeros(nz, dtype=bool), np.arange(nz),
+                                             None, inst.base_bills)
+    fuel, bills, run, exc = again(inst.q, inst.pair_route, inst.pair_converting, inst.pair_zone,
+                                  base_bills["before"][inst.pair_zone], inst.bills)
     caps = year_caps(lambda name: y[name].to_numpy()[row[0]])
-    return dataclasses.replace(inst, cost={**inst.cost, "fuel": fuel_cost},
-                               base_cost={**inst.base_cost, "fuel": base_fuel_cost}, caps=caps, overrides=ov)
+    return dataclasses.replace(inst, cost={**inst.cost, "fuel": fuel}, base_cost={**inst.base_cost, "fuel": b_fuel},
+                               q={**inst.q, "subsidy_running": run, "bill_excess": exc},
+                               base_q={**inst.base_q, "subsidy_running": b_run, "bill_excess": b_exc},
+                               bills=bills, base_bills=base_bills, caps=caps, overrides=ov)

@@ -13,6 +13,7 @@ U_AREA = "10^4 m^2"
 U_GAS = "10^4 m^3"
 U_MONEY = "10^4 yuan"
 U_MONEY_A = "10^4 yuan/a"
+U_BILL = "yuan/(household a)"
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,15 @@ PARAMETER_DEFAULTS: dict[str, float] = {
     # pathway: the budget basis of years.csv rows that leave subsidy_budget_basis empty: 1 = to date
     # (spending from the first year on), 0 = annual. A single year compares its conversions with the year's figure
     "subsidy_budget_cumulative": 0.0,
+    # household bills (tariffs.csv): a converting household's bill after running subsidy may exceed
+    # its base-year (coal) bill by at most this share; NaN (absent) = no affordability rule
+    "affordability_margin": float("nan"),
+    # 1: the running subsidy of each converting option is designed: the least per household that
+    # brings its bill within the margin (0 if no margin is set); replaces routes.csv's figures
+    "running_subsidy_design": 0.0,
+    # 1: the objective prices electric routes' valley share (routes.valley_share) at the valley
+    # tariff (tariffs.csv), the rest at prices.csv; 0: prices.csv only (the default social cost)
+    "objective_valley_electricity": 0.0,
 }
 
 AREA_TYPES = ("urban", "rural")
@@ -154,6 +164,9 @@ TABLES: dict[str, Table] = {
                 Column("selectable", "flag", "0/1", "May be chosen for a zone this period (0 for legacy routes such as scattered coal)"),
                 Column("capex_yuan_per_household", "float", "yuan/household", "Investment per household (equipment, indoor works, connection)", min=0, plausible_max=200000),
                 Column("capex_yuan_per_m2", "float", "yuan/m^2", "Investment per m^2 heated (networks, plant)", min=0, plausible_max=2000),
+                Column("capex_yuan_per_zone", "float", "yuan/zone", "Investment per zone served, whatever its size (a "
+                       "boiler house's site, building and minimum plant, a trunk line); empty = 0", required=False, min=0,
+                       plausible_max=1e8),
                 Column("fixed_om_yuan_per_household_yr", "float", "yuan/(household a)", "Fixed operation and maintenance", min=0, plausible_max=20000),
                 Column("lifetime_yr", "float", "a", "Economic lifetime for the annuity", positive=True, plausible_max=60),
                 Column("efficiency", "float", "1", "Seasonal efficiency: heat delivered per unit final energy (seasonal COP for heat pumps)", positive=True, max=10),
@@ -167,6 +180,15 @@ TABLES: dict[str, Table] = {
                 Column("needs_heat_source", "flag", "0/1", "Draws on heat_sources capacity of the zone's county for this route"),
                 Column("subsidy_equipment_yuan_per_household", "float", "yuan/household", "One-off equipment subsidy (transfer, not a cost)", min=0, plausible_max=100000),
                 Column("subsidy_running_yuan_per_household_yr", "float", "yuan/(household a)", "Running subsidy per heating season (transfer)", min=0, plausible_max=20000),
+                Column("subsidy_equipment_low_income_yuan_per_household", "float", "yuan/household",
+                       "One-off equipment subsidy for a low-income household (zones.low_income_share); empty = as "
+                       "subsidy_equipment_yuan_per_household", required=False, min=0, plausible_max=100000),
+                Column("subsidy_running_low_income_yuan_per_household_yr", "float", "yuan/(household a)",
+                       "Running subsidy per season for a low-income household (zones.low_income_share); empty = "
+                       "as subsidy_running_yuan_per_household_yr", required=False, min=0, plausible_max=20000),
+                Column("valley_share", "float", "1", "Share of the route's electricity drawn in the valley window of a "
+                       "time-of-use tariff (tariffs.csv; storage heaters ~1, heat pumps by their control); empty = "
+                       "the household pays the flat tariff", required=False, min=0, max=1),
                 SOURCE,
             ),
             key=("route_id",),
@@ -181,6 +203,27 @@ TABLES: dict[str, Table] = {
                 SOURCE,
             ),
             key=("year", "fuel_id"),
+        ),
+        Table(
+            "tariffs",
+            "What households pay (optional), beside the society-cost prices of prices.csv: time-of-use electricity "
+            "(valley / peak / flat), tiered gas (tier1 < tier2 < tier3 per household and year) and heat billed per "
+            "m^2 and season. A fuel without rows in a year is billed at its prices.csv price.",
+            (
+                Column("year", "int", "a", "Year", min=1990, max=2100),
+                Column("fuel_id", "str", "-", "Fuel id"),
+                Column("band", "str", "-", "flat, valley, peak (time-of-use: a route with valley_share pays "
+                       "valley_share x valley + the rest x peak, else flat), tier1, tier2, tier3 (annual use per "
+                       "household) or per_m2 (per m^2 heated and season)",
+                       choices=("flat", "valley", "peak", "tier1", "tier2", "tier3", "per_m2")),
+                Column("price_yuan_per_unit", "float", "yuan/unit", "Price per fuel unit; per m^2 and season for per_m2",
+                       min=0, plausible_max=5000),
+                Column("up_to_units_per_household", "float", "unit/(household a)", "A tier's upper end in annual use "
+                       "per household; empty on the highest tier (and on other bands)", required=False, positive=True),
+                SOURCE,
+            ),
+            key=("year", "fuel_id", "band"),
+            required=False,
         ),
         Table(
             "years",
@@ -330,6 +373,7 @@ REFERENCES: tuple[Reference, ...] = (
     Reference("zones", "plan_route", "routes", "route_id"),
     Reference("routes", "fuel_id", "fuels", "fuel_id"),
     Reference("prices", "fuel_id", "fuels", "fuel_id"),
+    Reference("tariffs", "fuel_id", "fuels", "fuel_id"),
     Reference("transformers", "county_id", "counties", "county_id"),
     Reference("heat_sources", "county_id", "counties", "county_id"),
     Reference("heat_sources", "route_id", "routes", "route_id"),
@@ -345,6 +389,7 @@ TABLES_ZH: dict[str, str] = {
     "fuels": "终端能源品种（燃料）",
     "routes": "清洁取暖技术路线及其适用条件",
     "prices": "分年度燃料价格（到户的社会成本）",
+    "tariffs": "居民实际支付的价格（可选）：峰谷分时电价、阶梯气价、按面积收取的采暖费",
     "years": "分年度用气上限、储气与补贴预算",
     "coverage": "分年度、分区域类型与地形的清洁取暖率下限",
     "transformers": "配电变压器台区（农村配电网）",
@@ -388,6 +433,7 @@ COLUMNS_ZH: dict[str, str] = {
     "selectable": "本期可否选择（散煤等存量路线为0）",
     "capex_yuan_per_household": "每户投资（设备、室内工程、入户）",
     "capex_yuan_per_m2": "每平方米采暖面积投资（管网、热源）",
+    "capex_yuan_per_zone": "每个规划单元的固定投资，与规模无关（锅炉房场地、建筑与最小设备、干管）；留空为0",
     "fixed_om_yuan_per_household_yr": "每户每年固定运维费",
     "lifetime_yr": "经济寿命（计算年金）",
     "efficiency": "季节效率：单位终端能源供热量（热泵为季节COP）",
@@ -402,6 +448,12 @@ COLUMNS_ZH: dict[str, str] = {
     "subsidy_equipment_yuan_per_household": "一次性设备补贴（转移支付，不计入社会成本）",
     "subsidy_running_yuan_per_household_yr": "每个采暖季的运行补贴（转移支付）",
     "price_yuan_per_unit": "每单位燃料价格",
+    "band": "价格档：flat 平段（不分时），valley 谷段，peak 峰段，tier1-tier3 阶梯，per_m2 按面积每采暖季",
+    "up_to_units_per_household": "阶梯上限：每户每年用量；最高一档留空",
+    "tariffs.price_yuan_per_unit": "居民价格：每单位燃料（per_m2 为每平方米每采暖季）",
+    "subsidy_running_low_income_yuan_per_household_yr": "低收入户每个采暖季的运行补贴；留空同普通户",
+    "subsidy_equipment_low_income_yuan_per_household": "低收入户一次性设备补贴；留空同普通户",
+    "valley_share": "电采暖在谷段的用电比例（蓄热式约1，热泵视控制方式）；留空按平段电价",
     "gas_annual_cap_10k_m3": "当年可用于采暖的天然气总量（存量加新增），以气定改",
     "gas_peak_day_cap_10k_m3": "设计日可用于采暖的天然气量",
     "gas_other_use_10k_m3": "计入储气要求的非采暖用气",
@@ -594,6 +646,46 @@ OUTPUTS: dict[str, Var] = {
     "alternative_cost": Var(("alternative",), U_MONEY_A,
                             "Cost of the cheapest plan under this relaxation (nan: not solved; 10^4 yuan in a pathway)"),
     "iis_row": Var(("iis",), "-", "Rows of an irreducible infeasible set of the LP relaxation"),
+    # household bills (tariffs.csv; yuan per household, not 10^4)
+    "zone_bill_energy": Var(("zone",), U_BILL, "Household's fuel or heat bill at the tariffs (tariffs.csv; prices.csv "
+                            "where a fuel has no tariff)"),
+    "zone_bill_before": Var(("zone",), U_BILL, "Household's annual heating bill before running subsidy (fuel or heat "
+                            "at the tariffs + fixed O&M)"),
+    "zone_bill_after": Var(("zone",), U_BILL, "Household's annual heating bill after running subsidy (ordinary household)"),
+    "zone_bill_after_low_income": Var(("zone",), U_BILL, "Low-income household's annual heating bill after its running "
+                                      "subsidy tier"),
+    "zone_bill_base": Var(("zone",), U_BILL, "Household's annual bill on the zone's base-year heating (the coal "
+                          "baseline for zones on coal), before subsidy"),
+    "zone_bill_difference": Var(("zone",), U_BILL, "zone_bill_after - zone_bill_base (positive: the household pays "
+                                "more than before)"),
+    "zone_subsidy_running_per_household": Var(("zone",), U_BILL, "Running subsidy per ordinary household (designed "
+                                              "where running_subsidy_design = 1)"),
+    "zone_subsidy_running_low_income_per_household": Var(("zone",), U_BILL, "Running subsidy per low-income household"),
+    "zone_out_of_pocket_low_income": Var(("zone",), "yuan/household", "One-off out-of-pocket of a low-income "
+                                         "household: investment per household - its equipment subsidy tier (>= 0)"),
+    "zone_out_of_pocket": Var(("zone",), "yuan/household", "One-off out-of-pocket per household if it bore the "
+                              "conversion's investment: investment per household - equipment subsidy (>= 0; for "
+                              "network routes an upper bound: the network is usually not charged to households)"),
+    "bill_before": Var(("county", "route"), U_BILL, "Annual bill before running subsidy, mean over the households "
+                       "converted to the route this period"),
+    "bill_after": Var(("county", "route"), U_BILL, "Annual bill after running subsidy (ordinary household), mean over "
+                      "the households converted to the route this period"),
+    "bill_base": Var(("county", "route"), U_BILL, "Base-year (coal) bill of the households converted to the route, mean"),
+    "bill_difference": Var(("county", "route"), U_BILL, "bill_after - bill_base, mean over the households converted "
+                           "to the route"),
+    "out_of_pocket": Var(("county", "route"), "yuan/household", "One-off out-of-pocket after equipment subsidy, mean "
+                         "over the households converted to the route"),
+    "subsidy_running_per_household": Var(("county", "route"), U_BILL, "Running subsidy per ordinary household, mean "
+                                         "over the households converted to the route"),
+    "subsidy_running_uniform": Var(("county", "route"), U_BILL, "Least uniform running subsidy per household that keeps "
+                                   "every household converted to the route in the county within (1 + "
+                                   "affordability_margin) x its base-year bill (NaN: no margin set or no conversion)"),
+    "subsidy_running_uniform_city": Var(("route",), U_BILL, "As subsidy_running_uniform, one rate per route for the "
+                                        "whole region"),
+    "subsidy_running_uniform_total": Var((), U_MONEY_A, "Running subsidies a season if every household converted to a "
+                                         "clean route got its county x route's subsidy_running_uniform (NaN: no margin)"),
+    "subsidy_running_uniform_city_total": Var((), U_MONEY_A, "The same with one rate per route for the whole region "
+                                              "(subsidy_running_uniform_city)"),
     # costs
     "cost": Var(("cost_component",), U_MONEY_A, "Annualised cost to society by component"),
     "objective": Var((), U_MONEY_A, "Total annualised cost to society (objective)"),
@@ -614,6 +706,12 @@ PATHWAY_OUTPUTS: dict[str, Var] = {
     "zone_subsidy_running": Var(("zone",), U_MONEY_A, "Running subsidy of the zone each season from its conversion on"),
     "zone_heating_status": Var(("zone",), "-", "At the end of the horizon: converted_to_clean | quality_coal "
                                "(transitional) | already_clean | not_clean"),
+    "zone_bill_before": Var(("zone",), U_BILL, "Household's annual heating bill before running subsidy, on the route "
+                            "held at the end of the horizon, at the last year's tariffs"),
+    "zone_bill_after": Var(("zone",), U_BILL, "Household's annual heating bill after running subsidy (ordinary "
+                           "household), at the end of the horizon"),
+    "zone_bill_base": Var(("zone",), U_BILL, "Household's bill on the base-year heating at the last year's tariffs"),
+    "zone_bill_difference": Var(("zone",), U_BILL, "zone_bill_after - zone_bill_base at the end of the horizon"),
     "households_converted": Var(("county", "route", "year"), "households", "Households converting in the year, by new route"),
     "floor_area_converted": Var(("county", "route", "year"), U_AREA, "Floor area converting in the year, by new route"),
     "investment": Var(("year",), U_MONEY, "Investment in the year's conversions"),

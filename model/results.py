@@ -86,6 +86,8 @@ def build_dataset(inst: Instance, sol: Solution, attrs: dict | None = None) -> x
     def county_status(w):
         return _by(cs, nc * ns, w).reshape(nc, ns)
 
+    bill = household_bill_data(inst, idx, conv, county_route)
+
     data = {
         "route": inst.route_ids[r].astype(str),
         "retrofit": inst.pair_retrofit[idx].astype(np.int8),
@@ -137,6 +139,7 @@ def build_dataset(inst: Instance, sol: Solution, attrs: dict | None = None) -> x
         "subsidy_budget": c["subsidy_budget_10k_yuan"],
         "cost": np.array([comp_cost[k] for k in COST_COMPONENTS]),
         "objective": float(sum(comp_cost.values())),
+        **bill,
     }
     coords = {
         "zone": inst.zone_ids.astype(str),
@@ -182,6 +185,59 @@ def build_dataset(inst: Instance, sol: Solution, attrs: dict | None = None) -> x
     })
     ds.attrs.update(attrs or {})
     return ds
+
+
+def household_bill_data(inst: Instance, idx: np.ndarray, conv: np.ndarray, county_route) -> dict[str, np.ndarray]:
+    """The plan's household bills (yuan per household; `prepare.household_bills`): per zone, and per
+    county x route as the mean over the households converted to the route this period (NaN where
+    none did). With affordability_margin m set, the least uniform running subsidy per county x route
+    (and per route city-wide) that keeps every converted household of it within (1 + m) x its base-year
+    bill: the largest max(0, before - (1 + m) x base) over its zones."""
+    b = {k: v[idx] for k, v in inst.bills.items()}
+    base = inst.base_bills["before"]
+    hh = inst.zone_households
+    w = hh * conv
+    n = county_route(w)
+
+    def mean(v):
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(n > 0, county_route(w * v) / np.where(n > 0, n, 1.0), np.nan)
+
+    out = {
+        "zone_bill_energy": b["energy"],
+        "zone_bill_before": b["before"],
+        "zone_bill_after": b["after"],
+        "zone_bill_after_low_income": b["after_low_income"],
+        "zone_bill_base": base,
+        "zone_bill_difference": b["after"] - base,
+        "zone_subsidy_running_per_household": b["running_subsidy"],
+        "zone_subsidy_running_low_income_per_household": b["running_subsidy_low_income"],
+        "zone_out_of_pocket": b["out_of_pocket"],
+        "zone_out_of_pocket_low_income": b["out_of_pocket_low_income"],
+        "bill_before": mean(b["before"]),
+        "bill_after": mean(b["after"]),
+        "bill_base": mean(base),
+        "bill_difference": mean(b["after"] - base),
+        "out_of_pocket": mean(b["out_of_pocket"]),
+        "subsidy_running_per_household": mean(b["running_subsidy"]),
+    }
+    m = inst.params["affordability_margin"]
+    nc, nr = len(inst.county_ids), len(inst.route_ids)
+    uniform = np.full((nc, nr), np.nan)
+    if np.isfinite(m):
+        need = np.maximum(b["before"] - (1.0 + m) * base, 0.0)
+        r = inst.pair_route[idx]
+        on = conv & (inst.q["clean_households"][idx] > 0)
+        uniform[n > 0] = 0.0
+        np.fmax.at(uniform, (inst.zone_county[on], r[on]), need[on])
+    out["subsidy_running_uniform"] = uniform
+    with np.errstate(invalid="ignore"):
+        city = np.where(np.isnan(uniform).all(axis=0), np.nan, np.nanmax(np.where(np.isnan(uniform), -np.inf, uniform), axis=0))
+    out["subsidy_running_uniform_city"] = city
+    clean_hh = county_route(w * (inst.q["clean_households"][idx] > 0))
+    out["subsidy_running_uniform_total"] = float(np.nansum(uniform * clean_hh)) * 1e-4 if np.isfinite(m) else np.nan
+    out["subsidy_running_uniform_city_total"] = float(np.nansum(city[None, :] * clean_hh)) * 1e-4 if np.isfinite(m) else np.nan
+    return out
 
 
 def heating_status(inst: Instance, route: np.ndarray, clean_households: np.ndarray) -> np.ndarray:

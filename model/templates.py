@@ -18,7 +18,7 @@ from model.errors import EXIT_INPUT, EXIT_OK, InputError, Problem
 from model.registry import QUALITY_COAL, TABLES
 
 REPO = Path(__file__).resolve().parents[1]
-TECHNOLOGY_TABLES = ("parameters", "building_types", "fuels", "routes", "prices")
+TECHNOLOGY_TABLES = ("parameters", "building_types", "fuels", "routes", "prices", "tariffs")
 COUNTY_TABLES = ("counties", "years", "coverage", "transformers", "heat_sources", "zones")
 # optional tables: the region's name and plan period and its townships' names get an example row, policies none
 EXAMPLE_MARK = "示例 example"

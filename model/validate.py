@@ -46,6 +46,9 @@ PARAMETER_RANGES: dict[str, tuple[float, float, bool]] = {
     "old_stove_cost_yuan_per_household": (0.0, 20000.0, True),
     "storage_rule_from_year": (0.0, 2100.0, True),
     "subsidy_budget_cumulative": (0.0, 1.0, True),
+    "affordability_margin": (-0.9, 5.0, True),
+    "running_subsidy_design": (0.0, 1.0, True),
+    "objective_valley_electricity": (0.0, 1.0, True),
 }
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?%?$")
 _EXCEL_SCI_ID = re.compile(r"^\d(\.\d+)?E\+\d+$", re.IGNORECASE)
@@ -366,7 +369,8 @@ def _check_references(tables: dict[str, pd.DataFrame], files: dict[str, str], pr
 
 
 # switches: 0 (off) or 1 (on)
-FLAG_PARAMETERS = ("clean_from_season_after_conversion", "subsidy_budget_cumulative")
+FLAG_PARAMETERS = ("clean_from_season_after_conversion", "subsidy_budget_cumulative", "running_subsidy_design",
+                   "objective_valley_electricity")
 
 
 def _range_rule(name: str, value: float) -> str | None:
@@ -458,6 +462,51 @@ def _check_policies(tables: dict[str, pd.DataFrame], files: dict[str, str], prob
                                     "must be between 0 and 1"))
 
 
+TIERS = ("tier1", "tier2", "tier3")
+TIME_OF_USE = ("flat", "valley", "peak")
+
+
+def _check_tariffs(tar: pd.DataFrame, file: str, problems: list[Problem]) -> None:
+    """tariffs.csv, per fuel and year: one kind of tariff (per_m2, tiers or time-of-use bands);
+    tiers start at tier1 without gaps, every tier but the highest has an upper end and the ends
+    increase; only tiers have an upper end."""
+    for (year, fuel), rows in tar.groupby(["year", "fuel_id"], sort=False):
+        bands = set(rows["band"])
+        kinds = [k for k, members in (("per_m2", ("per_m2",)), ("tiers", TIERS), ("time-of-use", TIME_OF_USE))
+                 if bands & set(members)]
+        if len(kinds) > 1:
+            problems.append(Problem(file, int(rows.index[-1]) + 2, "band",
+                                    f"{fuel} in {year:g} mixes {' and '.join(kinds)}: one kind of tariff per fuel and year"))
+            continue
+        for idx, row in rows.iterrows():
+            if row["band"] not in TIERS and pd.notna(row["up_to_units_per_household"]):
+                problems.append(Problem(file, int(idx) + 2, "up_to_units_per_household",
+                                        f"only a tier has an upper end (band is {row['band']}): leave it empty"))
+        if kinds != ["tiers"]:
+            continue
+        tiers = rows.set_index("band").reindex([t for t in TIERS if t in bands])
+        have = list(tiers.index)
+        if have != list(TIERS[:len(have)]):
+            problems.append(Problem(file, int(rows.index[-1]) + 2, "band",
+                                    f"{fuel} in {year:g} has tiers {', '.join(have)}: tiers start at tier1 without gaps"))
+            continue
+        ends = tiers["up_to_units_per_household"].to_numpy(dtype=float)
+        where = dict(zip(rows["band"], rows.index))
+        for i, band in enumerate(have[:-1]):
+            if np.isnan(ends[i]):
+                problems.append(Problem(file, int(where[band]) + 2, "up_to_units_per_household",
+                                        f"{fuel} {band} in {year:g} needs an upper end (only the highest tier is open)"))
+            elif i and np.isfinite(ends[i - 1]) and ends[i] <= ends[i - 1]:
+                problems.append(Problem(file, int(where[band]) + 2, "up_to_units_per_household",
+                                        f"{fuel} {band} in {year:g} ends at {ends[i]:g}, not above {have[i - 1]}'s "
+                                        f"{ends[i - 1]:g}: tiers must increase"))
+        last = have[-1]
+        if len(have) > 1 and np.isfinite(ends[-1]) and np.isfinite(ends[-2]) and ends[-1] <= ends[-2]:
+            problems.append(Problem(file, int(where[last]) + 2, "up_to_units_per_household",
+                                    f"{fuel} {last} in {year:g} ends at {ends[-1]:g}, not above {have[-2]}'s "
+                                    f"{ends[-2]:g}: tiers must increase"))
+
+
 def _check_semantics(tables: dict[str, pd.DataFrame], files: dict[str, str], year: int | None,
                      problems: list[Problem]) -> None:
     """Rules that span tables or rows."""
@@ -499,6 +548,8 @@ def _check_semantics(tables: dict[str, pd.DataFrame], files: dict[str, str], yea
                         problems.append(Problem(files["routes"], int(idx) + 2, col, f"'{b}' is not one of {', '.join(allowed)}, all"))
     if "policies" in tables and len(tables["policies"]):
         _check_policies(tables, files, problems)
+    if "tariffs" in tables and len(tables["tariffs"]):
+        _check_tariffs(tables["tariffs"], files["tariffs"], problems)
     if "building_types" in tables:
         bt = tables["building_types"]
         has_cost = bt["retrofit_capex_yuan_per_m2"].notna()

@@ -414,8 +414,79 @@ def fuels_table(c: Ctx) -> pd.DataFrame:
                                         "coal_tce_per_unit", "source"])
 
 
+# share of a route's electricity drawn in the valley window 20:00-08:00 (routes.valley_share): (share, why)
+VALLEY_SHARE = {
+    "storage_heater": (1.0, "charges only in the valley window 20:00-08:00 (12 h, charge_hours)"),
+    "ashp": (0.55, "assumption: a heat pump runs around the clock under its thermostat; the 12 valley hours are the "
+                   "colder night hours, so a little over half its electricity"),
+    "gshp": (0.55, "assumption: as the air-source heat pump"),
+    "geothermal_deep": (0.55, "assumption: heat-pump and pump electricity as the air-source heat pump"),
+    "solar_aux": (0.7, "assumption: the electric back-up runs mostly at night and on dull days"),
+}
+
+
 def routes_table(c: Ctx) -> pd.DataFrame:
-    return pd.DataFrame(route_rows(c.region), columns=ROUTE_COLS)
+    df = pd.DataFrame(route_rows(c.region), columns=ROUTE_COLS)
+    df.insert(df.columns.get_loc("capex_yuan_per_m2") + 1, "capex_yuan_per_zone", None)
+    df.insert(len(df.columns) - 1, "subsidy_equipment_low_income_yuan_per_household", None)
+    df.insert(len(df.columns) - 1, "subsidy_running_low_income_yuan_per_household_yr", None)
+    share = [VALLEY_SHARE.get(r, (None, ""))[0] for r in df["route_id"]]
+    df.insert(len(df.columns) - 1, "valley_share", share)
+    df["source"] = [src + (f"; valley_share {fmt(VALLEY_SHARE[r][0])}: {VALLEY_SHARE[r][1]}" if r in VALLEY_SHARE else "")
+                    for r, src in zip(df["route_id"], df["source"])]
+    return df
+
+
+# What households pay (tariffs.csv), beside the society-cost prices
+SRC_SD_TOU = ("Shandong heating-season residential time-of-use price for electric heating, 鲁价格一发〔2017〕107号 "
+              "(Shandong Price Bureau, 2017): valley 0.3469 yuan/kWh 20:00-08:00, peak 0.5769 (SPEC public figures, V; "
+              "figures as cited in issue 21, the original notice not retrieved here)")
+SRC_SD_FLAT = "Shandong residential electricity 0.5469 yuan/kWh, first block (SPEC public figures, S)"
+SRC_JN_HEAT = ("Jinan residential district-heating price 26.7 yuan/m2 per season, 济价格字〔2008〕113号 (Jinan Price Bureau, 2008; "
+               "figure as cited in issue 21, the original notice not retrieved here)")
+SRC_GAS_RATIO = ("tier prices in the ratio 1 : 1.2 : 1.5 of the NDRC guidance on residential tiered gas prices "
+                 "(发改价格〔2014〕467号)")
+GAS_TIER_ENDS = (1500.0, 2500.0)
+SRC_GAS_ENDS = ("assumption: tier ends 1,500 and 2,500 m3 per heating household and year (the first 1,500 m3 is the "
+                "volume Shanxi subsidises, Qingxu 1.36 yuan/m3, SPEC V; heating households' tiers are set locally)")
+
+
+def tariff_rows(region: str) -> list[tuple]:
+    """(year, fuel, band, yuan/unit, up to units per household, source)."""
+    rows = []
+    if region == "jinan":
+        for y in (2019, 2020, 2021, 2022):
+            rows += [
+                (y, "electricity", "flat", 0.5469, None, SRC_SD_FLAT),
+                (y, "electricity", "valley", 0.3469, None, SRC_SD_TOU),
+                (y, "electricity", "peak", 0.5769, None, SRC_SD_TOU),
+                (y, "gas", "tier1", 2.76, GAS_TIER_ENDS[0], "Tai'an residential tiered gas 2.76 / 3.31 / 4.14 yuan/m3 as "
+                 f"the Shandong reference (SPEC, V); {SRC_GAS_ENDS}"),
+                (y, "gas", "tier2", 3.31, GAS_TIER_ENDS[1], f"Tai'an tier 2 (SPEC, V); {SRC_GAS_ENDS}"),
+                (y, "gas", "tier3", 4.14, None, "Tai'an tier 3 (SPEC, V)"),
+                (y, "dh_heat", "per_m2", 26.7, None, SRC_JN_HEAT),
+                (y, "waste_heat", "per_m2", 26.7, None, f"assumption: waste heat sold at the city's residential heating "
+                 f"price ({SRC_JN_HEAT})"),
+                (y, "biomass_heat", "per_m2", 26.7, None, f"assumption: biomass CHP heat sold at the city's residential "
+                 f"heating price ({SRC_JN_HEAT})"),
+            ]
+    else:
+        y = 2022
+        rows += [
+            (y, "gas", "tier1", 2.61, GAS_TIER_ENDS[0], "Dingxiang (Xinzhou) residential gas 2.26 -> 2.61 yuan/m3 "
+             f"(SPEC public figures, V) as tier 1; {SRC_GAS_ENDS}"),
+            (y, "gas", "tier2", 3.13, GAS_TIER_ENDS[1], f"assumption: 2.61 x 1.2, {SRC_GAS_RATIO}; {SRC_GAS_ENDS}"),
+            (y, "gas", "tier3", 3.92, None, f"assumption: 2.61 x 1.5, {SRC_GAS_RATIO}"),
+        ]
+    return rows
+
+
+def tariffs_table(c: Ctx) -> pd.DataFrame:
+    c.note("household tariffs (tariffs.csv)", "electricity time-of-use, tiered gas, heat per m2" if c.region == "jinan"
+           else "tiered gas; electricity and heat at prices.csv", "-",
+           (f"{SRC_SD_TOU}; {SRC_JN_HEAT}; " if c.region == "jinan" else "") + f"gas tiers: {SRC_GAS_RATIO}; {SRC_GAS_ENDS}")
+    return pd.DataFrame(tariff_rows(c.region), columns=["year", "fuel_id", "band", "price_yuan_per_unit",
+                                                        "up_to_units_per_household", "source"])
 
 
 def prices_table(c: Ctx) -> pd.DataFrame:
@@ -1197,6 +1268,7 @@ def build_region(region: str, out: Path) -> None:
     write_table(fuels, d / "fuels.csv", ["fuel_id"])
     write_table(routes, d / "routes.csv", ["route_id"])
     write_table(prices, d / "prices.csv", ["year", "fuel_id"])
+    write_table(tariffs_table(c), d / "tariffs.csv", ["year", "fuel_id", "band"])
     write_table(years, d / "years.csv", ["year"])
     write_table(coverage, d / "coverage.csv", ["year", "area_type", "terrain"])
     write_table(transformers, d / "transformers.csv", ["group_id"])

@@ -19,16 +19,19 @@ from model.registry import TABLES
 SRC = "assumption: test"
 
 
-def _route(route_id, category, fuel, clean=1, selectable=1, capex_hh=0.0, capex_m2=0.0, om=0.0, life=10.0,
+def _route(route_id, category, fuel, clean=1, selectable=1, capex_hh=0.0, capex_m2=0.0, capex_zone="", om=0.0, life=10.0,
            eff=1.0, cop=None, charge=24.0, gas_net=0, max_km="", areas="all", terrains="all", btypes="all",
-           needs_src=0, sub_eq=0.0, sub_run=0.0):
+           needs_src=0, sub_eq=0.0, sub_run=0.0, sub_run_low="", valley="", sub_eq_low=""):
     return dict(route_id=route_id, name_zh=route_id, name_en=route_id, category=category, fuel_id=fuel,
                 clean=clean, selectable=selectable, capex_yuan_per_household=capex_hh, capex_yuan_per_m2=capex_m2,
+                capex_yuan_per_zone=capex_zone,
                 fixed_om_yuan_per_household_yr=om, lifetime_yr=life, efficiency=eff,
                 cop_design=cop if cop is not None else eff, charge_hours=charge, requires_gas_network=gas_net,
                 max_heat_network_km=max_km, area_types=areas, terrains=terrains, building_types=btypes,
                 needs_heat_source=needs_src, subsidy_equipment_yuan_per_household=sub_eq,
-                subsidy_running_yuan_per_household_yr=sub_run, source=SRC)
+                subsidy_running_yuan_per_household_yr=sub_run, subsidy_running_low_income_yuan_per_household_yr=sub_run_low,
+                subsidy_equipment_low_income_yuan_per_household=sub_eq_low,
+                valley_share=valley, source=SRC)
 
 
 def route(route_id, **kw):
@@ -54,7 +57,7 @@ def zone(zone_id, **kw):
 
 
 def tables(zones=None, routes=None, year=2022, params=None, years=None, prices=None, coverage=None,
-           transformers=None, heat_sources=None, building_types=None) -> dict[str, pd.DataFrame]:
+           transformers=None, heat_sources=None, building_types=None, tariffs=None) -> dict[str, pd.DataFrame]:
     p = dict(design_temperature_c=-2, indoor_temperature_c=18, heating_season_days=100,
              heating_season_mean_temperature_c=8, discount_rate=0.0, storage_days_required=7,
              storage_averaging_days=365, power_factor=1.0, electric_coincidence_factor=1.0)
@@ -98,6 +101,9 @@ def tables(zones=None, routes=None, year=2022, params=None, years=None, prices=N
                                      columns=[c.name for c in TABLES["heat_sources"].columns]),
         "zones": pd.DataFrame(zones if zones is not None else [zone("Z1")]),
     }
+    if tariffs:  # (fuel, band, price, up to units per household) in the year
+        out["tariffs"] = pd.DataFrame([dict(year=year, fuel_id=fu, band=b, price_yuan_per_unit=v,
+                                            up_to_units_per_household=up, source=SRC) for fu, b, v, up in tariffs])
     return out
 
 

@@ -15,7 +15,7 @@ INPUTS = REPO / "inputs"
 SOURCES = INPUTS / "sources"
 REGIONS = ("jinan", "xinzhou")
 TABLES = ("parameters", "counties", "building_types", "fuels", "routes", "prices", "years", "coverage",
-          "transformers", "heat_sources", "zones", "region", "townships")
+          "transformers", "heat_sources", "zones", "region", "townships", "tariffs")
 CENSUS_CODE_FIX = {"370171": "370176", "170971": "140971"}  # census file codes -> NBS 2022 codes
 
 

@@ -216,6 +216,8 @@ def single_content(ds, lang, source, info, title, sub, other, sweep) -> Content:
     sections.append(mp)
     c = Section(T("sec_costs", lang), page_break=True)
     c.add("table", by_id["cost_by_status"]).add("figure", "cost_split").add("table", by_id["cost_payers"])
+    if "household_bills" in by_id:
+        c.add("table", by_id["household_bills"]).add("figure", "bills")  # county x route: the workbook
     sections.append(c)
     if other is not None:
         sections.append(Section(T("sec_compare", lang)).add("table", by_id["compare_summary"])

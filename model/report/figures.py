@@ -7,6 +7,7 @@ there would otherwise be one figure per county or per sweep point.
 from __future__ import annotations
 
 import math
+import textwrap
 
 import numpy as np
 import pandas as pd
@@ -147,6 +148,31 @@ def cost_split(ds: xr.Dataset, lang: str) -> Figure:
     style_value_axis(b)
     b.tick_params(axis="x", labelsize=8)
     b.set_title(T("cost_payers", lang), fontsize=10)
+    return fig
+
+
+def bills(ds: xr.Dataset, lang: str) -> Figure:
+    """Per route: a converted household's base-year (coal) bill, its bill before and after the running
+    subsidy (yuan per household and season; `tables.bill_frame`)."""
+    df = tb.bill_frame(ds)
+    fig = Figure(figsize=(9, 3.6), layout="constrained")
+    ax = fig.subplots()
+    if df is None or not len(df):
+        _no_data(ax, lang)
+        return fig
+    rname = dict(zip(ds["route"].values.astype(str), ds["route_name_zh"].values.astype(str)))
+    x = np.arange(len(df))
+    series = (("bill_base", "#8c8c8c"), ("bill_before", "#dd8452"), ("bill_after", "#4c72b0"))
+    for i, (k, color) in enumerate(series):
+        ax.bar(x + (i - 1) * 0.27, df[k], width=0.27, color=color, label=T(k, lang))
+    for xi, v in zip(x, df["bill_after"]):
+        ax.text(xi + 0.27, v, number(v), ha="center", va="bottom", fontsize=6)
+    names = [rname.get(r, r) if lang == "zh" else r for r in df["route"]]
+    ax.set_xticks(x, ["\n".join(textwrap.wrap(n, 6 if lang == "zh" else 14)) for n in names], fontsize=7)
+    style_value_axis(ax)
+    ax.set_ylabel(unit_label("yuan/(household a)", lang), fontsize=8)
+    ax.legend(fontsize=7)
+    ax.set_title(T("fig_bills", lang), fontsize=10)
     return fig
 
 
@@ -421,6 +447,7 @@ def report_figures(ds: xr.Dataset, lang: str, other: xr.Dataset | None = None) -
     figs = [("status_by_county", T("fig_status_county", lang), status_by_county(ds, lang)),
             ("to_clean_by_county", T("fig_to_clean_county", lang), to_clean_by_county(ds, lang)),
             ("cost_split", T("fig_cost_split", lang), cost_split(ds, lang)),
+            *([("bills", T("fig_bills", lang), bills(ds, lang))] if "zone_bill_after" in ds else []),
             ("gas", T("fig_gas", lang), gas(ds, lang)),
             ("transformers", T("fig_transformers_county", lang), transformers_by_county(ds, lang))]
     if other is not None:

@@ -190,6 +190,18 @@ TEXT.update({
     "area_urban": ("城镇", "Urban"), "area_rural": ("农村", "Rural"),
     "fig_status_county": ("分县户数：本期转为清洁取暖、过渡与已清洁取暖", "Households by county: converted, transitional, already clean"),
     "fig_to_clean_county": ("本期转为清洁取暖户数：分县 × 技术路线", "Households converted to clean heating: county × route"),
+    "fig_bills": ("各技术路线户均年取暖费用：原燃煤、补贴前、补贴后（元/户·年）",
+                  "A converted household's bill per route: coal before, before and after running subsidy (yuan/a)"),
+    "bills_note": ("居民价格取自 tariffs.csv（峰谷分时电价按各路线谷段用电比例、阶梯气价按户年用气量、集中供热按面积），"
+                   "无居民价格的燃料按 prices.csv；年费用 = 燃料或热费 + 运维；补贴后 = 减去普通户运行补贴；"
+                   "原燃煤费用 = 本村基准年取暖方式的年费用；一次性自付 = 户均投资 − 设备补贴（管网类路线为上限）；"
+                   "统一运行补贴 = 使每户补贴后费用不超过原燃煤费用 ×（1 + affordability_margin）的最低统一标准。",
+                   "Household prices from tariffs.csv (time-of-use electricity by each route's valley share, tiered gas by "
+                   "the household's annual use, district heat per m²); fuels without a tariff at prices.csv. Annual bill = "
+                   "fuel or heat + O&M; after = less an ordinary household's running subsidy; coal bill = the bill of the "
+                   "zone's base-year heating; one-off out-of-pocket = investment per household − equipment subsidy (an "
+                   "upper bound for network routes); uniform subsidy = the least uniform rate keeping every household "
+                   "within (1 + affordability_margin) × its coal bill."),
     "fig_cost_split": ("本期改造费用与全市采暖运行费用（万元/年）", "This period's conversions and the region's running cost (10⁴ yuan/a)"),
     "fig_transformers_county": ("分县变压器组负载率（增容前后）", "Transformer loading before and after upgrades, by county"),
     "fig_transformers_sweep": ("各扫描点变压器组负载率（增容前后）", "Transformer loading before and after upgrades, per sweep point"),
@@ -212,6 +224,16 @@ TEXT.update({
 
 # Headline and balance rows: key -> (zh, en)
 ITEMS = {
+    # household bills (tables.household_bills), yuan per household
+    "bill_base": ("原燃煤年费用", "Coal bill (base year)"),
+    "bill_before": ("补贴前年费用", "Bill before subsidy"),
+    "subsidy_running_per_household": ("户均运行补贴", "Running subsidy per household"),
+    "bill_after": ("补贴后年费用", "Bill after subsidy"),
+    "bill_difference": ("补贴后比原燃煤增加", "After subsidy minus coal"),
+    "bill_difference_share": ("补贴后比原燃煤增加比例", "After subsidy vs coal"),
+    "out_of_pocket": ("一次性自付", "One-off out-of-pocket"),
+    "subsidy_running_uniform_city": ("可承受所需统一运行补贴", "Uniform running subsidy for affordability"),
+    "subsidy_running_uniform": ("可承受所需统一运行补贴", "Uniform running subsidy for affordability"),
     "households_total": ("总户数", "Households in the plan area"),
     "households_converted": ("本期施工户数（含过渡用优质煤）", "Households with works this period (incl. quality coal)"),
     "households_converted_to_clean": ("本期转为清洁取暖户数", "Households converted to clean heating"),
@@ -328,6 +350,9 @@ TABLE_TITLES = {
     "plan_routes": ("分县分技术路线明细", "Plan by county and route (detail)"),
     "cost_components": ("年化社会成本构成（万元/年）", "Annual cost to society by component (10⁴ yuan/a)"),
     "cost_payers": ("费用分担", "Costs by payer"),
+    "household_bills": ("居民取暖费用：分技术路线（本期转为清洁取暖的户，元/户）",
+                        "Household bills by route (households converted to clean heating, yuan per household)"),
+    "household_bills_county": ("居民取暖费用：分县 × 技术路线", "Household bills: county × route"),
     "gas_balance": ("天然气平衡与应急储气", "Gas balance and emergency storage"),
     "transformers": ("变压器组负载与增容", "Transformer groups: loading and upgrades"),
     "heat_sources": ("热源负荷与能力", "Heat sources: load and capacity"),
@@ -354,6 +379,8 @@ SHEET_NAMES = {
     "cost_by_status": ("改造费用与运行费用", "Conversion vs running cost"),
     "cost_components": ("年化社会成本构成", "Cost components"),
     "cost_payers": ("费用分担", "Costs by payer"),
+    "household_bills": ("居民取暖费用", "Household bills"),
+    "household_bills_county": ("居民取暖费用（分县）", "Bills by county"),
     "gas_balance": ("天然气平衡与储气", "Gas and storage"),
     "transformers": ("变压器组", "Transformers"),
     "heat_sources": ("热源", "Heat sources"),

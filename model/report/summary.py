@@ -36,6 +36,18 @@ SENTENCES = {
                        "(annuity, O&M and fuel); the government covers about {gov:,.0f} yuan of it, the household "
                        "{bill:,.0f} yuan. The running cost of every household in the region (fuel and O&M, including "
                        "those already clean) is {city:,.0f} × 10⁴ yuan a year; it is not a cost of this plan."),
+    "bills": ("按居民支付的价格（tariffs.csv；无居民价格的燃料按 prices.csv），转为清洁取暖的住户补贴后每年取暖费用从{lo_route} {lo:,.0f} 元到"
+              "{hi_route} {hi:,.0f} 元（户均），原燃煤取暖费用约 {coal:,.0f} 元。{above}",
+              "At the prices households pay (tariffs.csv; prices.csv for fuels without a tariff), a household converted to "
+              "clean heating pays after running subsidy from {lo:,.0f} yuan a season ({lo_route}) to {hi:,.0f} "
+              "({hi_route}), against about {coal:,.0f} for coal. {above}"),
+    "bills_above": ("{routes}补贴后仍高于原燃煤费用。", "On {routes} it still pays more than for coal."),
+    "bills_below": ("各路线补贴后均不高于原燃煤费用。", "On every route it pays no more than for coal."),
+    "bills_negative": ("{routes}的运行补贴超过住户全部取暖费用，可下调。",
+                       "On {routes} the running subsidy exceeds the household's whole bill and could be lowered."),
+    "affordability_binds": ("居民可承受约束起作用：补贴后取暖费用超过原燃煤费用（1 + 允许幅度）的路线不能选用。",
+                            "The affordability rule binds: routes whose bill after subsidy exceeds (1 + margin) × the coal "
+                            "bill are ruled out."),
     "binds_gas": ("以气定改：年用气上限起作用（用气 {use:,.0f} / 上限 {cap:,.0f} 万m³）。{worth}",
                   "Gas decides: the annual gas cap binds ({use:,.0f} of {cap:,.0f} × 10⁴ m³). {worth}"),
     "binds_peak": ("设计日用气上限起作用（{use:,.1f} / {cap:,.1f} 万m³/日）。{worth}",
@@ -169,7 +181,10 @@ def findings(ds: xr.Dataset, lang: str, sweep: xr.Dataset | None = None) -> list
     hc = household_costs(ds)
     if v["households_converted_to_clean"] > 0:
         out.append(S("household_cost", lang, **hc))
+    out += bill_findings(ds, lang)
     binding = tb.binding_constraints(ds)
+    if len(_family(binding, "affordability")):
+        out.append(S("affordability_binds", lang))
     gas = _family(binding, "gas_annual_cap")
     if len(gas):
         out.append(S("binds_gas", lang, use=v["gas_annual"], cap=v["gas_annual_cap"],
@@ -201,6 +216,25 @@ def findings(ds: xr.Dataset, lang: str, sweep: xr.Dataset | None = None) -> list
         out.append(S("heat_binds", lang, n=len(heat)))
     out.append(gas_risk(sweep, lang) if sweep is not None else S("gas_risk_none", lang))
     return out
+
+
+def bill_findings(ds: xr.Dataset, lang: str) -> list[str]:
+    """One sentence on households' bills per route against coal (tables.bill_frame); none without bills."""
+    df = tb.bill_frame(ds)
+    if df is None or not len(df):
+        return []
+    names = dict(zip(ds["route"].values.astype(str), ds["route_name_zh"].values.astype(str)))
+    name = (lambda r: names.get(r, r)) if lang == "zh" else (lambda r: r)
+    lo, hi = df.loc[df["bill_after"].idxmin()], df.loc[df["bill_after"].idxmax()]
+    coal = float(np.average(df["bill_base"], weights=df["households"]))
+    above = df[df["bill_difference"] > 0]
+    sep = "、" if lang == "zh" else ", "
+    more = S("bills_above", lang, routes=sep.join(name(r) for r in above["route"])) if len(above) else S("bills_below", lang)
+    negative = df[df["bill_after"] < 0]
+    if len(negative):
+        more += ("" if lang == "zh" else " ") + S("bills_negative", lang, routes=sep.join(name(r) for r in negative["route"]))
+    return [S("bills", lang, lo_route=name(lo["route"]), lo=float(lo["bill_after"]), hi_route=name(hi["route"]),
+              hi=float(hi["bill_after"]), coal=coal, above=more)]
 
 
 def recommendations(ds: xr.Dataset, lang: str) -> list[str]:

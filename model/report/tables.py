@@ -356,6 +356,80 @@ def payers(ds: xr.Dataset) -> dict[str, tuple[float, str]]:
     }
 
 
+BILL_COLUMNS = ("bill_base", "bill_before", "subsidy_running_per_household", "bill_after", "bill_difference",
+                "bill_difference_share", "out_of_pocket", "subsidy_running_uniform_city")
+
+
+def bill_frame(ds: xr.Dataset) -> pd.DataFrame | None:
+    """Per route, over the households converted to clean heating on it: households and the
+    households-weighted mean bills (yuan per household; `model.results.household_bill_data`);
+    None for a dataset without bills (written before tariffs existed)."""
+    if "zone_bill_after" not in ds:
+        return None
+    z = zone_frame(ds)
+    on = (z["status"] == "converted_to_clean").to_numpy()
+    if not on.any():
+        return pd.DataFrame(columns=["route", "households", *BILL_COLUMNS])
+    v = {k: np.asarray(ds[f"zone_{k}"].values, dtype=float)[on] for k in
+         ("bill_base", "bill_before", "subsidy_running_per_household", "bill_after", "bill_difference", "out_of_pocket")}
+    df = pd.DataFrame({"route": z["route"].to_numpy()[on], "households": z["households"].to_numpy()[on], **v})
+    w = df["households"]
+    out = df.groupby("route", sort=False).apply(
+        lambda g: pd.Series({"households": g["households"].sum(),
+                             **{k: float(np.average(g[k], weights=g["households"])) for k in v}}),
+        include_groups=False).reset_index()
+    del w
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["bill_difference_share"] = np.where(out["bill_base"] > 0, 100.0 * out["bill_difference"] / out["bill_base"], np.nan)
+    uni = ds["subsidy_running_uniform_city"].to_series() if "subsidy_running_uniform_city" in ds else pd.Series(dtype=float)
+    out["subsidy_running_uniform_city"] = out["route"].map(uni).astype(float)
+    order = {r: i for i, r in enumerate(ds["route"].values.astype(str))}
+    return out.sort_values("route", key=lambda r: r.map(order)).reset_index(drop=True)
+
+
+def household_bills(ds: xr.Dataset, lang: str) -> Table | None:
+    """What a household converted to clean heating pays a season on each route, before and after the
+    running subsidy, against its base-year (coal) bill, and its one-off out-of-pocket."""
+    df = bill_frame(ds)
+    if df is None:
+        return None
+    rname = dict(zip(ds["route"].values.astype(str), ds["route_name_zh"].values.astype(str)))
+    rcat = dict(zip(ds["route"].values.astype(str), ds["route_category"].values.astype(str)))
+    out = pd.DataFrame({T("route_id", lang): df["route"].astype(str),
+                        T("route", lang): df["route"].map(lambda r: rname.get(r, r)),
+                        T("category", lang): df["route"].map(lambda r: T(rcat.get(r, ""), lang)),
+                        header("households_converted_to_clean", "households", lang): df["households"].to_numpy(dtype=float)})
+    bill_units = {"out_of_pocket": "yuan/household", "bill_difference_share": "%"}
+    cols = [c for c in BILL_COLUMNS if c != "subsidy_running_uniform_city" or df[c].notna().any()]
+    for c in cols:
+        out[header(c, bill_units.get(c, "yuan/(household a)"), lang)] = df[c].to_numpy(dtype=float)
+    return Table("household_bills", T("household_bills", lang), out, note=T("bills_note", lang),
+                 percent_cols=(header("bill_difference_share", "%", lang),))
+
+
+def household_bills_county(ds: xr.Dataset, lang: str) -> Table | None:
+    """County x route (rows with conversions): the dataset's per county x route bills."""
+    if "bill_after" not in ds:
+        return None
+    names = ("bill_base", "bill_before", "subsidy_running_per_household", "bill_after", "bill_difference", "out_of_pocket",
+             "subsidy_running_uniform")
+    df = pd.DataFrame({"households": ds["households_converted"].transpose("county", "route").to_series(),
+                       **{k: ds[k].transpose("county", "route").to_series() for k in names}}).reset_index()
+    df = df[df["bill_after"].notna() & (df["households"] > 0)].reset_index(drop=True)
+    labels = county_labels(ds)
+    rname = dict(zip(ds["route"].values.astype(str), ds["route_name_zh"].values.astype(str)))
+    out = pd.DataFrame({T("county_id", lang): df["county"].astype(str), T("county", lang): df["county"].astype(str).map(labels),
+                        T("route_id", lang): df["route"].astype(str),
+                        T("route", lang): df["route"].astype(str).map(lambda r: rname.get(r, r)),
+                        header("households_converted", "households", lang): df["households"].to_numpy(dtype=float)})
+    for k in names:
+        if k == "subsidy_running_uniform" and not df[k].notna().any():
+            continue
+        out[header(k, units(ds, k), lang)] = df[k].to_numpy(dtype=float)
+    return Table("household_bills_county", T("household_bills_county", lang), out, html_rows=40,
+                 html_hide=(T("county_id", lang), T("route_id", lang)), key_cols=4)
+
+
 def cost_payers(ds: xr.Dataset, lang: str) -> Table:
     p = payers(ds)
     return Table("cost_payers", T("cost_payers", lang), item_frame(p, list(p), lang), note=T("payer_note", lang))
@@ -479,6 +553,8 @@ def single_run_tables(ds: xr.Dataset, lang: str) -> list[Table]:
         cost_by_status(ds, lang),
         cost_components(ds, lang),
         cost_payers(ds, lang),
+        household_bills(ds, lang),
+        household_bills_county(ds, lang),
         Table("gas_balance", T("gas_balance", lang), item_frame(m, GAS_KEYS, lang)),
         transformers(ds, lang),
         heat_sources(ds, lang),
