@@ -330,3 +330,15 @@ def test_summary_sentence_on_bills(tmp_path):
     text = bill_findings(ds, "en")[0]
     assert "from 2,500 yuan a season (ashp) to 2,700 (gas_wall_boiler), against about 2,160 for coal" in text
     assert "On gas_wall_boiler, ashp it still pays more than for coal." in text
+
+
+def test_override_that_breaks_the_tier_order_is_refused(tmp_path):
+    """--set moving tier 1's end above tier 2's: the cross-field rule names the override and the row."""
+    from model.overrides import resolve_overrides
+
+    tiers = [("gas", "tier1", 2.0, 1000.0), ("gas", "tier2", 5.0, 2000.0), ("gas", "tier3", 6.0, "")]
+    data = load_region(f.write_region(tmp_path / "r", case(tariffs=tiers)), 2022)
+    with pytest.raises(InputError) as exc:
+        resolve_overrides(data, [], {"tariffs[gas/tier1].up_to_units_per_household": 3000.0})
+    msg = str(exc.value)
+    assert "--set" in msg and "gas tier2 in 2022 ends at 2000, not above tier1's 3000: tiers must increase" in msg
