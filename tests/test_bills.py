@@ -88,6 +88,7 @@ def test_affordability_not_binding(tmp_path):
     assert float(u.sel(route="gas_wall_boiler")) == pytest.approx(192.0)
     assert float(u.sel(route="ashp")) == pytest.approx(0.0)
     assert float(ds.subsidy_running_uniform_city.sel(route="gas_wall_boiler")) == pytest.approx(192.0)
+    assert np.isnan(float(u.sel(route="quality_coal")))  # nobody converted to it (and it is not clean)
     # what those rates would cost a season: Z1's 4 households x 192 + Z2 x 0 = 768 yuan
     assert float(ds.subsidy_running_uniform_total) == pytest.approx(0.0768)
     assert float(ds.subsidy_running_uniform_city_total) == pytest.approx(0.0768)
