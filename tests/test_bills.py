@@ -312,8 +312,7 @@ def test_cost_per_zone_sends_small_villages_to_wall_boilers(tmp_path):
     take the boiler house: (1,200 + 900) + (12,000 + 9,000) = 23,100 = 2.31."""
     def run(folder, capex_zone):
         routes = [f.route("scattered_coal"), f.route("quality_coal"), f.route("gas_wall_boiler", capex_hh=12000.0),
-                  f._route("gas_boiler_house", "coal_to_gas", "gas", gas_net=1, capex_hh=3000.0, capex_m2=60.0,
-                           capex_zone=capex_zone)]
+                  f.route("gas_boiler_house", capex_hh=3000.0, capex_m2=60.0, capex_zone=capex_zone)]
         zones = [f.zone("small", households=1, floor_area_10k_m2=0.01), f.zone("large", households=10, floor_area_10k_m2=0.1)]
         ds = solve_region(f.write_region(folder, f.tables(zones=zones, routes=routes)), 2022).dataset
         return plan(ds), float(ds.objective)
