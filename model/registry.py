@@ -679,7 +679,8 @@ OUTPUTS: dict[str, Var] = {
                                          "over the households converted to the route"),
     "subsidy_running_uniform": Var(("county", "route"), U_BILL, "Least uniform running subsidy per household that keeps "
                                    "every household converted to the route in the county within (1 + "
-                                   "affordability_margin) x its base-year bill (NaN: no margin set or no conversion)"),
+                                   "affordability_margin) x its base-year bill (NaN: no margin set or no conversion to it, or "
+                                   "not a clean route)"),
     "subsidy_running_uniform_city": Var(("route",), U_BILL, "As subsidy_running_uniform, one rate per route for the "
                                         "whole region"),
     "subsidy_running_uniform_total": Var((), U_MONEY_A, "Running subsidies a season if every household converted to a "

@@ -228,7 +228,7 @@ def household_bill_data(inst: Instance, idx: np.ndarray, conv: np.ndarray, count
         need = np.maximum(b["before"] - (1.0 + m) * base, 0.0)
         r = inst.pair_route[idx]
         on = conv & (inst.q["clean_households"][idx] > 0)
-        uniform[n > 0] = 0.0
+        uniform[county_route(w * on) > 0] = 0.0  # county x routes with clean conversions
         np.fmax.at(uniform, (inst.zone_county[on], r[on]), need[on])
     out["subsidy_running_uniform"] = uniform
     with np.errstate(invalid="ignore"):

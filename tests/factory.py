@@ -40,6 +40,7 @@ def route(route_id, **kw):
         "scattered_coal": dict(category="coal", fuel="raw_coal", clean=0, selectable=0, eff=0.5),
         "quality_coal": dict(category="coal", fuel="clean_coal", clean=0, eff=0.6),
         "gas_wall_boiler": dict(category="coal_to_gas", fuel="gas", gas_net=1),
+        "gas_boiler_house": dict(category="coal_to_gas", fuel="gas", gas_net=1),
         "ashp": dict(category="coal_to_electricity", fuel="electricity", eff=2.0, cop=2.0),
         "storage_heater": dict(category="coal_to_electricity", fuel="electricity", eff=1.0, cop=1.0, charge=12.0),
         "chp_dh": dict(category="district_heating", fuel="dh_heat", needs_src=1, max_km=3.0),

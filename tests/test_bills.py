@@ -88,6 +88,7 @@ def test_affordability_not_binding(tmp_path):
     assert float(u.sel(route="gas_wall_boiler")) == pytest.approx(192.0)
     assert float(u.sel(route="ashp")) == pytest.approx(0.0)
     assert float(ds.subsidy_running_uniform_city.sel(route="gas_wall_boiler")) == pytest.approx(192.0)
+    assert np.isnan(float(u.sel(route="quality_coal")))  # nobody converted to it (and it is not clean)
     # what those rates would cost a season: Z1's 4 households x 192 + Z2 x 0 = 768 yuan
     assert float(ds.subsidy_running_uniform_total) == pytest.approx(0.0768)
     assert float(ds.subsidy_running_uniform_city_total) == pytest.approx(0.0768)
@@ -311,8 +312,7 @@ def test_cost_per_zone_sends_small_villages_to_wall_boilers(tmp_path):
     take the boiler house: (1,200 + 900) + (12,000 + 9,000) = 23,100 = 2.31."""
     def run(folder, capex_zone):
         routes = [f.route("scattered_coal"), f.route("quality_coal"), f.route("gas_wall_boiler", capex_hh=12000.0),
-                  f._route("gas_boiler_house", "coal_to_gas", "gas", gas_net=1, capex_hh=3000.0, capex_m2=60.0,
-                           capex_zone=capex_zone)]
+                  f.route("gas_boiler_house", capex_hh=3000.0, capex_m2=60.0, capex_zone=capex_zone)]
         zones = [f.zone("small", households=1, floor_area_10k_m2=0.01), f.zone("large", households=10, floor_area_10k_m2=0.1)]
         ds = solve_region(f.write_region(folder, f.tables(zones=zones, routes=routes)), 2022).dataset
         return plan(ds), float(ds.objective)
@@ -330,3 +330,15 @@ def test_summary_sentence_on_bills(tmp_path):
     text = bill_findings(ds, "en")[0]
     assert "from 2,500 yuan a season (ashp) to 2,700 (gas_wall_boiler), against about 2,160 for coal" in text
     assert "On gas_wall_boiler, ashp it still pays more than for coal." in text
+
+
+def test_override_that_breaks_the_tier_order_is_refused(tmp_path):
+    """--set moving tier 1's end above tier 2's: the cross-field rule names the override and the row."""
+    from model.overrides import resolve_overrides
+
+    tiers = [("gas", "tier1", 2.0, 1000.0), ("gas", "tier2", 5.0, 2000.0), ("gas", "tier3", 6.0, "")]
+    data = load_region(f.write_region(tmp_path / "r", case(tariffs=tiers)), 2022)
+    with pytest.raises(InputError) as exc:
+        resolve_overrides(data, [], {"tariffs[gas/tier1].up_to_units_per_household": 3000.0})
+    msg = str(exc.value)
+    assert "--set" in msg and "gas tier2 in 2022 ends at 2000, not above tier1's 3000: tiers must increase" in msg
