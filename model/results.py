@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from model import interrupt
 from model.prepare import COST_COMPONENTS, PAIR_COST_COMPONENTS, Instance, storage_module_cost
 from model.registry import HEATING_STATUSES, OUTPUTS
 from model.solve import Solution
@@ -412,6 +413,7 @@ def _atomic(path: Path, write) -> None:
     clean_stale_temps(path)
     tmp = _write_temp(path, write)
     try:
+        interrupt.check()  # a signal Python dropped in a finaliser during the write: no rename
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
@@ -439,6 +441,7 @@ def write_results(ds: xr.Dataset, path: Path) -> dict[str, Path]:
         os.unlink(tmp_nc)
         raise
     try:
+        interrupt.check()  # as in _atomic
         os.replace(tmp_nc, path)
         os.replace(tmp_csv, csv)
     except BaseException:

@@ -492,12 +492,17 @@ def test_interrupt_before_highs_has_a_plan_exits_130(tmp_path, slow_region, caps
 SLOW_WRITE = textwrap.dedent("""
     import sys, time
     sys.path.insert(0, {repo!r})
-    import model.results
+    import model.interrupt, model.results
     real = model.results.to_netcdf
     def slow(ds, path):
         real(ds, path)
         print("WRITTEN", flush=True)
-        time.sleep(60)  # stopped here: the new file is complete but not renamed
+        # stopped here: the new file is complete but not renamed. Short sleeps: a signal that lands
+        # in a finaliser (where Python drops the KeyboardInterrupt) is still seen by the rename's check
+        for _ in range(600):
+            time.sleep(0.1)
+            if model.interrupt.received():
+                break
     model.results.to_netcdf = slow
     from model.interrupt import run_script
     sys.exit(run_script("model.cli"))
