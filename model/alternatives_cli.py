@@ -11,9 +11,9 @@ import time
 from pathlib import Path
 
 from model import interrupt, paths
-from model.cli import (REPO, Parser, _number, _parse_set, _write_diagnosis, add_run_arguments, check_run_arguments,
+from model.cli import (REPO, Parser, _number, _parse_set, add_run_arguments, check_run_arguments, run_failed,
                        write_netcdf)
-from model.errors import EXIT_INPUT, EXIT_INTERRUPTED, EXIT_OK, EXIT_SOLVER, InputError, Problem, SolveError
+from model.errors import EXIT_INPUT, EXIT_OK, InputError, Problem, SolveError
 from model.solve import SolveOptions
 from model.validate import check_set_values, resolve_inputs
 
@@ -117,19 +117,8 @@ def main(argv: list[str] | None = None) -> int:
         out = near_optimal(data, args.year, ov, spec, options, progress=progress)
         interrupt.check()
         ds = alternatives_dataset(out)
-    except InputError as exc:
-        print(f"error: {exc.message()}", file=sys.stderr)
-        return EXIT_INPUT
-    except SolveError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        if exc.exit_code == EXIT_SOLVER:
-            print("This is a solver failure, not a problem in your inputs. Run again with --verbose to see the HiGHS "
-                  "log, try --threads 1 or a larger --gap.", file=sys.stderr)
-        _write_diagnosis(exc, args)
-        return exc.exit_code
-    except KeyboardInterrupt:
-        print("interrupted: nothing was written", file=sys.stderr)
-        return EXIT_INTERRUPTED
+    except (InputError, SolveError, KeyboardInterrupt) as exc:
+        return run_failed(exc, args)
     ds.attrs["time_total_s"] = round(time.perf_counter() - t0, 3)
     failed = write_netcdf(ds, path)
     if failed is not None:

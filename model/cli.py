@@ -271,6 +271,25 @@ def _marginal_spec(args, pathway: bool):
         raise InputError([Problem("--marginal", None, None, str(exc))]) from None
 
 
+def run_failed(exc: BaseException, args, what: str = "") -> int:
+    """How a script's run ends when it has no result to write, one way for every script: bad input
+    (exit 2, every problem listed), no plan (3-5: the message, `what` in front; the diagnosis file
+    of an infeasible case) or an interrupt (130). Nothing is written but the diagnosis."""
+    if isinstance(exc, KeyboardInterrupt):
+        print("interrupted: nothing was written", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    if isinstance(exc, InputError):
+        print(f"error: {exc.message()}", file=sys.stderr)
+        return EXIT_INPUT
+    print(f"error: {what}{exc}", file=sys.stderr)
+    if exc.exit_code == EXIT_SOLVER:
+        print("This is a solver failure, not a problem in your inputs. Run again with --verbose to see the "
+              "HiGHS log, try --threads 1 or a larger --gap, and report it with the log and the input folder.",
+              file=sys.stderr)
+    _write_diagnosis(exc, args)
+    return exc.exit_code
+
+
 def _cannot_write(path: Path, exc: Exception) -> int:
     print(f"error: cannot write {path}: {paths.write_failure(exc, path.parent)}; an earlier result there is unchanged",
           file=sys.stderr)
@@ -329,20 +348,8 @@ def main(argv: list[str] | None = None) -> int:
         interrupt.check()  # HiGHS stops on Ctrl-C and returns; the run still ends as interrupted
         ds = res.dataset
         path = paths.result_file(args.out, args.region, args.year, _stem(ds))
-    except InputError as exc:
-        print(f"error: {exc.message()}", file=sys.stderr)
-        return EXIT_INPUT
-    except SolveError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        if exc.exit_code == EXIT_SOLVER:
-            print("This is a solver failure, not a problem in your inputs. Run again with --verbose to see the "
-                  "HiGHS log, try --threads 1 or a larger --gap, and report it with the log and the input folder.",
-                  file=sys.stderr)
-        _write_diagnosis(exc, args)
-        return exc.exit_code
-    except KeyboardInterrupt:
-        print("interrupted: nothing was written", file=sys.stderr)
-        return EXIT_INTERRUPTED
+    except (InputError, SolveError, KeyboardInterrupt) as exc:
+        return run_failed(exc, args)
     t = time.perf_counter()
     ds.attrs["time_write_s"] = 0.0
     try:
@@ -430,16 +437,8 @@ def _main_pathway(args, folder, scenarios, options) -> int:
         interrupt.check()
         ds = res.dataset
         path = paths.result_file(args.out, args.region, args.year, _stem(ds), f".from{args.from_year}.nc")
-    except InputError as exc:
-        print(f"error: {exc.message()}", file=sys.stderr)
-        return EXIT_INPUT
-    except SolveError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        _write_diagnosis(exc, args)
-        return exc.exit_code
-    except KeyboardInterrupt:
-        print("interrupted: nothing was written", file=sys.stderr)
-        return EXIT_INTERRUPTED
+    except (InputError, SolveError, KeyboardInterrupt) as exc:
+        return run_failed(exc, args)
     if ds.attrs["status"] != "optimal":
         print(f"warning: HiGHS stopped early ({ds.attrs['status']}): the pathway is feasible and within a relative gap "
               f"of {ds.attrs['mip_gap']:.2e} of the best possible", file=sys.stderr)

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from model import interrupt, paths
-from model.cli import (REPO, Parser, _cannot_write, _number, _write_diagnosis, add_run_arguments, check_run_arguments,
+from model.cli import (REPO, Parser, _cannot_write, _number, add_run_arguments, check_run_arguments, run_failed,
                        write_netcdf)
 from model.errors import EXIT_INPUT, EXIT_INTERRUPTED, EXIT_OK, EXIT_SOLVER, InputError, Problem, SolveError
 from model.solve import SolveOptions
@@ -71,16 +71,8 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     try:
         base, base_cost = robust.base_plan(data, args.year, tuple(args.scenario), options)
-    except InputError as exc:
-        print(f"error: {exc.message()}", file=sys.stderr)
-        return EXIT_INPUT
-    except SolveError as exc:
-        print(f"error: the base plan (least cost at the inputs as they are): {exc}", file=sys.stderr)
-        _write_diagnosis(exc, args)
-        return exc.exit_code
-    except KeyboardInterrupt:
-        print("interrupted: nothing was written", file=sys.stderr)
-        return EXIT_INTERRUPTED
+    except (InputError, SolveError, KeyboardInterrupt) as exc:
+        return run_failed(exc, args, what="the base plan (least cost at the inputs as they are): ")
     spec = robust.RobustSpec(args.year, table, args.seed, base, tuple(args.scenario), options)
     print(f"base plan {base_cost:,.1f} 10^4 yuan/a ({time.perf_counter() - t0:.1f} s); {args.samples} samples of "
           f"{len(table)} uncertain inputs, seed {args.seed}", flush=True)
