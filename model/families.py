@@ -153,18 +153,25 @@ def transformer_capacity(hz: Horizon, lay: Layout) -> Rows:
         return rows
     row_of_group = np.full(len(a.group_ids), -1)
     row_of_group[g_all] = np.arange(len(g_all))
-    grp = a.pair_group[hz.free]
-    kva = hz.delta("kva")
+    grp, kva, constant = transformer_loads(hz)
     f = np.flatnonzero((grp >= 0) & (kva != 0))
-    fg = a.pair_group[hz.fixed]
-    fixed_kva = np.bincount(fg[fg >= 0], weights=a.q["kva"][hz.fixed][fg >= 0], minlength=len(a.group_ids))
     n = len(g_all)
     for k in range(hz.K):
         rows.add([year_key(hz, str(gid), k) for gid in a.group_ids[g_all]],
                  lay.state(row_of_group[grp[f]], f, kva[f], k),
                  lay.upgrades_to_date(np.arange(n), np.arange(n), -a.group_unit_kva[g_all], k),
-                 constant=a.group_existing[g_all] + fixed_kva[g_all], upper=a.group_capacity[g_all], year=k)
+                 constant=constant[g_all], upper=a.group_capacity[g_all], year=k)
     return rows
+
+
+def transformer_loads(hz: Horizon) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """What `transformer_capacity` sums: per option in F its group (-1: none) and Delta kva[f];
+    per group (all of inst.group_ids) its constant load, existing_peak + the fixed options' kva.
+    Shared with the groups' hull (`model.tighten`), so both read the same loads."""
+    a = hz.first
+    fg = a.pair_group[hz.fixed]
+    fixed_kva = np.bincount(fg[fg >= 0], weights=a.q["kva"][hz.fixed][fg >= 0], minlength=len(a.group_ids))
+    return a.pair_group[hz.free], hz.delta("kva"), a.group_existing + fixed_kva
 
 
 def transformer_upgrade_limit(hz: Horizon, lay: Layout) -> Rows:

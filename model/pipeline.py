@@ -12,7 +12,7 @@ from typing import Iterable
 
 import numpy as np
 
-from model import decompose, diagnose, marginal as marginal_mod, relax
+from model import decompose, diagnose, marginal as marginal_mod, relax, tighten
 from model import foresight as foresight_mod
 from model import goals as goals_mod
 from model.build import StandardForm, create_model, standard_form
@@ -172,10 +172,14 @@ def solve_data(data: RegionData, year: int, ov: Overrides, options: SolveOptions
             sol = foresight_mod.solve_myopic(comp, sf, hz, options)
         elif method == "county":
             sol = decompose.solve_by_county(comp, sf, hz, options)
-        elif hz.K > 1 and options.myopic_start:
-            sol = foresight_mod.solve_from_myopic(comp, sf, hz, options)
         else:
-            sol = run(comp, options)
+            with tighten.hull_added(comp, hz, enabled=hz.K > 1 and options.group_hull) as hull:
+                if hz.K > 1 and options.myopic_start:
+                    sol = foresight_mod.solve_from_myopic(comp, sf, hz, options)
+                else:
+                    sol = run(comp, options)
+            sol.details.update(hull_groups=hull.groups, hull_columns=hull.n_cols, hull_rows=hull.n_rows,
+                               hull_groups_left_out=hull.skipped)
     except SolveError as exc:
         if exc.exit_code == EXIT_INFEASIBLE and not isinstance(exc, (Infeasible, foresight_mod.MyopicInfeasible)):
             found = relax.least_relaxation(comp, hz, options.mip_gap, options.time_limit)
@@ -200,7 +204,8 @@ def solve_data(data: RegionData, year: int, ov: Overrides, options: SolveOptions
         "handoff": options.handoff, "solve_method": sol.method, "foresight": foresight,
         "solver_bound_10k_yuan_per_a" if hz.K == 1 else "solver_bound_10k_yuan": float(sol.bound),
         **{k: v for k, v in sol.details.items() if isinstance(v, (int, float, str))
-           and k in ("myopic_objective_10k_yuan", "perfect_objective_10k_yuan", "cost_of_myopia_10k_yuan")},
+           and k in ("myopic_objective_10k_yuan", "perfect_objective_10k_yuan", "cost_of_myopia_10k_yuan",
+                     "hull_groups", "hull_columns", "hull_groups_left_out")},
         **{f"time_{k}_s": round(v, 4) for k, v in times.items()},
         **goals_mod.dataset_attrs(goal, outcome),
         **diagnose.objective_attrs(hz, sol),

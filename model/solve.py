@@ -42,6 +42,9 @@ class SolveOptions:
     # a pathway first looks for the myopic plan (model.foresight) and hands it to HiGHS as a start
     # (off by default: Jinan has no myopic plan, and the search cost 8-10 s)
     myopic_start: bool = False
+    # a pathway's transformer groups as their convex hull (model.tighten): the same plans, a
+    # tighter LP bound (Jinan 2019-2022: benchmarks/README.md, "Pathway"); single years never
+    group_hull: bool = True
     # with method "county": a Dask scheduler address; the county MIPs run as tasks there
     scheduler: str | None = None
 
