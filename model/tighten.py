@@ -3,8 +3,9 @@
 A group's rows (`families.transformer_capacity`) are, per year j, a knapsack with an integer
 column: constant[g] + sum_f kva[f] state(f,j) <= capacity[g] + unit[g] U[g,j], where U[g,j] =
 sum_{k <= j} u[g,k] are the units bought to date. Its LP relaxation buys fractions of a unit, and
-over a horizon HiGHS's cuts do not win them back (Jinan 2019-2022: the plain model's root LP
-174,045 against the plan's 177,638 10^4 yuan; benchmarks/README.md, "Pathway").
+over a horizon HiGHS's cuts do not win them back (Jinan 2019-2022: HiGHS's root LP after presolve
+176,526 without the hull, 177,326 with it, against a plan of 177,630-177,638 10^4 yuan; the solve
+447 s before, 42-48 s with the hull and the pathway's HiGHS settings; benchmarks/README.md, "Pathway").
 
 A group holds few zones (Jinan: 1-3), so its plans can be listed. A combination c takes one
 conversion event (f, k) per free zone of the group (an option f and the year k it is taken in;
@@ -23,8 +24,8 @@ Groups with more than `max_combinations` combinations are left as they are.
 
 The rows and columns go into the live HiGHS model after the model's own and are removed after
 the solve (`hull_added`): the plan, the what-binds table and the duals read the model as built.
-A single year gains nothing from them (HiGHS's cuts already close that gap; on Jinan 2022 the
-solve took longer with them), so `pipeline.solve_data` adds them to pathways only.
+A single year gains nothing from them (HiGHS's cuts already close that gap; Jinan 2022's Monte
+Carlo samples solved slower with them), so `pipeline.solve_data` adds them to pathways only.
 """
 from __future__ import annotations
 
