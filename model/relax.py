@@ -466,7 +466,7 @@ class _Elastic:
             if family.kind == "target":
                 zones = sorted({int(inst.pair_zone[p]) for p in used} - clean_zones)
             else:
-                zones = sorted(set(inst.pair_zone[np.intersect1d(sorted(used), chosen)].tolist()))
+                zones = sorted(set(inst.pair_zone[np.intersect1d(np.array(sorted(used), dtype=np.int64), chosen)].tolist()))
             counties = sorted({str(inst.county_names[inst.zone_county[z]]) for z in zones})
             sense = comp.row_sense[i]
             bound = (self.row_upper0[i] if sense == 1 else self.row_lower0[i]) + comp.row_offset[i]
