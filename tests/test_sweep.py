@@ -569,7 +569,8 @@ def test_dispatcher_strides_brackets_and_helps():
     two different plans, the one next to the slot); an idle slot helps the longest open stretch
     from its far end, starting from the nearest plan solved. Without strides, it helps only when
     more points are left than a cold solve takes re-solves; always when nothing else is running."""
-    from model.sweep import PointResult, _Dispatcher, _help_after
+    from model.schedule import Dispatcher as _Dispatcher, help_threshold as _help_after
+    from model.sweep import PointResult
 
     todo = [{"p": float(i)} for i in range(12)]
     d = _Dispatcher(todo, ["a", "b"])
