@@ -1,4 +1,10 @@
-"""Parameter sweeps (gas price or any scalar input) on Dask, with tipping points.
+"""Parameter sweeps (gas price or any scalar input) on Dask, with tipping points: the run.
+
+This module runs a sweep (`run_sweep`) and solves one point on a worker (`solve_point`); its parts
+are modules of their own: the grid (`model.sweep_grid`), which point each worker solves next
+(`model.schedule`), the live model kept between points (`model.live_model`), point files
+(`model.sweep_points`), the combined dataset (`model.sweep_combine`), tipping points
+(`model.tipping`), the Dask cluster (`model.dask_layer`).
 
 A sweep is a grid (cartesian product) of values of one or more scalar inputs, the names
 `model.prepare.resolve_overrides` accepts (`gas_price`, `subsidy_budget_10k_yuan`, ...).
@@ -33,7 +39,6 @@ point_mode "certified"). Otherwise the point is re-solved from the cheaper of th
 """
 from __future__ import annotations
 
-import itertools
 import math
 import os
 import socket
@@ -49,95 +54,24 @@ import pandas as pd
 import xarray as xr
 
 from model import interrupt
-from model.build import StandardForm, standard_form
 from model.certify import Bracket, certify, column_values
 from model.dask_layer import START_METHODS, dask_client, default_start_method, local_cluster  # noqa: F401
 from model.diagnose import ShadowPriceLP
-from model.dominance import Dominance
 from model.errors import EXIT_INFEASIBLE, CannotWrite, InputError, Problem, SolveError
 from model.families import Family
-from model.overrides import safe_name
-from model.paths import WRITE_ERRORS, check_name, name_problem, plain_name, result_file, write_failure
-from model.prepare import Instance, prepare, reprice, resolve_overrides
-from model.registry import SWEEP_OUTPUTS, TABLES
-from model.solve import Compiled, Solution, SolveOptions, run
+from model.live_model import (LiveModel, _local, forget_live_model, keep_live_model, live_model_for,  # noqa: F401
+                              model_at, plan_update, resolve_live, state_key)
+from model.paths import WRITE_ERRORS, name_problem, plain_name, write_failure
+from model.prepare import prepare, reprice, resolve_overrides
 from model.schedule import Dispatcher, help_threshold
-from model.sweep_points import (FEASIBLE, PLAN_FORMAT, PointPlan, _constraints_of, _merged, _point_parts,  # noqa: F401
-                                 intact_attrs, point_dataset, read_attrs, read_point_file, write_point,
-                                 write_point_file)
+from model.solve import SolveOptions
+from model.sweep_combine import PointInstances, combine, param_unit  # noqa: F401
+from model.sweep_grid import Grid, grid_from_args, parse_values, point_stem, sweep_paths  # noqa: F401
+from model.sweep_points import (FEASIBLE, INFEASIBLE, PLAN_FORMAT, PointPlan, _constraints_of,  # noqa: F401
+                                 _point_parts, intact_attrs, point_dataset, read_attrs, read_point_file,
+                                 write_point, write_point_file)
 from model.tipping import _reverts, format_tipping, tipping_dataset, tipping_points  # noqa: F401
 from model.validate import RegionData
-
-INFEASIBLE = "infeasible"
-MISSING = "missing"
-
-
-# ---------------------------------------------------------------------------------------------
-# the grid
-
-def parse_values(spec: str, option: str) -> tuple[float, ...]:
-    """'start:stop:step' (stop included within rounding) or 'a,b,c' -> sorted unique floats."""
-    spec = spec.strip()
-
-    def bad(rule: str) -> InputError:
-        return InputError([Problem(option, None, None, f"'{spec}': {rule}")])
-
-    try:
-        if ":" in spec:
-            parts = [float(s) for s in spec.split(":")]
-            if len(parts) != 3:
-                raise bad("expected START:STOP:STEP, e.g. 2.0:4.0:0.1")
-            start, stop, step = parts
-            if not step > 0:
-                raise bad("STEP must be > 0")
-            if stop < start:
-                raise bad("STOP must be >= START")
-            n = int(math.floor((stop - start) / step + 1e-9))
-            # 12 significant digits drop float noise such as 2.3000000000000003
-            values = [float(f"{start + k * step:.12g}") for k in range(n + 1)]
-        else:
-            values = [float(s) for s in spec.split(",") if s.strip()]
-    except ValueError:
-        raise bad("not a number; expected START:STOP:STEP or a comma list") from None
-    if not values:
-        raise bad("no values")
-    if not all(np.isfinite(values)):
-        raise bad("values must be finite")
-    if len(values) > 100_000:
-        raise bad(f"{len(values)} points is too many for one sweep")
-    return tuple(sorted(set(values)))
-
-
-@dataclass(frozen=True)
-class Grid:
-    """Swept parameters and their values; points are the cartesian product (last name fastest)."""
-
-    names: tuple[str, ...]
-    values: tuple[tuple[float, ...], ...]
-
-    def points(self) -> list[dict[str, float]]:
-        return [dict(zip(self.names, combo)) for combo in itertools.product(*self.values)]
-
-    def __len__(self) -> int:
-        return int(np.prod([len(v) for v in self.values]))
-
-    def default_name(self) -> str:
-        return "+".join(self.names)
-
-
-def point_stem(values: dict[str, float]) -> str:
-    """File stem of a point, named by its values (stable when the grid grows)."""
-    return "point_" + "_".join(f"{k}={v:.12g}" for k, v in values.items())
-
-
-def sweep_paths(out: Path, region: str, year: int, name: str) -> tuple[Path, Path]:
-    """(folder of the point files, combined dataset path); InputError unless the names are plain."""
-    problems = check_name(name, "--name (sweep name)")
-    if problems:
-        raise InputError(problems)
-    folder = result_file(out, region, year, f"sweep_{name}", "")
-    return folder, folder.parent / f"{folder.name}.nc"
-
 
 # ---------------------------------------------------------------------------------------------
 # one point, on a worker
@@ -151,7 +85,7 @@ class RunSpec:
     options: SolveOptions = field(default_factory=SolveOptions)
     reuse: bool = True
     duals: bool = True
-    # HiGHS presolve on re-solves of a live model: auto | off | on (see _resolve_live)
+    # HiGHS presolve on re-solves of a live model: auto | off | on (see model.live_model.resolve_live)
     resolve_presolve: str = "auto"
     # re-solves fix the options dominated at the point's costs out of the live model
     prune: bool = True
@@ -178,155 +112,6 @@ class PointResult:
     times: dict[str, float] = field(default_factory=dict)
     worker: str = ""
     attrs: dict = field(default_factory=dict)  # the point file's attributes
-
-
-@dataclass
-class _State:
-    """A worker thread's live model: the instance it was built for and the last plan."""
-
-    key: tuple
-    inst: Instance
-    sf: StandardForm  # the live model's standard form (every option has its column)
-    comp: Compiled
-    col_value: np.ndarray
-    budget: float = 1.0  # s: the cold solve's time, the no-presolve re-solve's budget
-    dominance: Dominance | None = None  # made at the first re-use
-    duals: ShadowPriceLP | None = None  # made at the first re-use with duals
-    fixed_out: np.ndarray | None = None  # per free option: fixed out at the last re-solve (dominated then)
-
-
-_local = threading.local()
-
-
-def _state_key(data: RegionData, spec: RunSpec) -> tuple:
-    o = spec.options
-    return (data.inputs_hash, data.region, str(data.folder), spec.year, spec.scenarios, spec.duals,
-            o.mip_gap, o.time_limit, o.threads, o.random_seed, o.handoff, spec.prune, spec.extra, spec.goal,
-            spec.goal_gap, spec.goal_tolerance)
-
-
-def forget_live_model() -> None:
-    """Drop this thread's cached model (tests; long-lived workers between sweeps)."""
-    _local.state = None
-
-
-@dataclass
-class Update:
-    """In-place change of a live model: column costs, the objective offset and row bounds."""
-
-    cols: np.ndarray
-    costs: np.ndarray
-    offset: float
-    rows: np.ndarray
-    lower: np.ndarray
-    upper: np.ndarray
-
-
-def model_at(data: RegionData, inst: Instance, spec: RunSpec) -> StandardForm:
-    """The standard form of a point (every option keeps its column; the run's families)."""
-    from model.pipeline import model_families
-
-    return standard_form(inst, families=model_families(data, spec.extra))
-
-
-def plan_update(old: StandardForm, new: StandardForm) -> Update | None:
-    """The column costs, offset and row bounds that turn the live model built as `old` into `new`;
-    None when anything else differs (columns, their bounds, the matrix, the rows): then the model
-    is rebuilt. Read from the two standard forms, so it holds for every family, built-in or not."""
-    if (old.n_cols != new.n_cols or old.n_rows != new.n_rows or old.row_names != new.row_names
-            or not np.array_equal(old.start, new.start) or not np.array_equal(old.index, new.index)
-            or not np.array_equal(old.value, new.value) or not np.array_equal(old.col_lower, new.col_lower)
-            or not np.array_equal(old.col_upper, new.col_upper) or not np.array_equal(old.row_sense, new.row_sense)):
-        return None
-    rows = np.flatnonzero((old.row_lower != new.row_lower) | (old.row_upper != new.row_upper)).astype(np.int32)
-    return Update(np.arange(new.n_cols, dtype=np.int32), new.c.copy(), float(new.offset), rows,
-                  new.row_lower[rows].copy(), new.row_upper[rows].copy())
-
-
-# time budget of a re-solve without presolve: max(seconds, factor x the cold solve's time)
-RESOLVE_BUDGET = (0.5, 1.0)
-# HiGHS options of re-solves on a live model (the gap, time limit and threads stay the user's):
-# feasibility jump looks for a first plan, and the MIP start is one
-RESOLVE_OPTIONS = {"mip_heuristic_run_feasibility_jump": False}
-
-
-def _fix_dominated_out(st: _State, costs: np.ndarray, start: np.ndarray) -> np.ndarray:
-    """Fix the options dominated at this point's costs out of the live model (upper bound 0, the
-    others back to 1): the same optimum as dropping them (`model.dominance`), and the columns
-    stay. A start on a fixed-out option moves to an option of its zone that dominates it, which
-    keeps the start feasible and costs no more."""
-    if st.dominance is None:
-        st.dominance = Dominance(st.sf)  # the coefficients are the same for every re-used point
-    dominator = st.dominance.dominators(costs)  # per option: -1, or the option replacing it
-    cols = st.comp.x_col
-    has = cols >= 0
-    out = dominator >= 0
-    change = has & (out != st.fixed_out) if st.fixed_out is not None else has
-    if change.any():
-        st.comp.highs.changeColsBounds(int(change.sum()), cols[change].astype(np.int32), np.zeros(int(change.sum())),
-                                       np.where(out[change], 0.0, 1.0))
-    st.fixed_out = out
-    on = np.zeros(len(cols), dtype=bool)
-    on[has] = start[cols[has]] > 0.5
-    moved = np.flatnonzero(on & out)
-    if len(moved):
-        target = cols[dominator[moved]]
-        ok = target >= 0
-        start = start.copy()
-        start[cols[moved[ok]]] = 0.0
-        start[target[ok]] = 1.0
-    return start
-
-
-def _resolve_live(st: _State, upd: Update, options: SolveOptions, presolve: str = "auto",
-                  prune: bool = True, start: np.ndarray | None = None) -> Solution:
-    """Apply the update to the live HiGHS, start from the previous plan (or `start`: column
-    values), re-solve.
-
-    `prune`: fix the options dominated at these costs out first (`_fix_dominated_out`); it about
-    halves the binaries HiGHS works on without presolve. presolve "auto": first without HiGHS
-    presolve (its presolve costs about a re-solve; the MIP start gives a near-optimal incumbent),
-    within a budget of the cold solve's time; a point that does not close its gap in that budget
-    goes on with presolve from the best plan found.
-    """
-    h = st.comp.highs
-    if len(upd.cols):
-        h.changeColsCost(len(upd.cols), upd.cols, upd.costs)
-    h.changeObjectiveOffset(upd.offset)
-    if len(upd.rows):
-        h.changeRowsBounds(len(upd.rows), upd.rows, upd.lower, upd.upper)
-    if st.duals is not None:
-        st.duals.apply(upd.cols, upd.costs, upd.rows, upd.lower, upd.upper)
-    # HiGHS drops its incumbent when the model changes; hand the last plan back as a start
-    # (it checks feasibility itself and ignores a start a tighter cap made infeasible)
-    start = st.col_value if start is None else start
-    start = _fix_dominated_out(st, upd.costs, start) if prune else start
-    n = len(start)
-    for name, value in RESOLVE_OPTIONS.items():
-        h.setOptionValue(name, value)
-    if presolve != "auto":
-        h.setOptionValue("presolve", {"on": "on", "off": "off"}.get(presolve, "choose"))
-        h.setSolution(n, np.arange(n, dtype=np.int32), start)
-        return run(st.comp, options)
-    budget = min(options.time_limit, max(RESOLVE_BUDGET[0], RESOLVE_BUDGET[1] * st.budget))
-    h.setOptionValue("presolve", "off")
-    h.setSolution(n, np.arange(n, dtype=np.int32), start)
-    try:
-        sol = run(st.comp, replace(options, time_limit=budget))
-        if sol.status != "time_limit" or budget >= options.time_limit:
-            return sol
-        start = np.asarray(h.getSolution().col_value, dtype=float).copy()
-    except SolveError as exc:
-        if exc.exit_code == EXIT_INFEASIBLE or budget >= options.time_limit:
-            raise
-        spent = budget
-    else:
-        spent = sol.times["solve"]
-    h.setOptionValue("presolve", "choose")
-    h.setSolution(n, np.arange(n, dtype=np.int32), start)
-    sol = run(st.comp, replace(options, time_limit=max(1.0, options.time_limit - spent)))
-    sol.times["solve"] += spent
-    return sol
 
 
 def _point_attrs(values: dict[str, float], data: RegionData, spec: RunSpec) -> dict:
@@ -363,7 +148,7 @@ def solve_point(data: RegionData, spec: RunSpec, values: dict[str, float], brack
             tried = time.perf_counter() - t  # part of this point's overhead
         return _solve_point(data, spec, values, start, tried)
     except Exception as exc:  # a bug or a solver crash must not stop the other points
-        _local.state = None
+        forget_live_model()
         return PointResult(dict(values), "error", "cold", None, f"{type(exc).__name__}: {exc}", {},
                            f"{socket.gethostname()}:{os.getpid()}")
 
@@ -374,8 +159,8 @@ def _certified_point(data: RegionData, spec: RunSpec, values: dict[str, float],
     result and the re-solve's start: the cheapest at this point's costs of the neighbours' plans
     and the live model's last plan (None: the last plan). A neighbour's plan counts only where
     its caps are the live model's. The live model is not touched."""
-    st: _State | None = getattr(_local, "state", None)
-    if st is None or st.key != _state_key(data, spec):
+    st = live_model_for(data, spec)
+    if st is None:
         return None, None
     t = time.perf_counter()
 
@@ -433,8 +218,8 @@ def _solve_point(data: RegionData, spec: RunSpec, values: dict[str, float], star
 
     worker = f"{socket.gethostname()}:{os.getpid()}"
     times: dict[str, float] = {} if tried is None else {"certify": tried}
-    st: _State | None = getattr(_local, "state", None)
-    if spec.reuse and st is not None and st.key == _state_key(data, spec):
+    st = live_model_for(data, spec)
+    if spec.reuse and st is not None:
         t = time.perf_counter()
         try:
             ov = resolve_overrides(data, list(spec.scenarios), dict(values))
@@ -450,9 +235,9 @@ def _solve_point(data: RegionData, spec: RunSpec, values: dict[str, float], star
         if upd is not None:
             t = time.perf_counter()
             try:
-                sol = _resolve_live(st, upd, spec.options, spec.resolve_presolve, spec.prune, start)
+                sol = resolve_live(st, upd, spec.options, spec.resolve_presolve, spec.prune, start)
             except SolveError as exc:
-                _local.state = None
+                forget_live_model()
                 if exc.exit_code != EXIT_INFEASIBLE:
                     return PointResult(dict(values), "error", "reused", None, str(exc), times, worker)
                 # infeasible: the cold path below diagnoses it
@@ -473,7 +258,7 @@ def _solve_point(data: RegionData, spec: RunSpec, values: dict[str, float], star
                 return PointResult(dict(values), sol.status, "reused", plan, "", times, worker,
                                    _plan_attrs(values, data, spec, plan, "reused", times))
     # cold: build and solve from the tables
-    _local.state = None
+    forget_live_model()
     try:
         ov = resolve_overrides(data, list(spec.scenarios), dict(values))
         # the live model is re-solved whole from here on: HiGHS on the whole model from the start
@@ -490,9 +275,9 @@ def _solve_point(data: RegionData, spec: RunSpec, values: dict[str, float], star
     times.update(res.times)
     plan = PointPlan.of(res.instance, res.solution, res.constraints if spec.duals else None)
     if spec.reuse:
-        _local.state = _State(_state_key(data, spec), res.instance, res.standard_form, res.compiled,
-                              np.asarray(res.compiled.highs.getSolution().col_value, dtype=float).copy(),
-                              budget=res.times.get("solve", 1.0))
+        keep_live_model(LiveModel(state_key(data, spec), res.instance, res.standard_form, res.compiled,
+                                  np.asarray(res.compiled.highs.getSolution().col_value, dtype=float).copy(),
+                                  budget=res.times.get("solve", 1.0)))
     attrs = _plan_attrs(values, data, spec, plan, "cold", times)
     if res.goal is not None:
         attrs.update(res.goal.attrs())
@@ -532,194 +317,6 @@ def point_done(path: Path, values: dict[str, float], data: RegionData, spec: Run
 
 # ---------------------------------------------------------------------------------------------
 # the combined dataset and tipping points
-
-
-def param_unit(data: RegionData, name: str) -> str:
-    """Unit of a swept input (a scalar or a cell address), from the tables' own metadata."""
-    from model.overrides import parse_address
-
-    if "[" in name:
-        try:
-            a = parse_address(name)
-        except ValueError:
-            return "-"
-        if a.table != "parameters":
-            return TABLES[a.table].column(a.column).unit
-        name = str(a.key[0][1])
-    if name.endswith("_price"):
-        fuels = data.tables["fuels"].set_index("fuel_id")
-        fuel = name[: -len("_price")]
-        if fuel in fuels.index:
-            return f"yuan/{fuels.at[fuel, 'unit']}"
-    p = data.tables["parameters"]
-    if name in set(p["name"]):
-        return str(p.loc[p["name"] == name, "unit"].iloc[0])
-    try:
-        return TABLES["years"].column(name).unit
-    except StopIteration:
-        return "-"
-
-
-class _PointInstances:
-    """The instance of each grid point, for rebuilding point datasets: re-priced from the previous
-    point when only prices or caps differ (grid order makes that the common case)."""
-
-    def __init__(self, data: RegionData, spec: RunSpec):
-        self.data, self.spec, self.last = data, spec, None
-
-    def get(self, values: dict[str, float]) -> Instance:
-        ov = resolve_overrides(self.data, list(self.spec.scenarios), dict(values))
-        inst = reprice(self.last, self.data, self.spec.year, ov) if self.last is not None else None
-        self.last = inst or prepare(self.data, self.spec.year, ov)
-        return self.last
-
-
-def _stack_aligned(plans: list[tuple[int, list[xr.Dataset]]], grid: Grid, fast: bool = True) -> xr.Dataset:
-    """Points (grid position, datasets) -> one dataset on the grid, coordinates aligned by xarray
-    (points may differ in their constraint rows when the model was rebuilt between them).
-    `fast`: when every point has the same coordinates (the usual case), stack the arrays directly
-    (`_stack_same`: the same dataset, about 10x faster on Jinan)."""
-    if fast:
-        same = _stack_same(plans, grid)
-        if same is not None:
-            return same
-    points = grid.points()
-    parts = []
-    for pos, pieces in plans:
-        ds = _merged(pieces).copy()
-        ds.attrs = {}
-        for v in ds.variables.values():
-            v.encoding = {}  # an int8 file encoding would turn the NaN of a missing point into garbage
-        parts.append(ds.expand_dims({"point": [pos]}))
-    first = parts[0]
-    stacked = xr.concat(parts, dim="point", data_vars="all", coords="minimal", compat="override",
-                        join="outer", combine_attrs="drop")
-    # every (stacked) point -> its position on the grid, then reshape to the grid's dims
-    full = stacked.reindex(point=np.arange(len(points)))
-    idx = pd.MultiIndex.from_tuples([tuple(p.values()) for p in points], names=list(grid.names))
-    full = full.assign_coords(xr.Coordinates.from_pandas_multiindex(idx, "point")).unstack("point")
-    full = full.reindex({n: np.array(v, dtype=float) for n, v in zip(grid.names, grid.values)})
-    # strings of points without a plan: '' rather than NaN (one assign: each would re-align)
-    full = full.assign({name: v.fillna("").astype(str) for name, v in full.data_vars.items() if v.dtype == object})
-    full = full.transpose(*grid.names, ...)
-    for name, v in full.data_vars.items():
-        if name in first:
-            v.attrs = dict(first[name].attrs)
-    return full
-
-
-def _stack_same(points: list[tuple[int, list[xr.Dataset]]], grid: Grid) -> xr.Dataset | None:
-    """`_stack_aligned` on numpy when the points share every coordinate and variable layout;
-    None otherwise. Points without a plan are NaN (integers become floats as xarray promotes
-    them) and '' for strings, as `_stack_aligned` gives them."""
-    from xarray.core import dtypes
-
-    def layout(pieces: list[xr.Dataset]):
-        # Variables, not DataArrays or a merge: building those is most of xarray's time here
-        data, coords = {}, {}
-        for piece in pieces:
-            for name, var in piece.variables.items():
-                into = coords if name in piece.coords else data
-                if name in into and not into[name].equals(var):
-                    return None
-                into[name] = var
-        return data, coords
-
-    layouts = [layout(pieces) for _, pieces in points]
-    if any(lay is None for lay in layouts):
-        return None
-    fd, fc = layouts[0]
-    for dv, dc in layouts[1:]:
-        if list(dv) != list(fd) or set(dc) != set(fc):
-            return None
-        for c, var in fc.items():
-            if dc[c].dims != var.dims or not np.array_equal(dc[c].values, var.values):
-                return None
-        for n, a in fd.items():
-            b = dv[n]
-            if a.dims != b.dims or a.shape != b.shape or a.dtype.kind != b.dtype.kind or \
-                    (a.dtype.kind != "U" and a.dtype != b.dtype):
-                return None
-    if any(v.dtype.kind not in "iufUO" for v in fd.values()):
-        return None
-    shape = tuple(len(v) for v in grid.values)
-    pos = np.array([p for p, _ in points])
-    missing = len(pos) < len(grid)
-    out = {}
-    for n, v in fd.items():
-        stacked = np.stack([dv[n].values for dv, _ in layouts])
-        if v.dtype.kind == "O" and not all(isinstance(x, str) for x in stacked.flat):
-            return None  # strings only: xarray's '' for a missing point would also replace these
-        if not missing and v.dtype.kind != "O":
-            full = np.empty((len(grid),) + v.shape, dtype=stacked.dtype)
-        elif v.dtype.kind in "UO":
-            full = np.full((len(grid),) + v.shape, "", dtype=object)
-        else:
-            dtype, fill = dtypes.maybe_promote(v.dtype)
-            full = np.full((len(grid),) + v.shape, fill, dtype=dtype)
-        full[pos] = stacked
-        if full.dtype == object:
-            full = full.astype(str)
-        out[n] = xr.Variable(tuple(grid.names) + v.dims, full.reshape(shape + v.shape), attrs=dict(v.attrs))
-    coords = {n: np.array(v, dtype=float) for n, v in zip(grid.names, grid.values)}
-    coords.update(fc)
-    return xr.Dataset(out, coords=coords)
-
-
-def combine(paths: dict[str, Path], grid: Grid, attrs: dict, units: dict[str, str] | None = None,
-            fresh: dict[str, tuple[dict, PointPlan]] | None = None, data: RegionData | None = None,
-            spec: RunSpec | None = None, built: dict[str, list[xr.Dataset]] | None = None) -> xr.Dataset:
-    """Stack the points on the grid: swept parameters become dimensions; points without a
-    plan (infeasible, missing) are NaN / '' with their status in `point_status`.
-
-    Each point's variables are rebuilt from its plan and the inputs (`data`, `spec`): the same
-    variables a single run writes. `fresh`: (attributes, plan) of points just solved (stem ->),
-    used instead of reading them back; `built`: their variables already rebuilt (stem ->).
-    """
-    points = grid.points()
-    plans, meta = [], []
-    fresh = fresh or {}
-    instances = _PointInstances(data, spec) if data is not None else None
-    for values in points:
-        stem = point_stem(values)
-        path = paths[stem]
-        a, plan = fresh[stem] if stem in fresh else read_point_file(path)
-        status = MISSING if a is None else str(a.get("status", MISSING))
-        meta.append((status, "" if a is None else str(a.get("point_mode", "")),
-                     float(a.get("mip_gap", np.nan)) if a else np.nan,
-                     float(a.get("time_solve_s", np.nan)) if a else np.nan,
-                     float(a.get("goal_value", np.nan)) if a and status in FEASIBLE else np.nan))
-        if a is not None and status in FEASIBLE:
-            if built and stem in built and stem in fresh:
-                parts = built[stem]
-            elif plan is not None:
-                if instances is None:
-                    raise ValueError("combine needs the inputs (data, spec) to rebuild points from their plans")
-                parts = _point_parts(instances.get(values), plan)
-            else:  # a file holding the full dataset
-                with xr.open_dataset(path, engine="netcdf4") as ds:
-                    parts = [ds.load()]
-            plans.append((len(meta) - 1, parts))
-    coords = {n: np.array(v, dtype=float) for n, v in zip(grid.names, grid.values)}
-    if not plans:
-        full = xr.Dataset(coords=coords)
-    else:
-        full = _stack_aligned(plans, grid)
-    meta_arr = list(zip(*meta))
-    shape = [len(v) for v in grid.values]
-    for (name, var), values in zip(SWEEP_OUTPUTS.items(), meta_arr):
-        arr = np.array(values).reshape(shape)
-        full[name] = xr.Variable(tuple(grid.names), arr.astype(str) if arr.dtype.kind in "US" else arr.astype(float),
-                                 attrs={"units": var.unit, "long_name": var.long_name})
-    for n in grid.names:
-        full[n].attrs = {"units": (units or {}).get(n, "-"), "long_name": f"Swept input: {n}"}
-    if "goal_unit" in attrs and "point_goal_value" in full:
-        full["point_goal_value"].attrs["units"] = attrs["goal_unit"]
-    full.attrs = dict(attrs)
-    full.attrs["points"] = len(points)
-    for s in ("optimal", INFEASIBLE, MISSING):
-        full.attrs[f"points_{s}"] = int(sum(m[0] == s for m in meta))
-    return full
 
 
 @dataclass
@@ -823,7 +420,7 @@ def run_sweep(data: RegionData, grid: Grid, spec: RunSpec, out: Path, name: str 
     t0 = time.perf_counter()
     todo, skipped = _pending(grid, folder, data, spec)
     report = SweepReport(name, folder, None, None, None, [], skipped, {}, False, 0.0)
-    instances, built = _PointInstances(data, spec), {}
+    instances, built = PointInstances(data, spec), {}
 
     def handle(res: PointResult) -> None:
         stem = point_stem(res.values)
@@ -1016,25 +613,6 @@ def sweep_parser():
     ap.add_argument("--resolve-presolve", choices=("auto", "off", "on"), default="auto",
                     help="HiGHS presolve when re-solving a live model (default auto: off first, on when slow)")
     return ap
-
-
-def grid_from_args(args) -> Grid:
-    specs: list[tuple[str, str, str]] = []
-    if args.gas_price is not None:
-        specs.append(("gas_price", args.gas_price, "--gas-price"))
-    for item in args.set:
-        if "=" not in item:
-            raise InputError([Problem("--set", None, item, "expected NAME=SPEC, e.g. --set electricity_price=0.3,0.4,0.5")])
-        k, v = item.split("=", 1)
-        k = safe_name(k.strip())  # a cell address's '/' would split file and variable names
-        specs.append((k, v, f"--set {k}"))
-    if not specs:
-        raise InputError([Problem("--gas-price/--set", None, None, "nothing to sweep: give --gas-price SPEC or --set NAME=SPEC")])
-    names = [s[0] for s in specs]
-    dup = sorted({n for n in names if names.count(n) > 1})
-    if dup:
-        raise InputError([Problem("--set", None, d, "parameter given twice") for d in dup])
-    return Grid(tuple(names), tuple(parse_values(v, opt) for _, v, opt in specs))
 
 
 def format_points(ds: xr.Dataset, names: tuple[str, ...]) -> str:

@@ -19,6 +19,9 @@ from model.solve import Solution
 
 # statuses of a point with a plan
 FEASIBLE = ("optimal", "time_limit", "interrupted", "solution_limit", "iteration_limit")
+# a point without a plan: proven infeasible (its file holds attributes only), or not solved yet
+INFEASIBLE = "infeasible"
+MISSING = "missing"
 # A point file holds the plan (PointPlan), not the full dataset; files without this attribute
 # (written before it) hold the full dataset and are read as such.
 PLAN_FORMAT = "plan-1"
