@@ -397,15 +397,85 @@ def check_grid(data: RegionData, grid: Grid, spec: RunSpec) -> None:
             resolve_overrides(data, list(spec.scenarios), values)
 
 
+@dataclass(frozen=True)
+class Workers:
+    """Where the points are solved: in this process (`serial`, no Dask), or on Dask: an existing
+    distributed.Client (`client`), else a scheduler (`scheduler`, tcp://host:port), else a
+    LocalCluster of `workers` processes with one thread each, started by `start_method`
+    (`model.dask_layer.local_cluster`)."""
+
+    serial: bool = False
+    client: object = None
+    scheduler: str | None = None
+    workers: int | None = None
+    start_method: str | None = None
+
+
+@dataclass
+class _Run:
+    """A sweep while its points are solved: what they share, which are left, where they run and
+    where each result goes (its file, the report, the progress line, the caller's `on_point`)."""
+
+    data: RegionData
+    spec: RunSpec
+    grid: Grid
+    todo: list[dict]
+    report: SweepReport
+    where: Workers
+    progress_stream: object = None
+    on_point: Callable[[PointResult], None] | None = None
+    instances: PointInstances | None = None
+    built: dict[str, list[xr.Dataset]] = field(default_factory=dict)  # stem -> the point's variables
+
+    def progress(self, slots: int) -> Progress:
+        prog = Progress(len(self.grid), len(self.report.skipped), slots, self.progress_stream)
+        prog.show()
+        return prog
+
+    def point_done(self, res: PointResult, prog: Progress) -> None:
+        """Record one finished point (file, report), advance the progress line, tell the caller."""
+        self.record(res)
+        report = self.report
+        prog.done, prog.failed = len(report.solved), len(report.failed)
+        prog.show(final=len(report.solved) + len(report.failed) == len(self.todo))
+        if self.on_point:
+            self.on_point(res)
+
+    def record(self, res: PointResult) -> None:
+        """Write the point's file (a plan, or the attributes of an infeasible point) and enter it
+        in the report; rebuild its variables for the combined dataset while the workers solve on."""
+        report, folder = self.report, self.report.folder
+        stem = point_stem(res.values)
+        if res.plan is not None or res.status == INFEASIBLE:
+            t = time.perf_counter()
+            attrs = res.attrs if res.plan is not None else _infeasible_attrs(res, self.data, self.spec)
+            attrs["sweep_name"] = report.name
+            try:
+                write_point_file(folder / f"{stem}.nc", attrs, res.plan)
+            except WRITE_ERRORS as exc:
+                raise CannotWrite(folder / f"{stem}.nc", write_failure(exc, folder)) from None
+            res.times["write"] = time.perf_counter() - t
+            report.solved.append(stem)
+        else:
+            report.failed[stem] = res.message
+        report.results.append(res)
+        if res.plan is not None:
+            t = time.perf_counter()
+            try:
+                self.built[stem] = _point_parts(self.instances.get(res.values), res.plan)
+            except Exception:  # combine rebuilds it and reports what is wrong
+                pass
+            res.times["rebuild"] = time.perf_counter() - t
+
+
 def run_sweep(data: RegionData, grid: Grid, spec: RunSpec, out: Path, name: str | None = None, *,
               serial: bool = False, client=None, scheduler: str | None = None, workers: int | None = None,
               progress_stream=None, on_point: Callable[[PointResult], None] | None = None,
               start_method: str | None = None) -> SweepReport:
     """Solve the grid points not yet done, write each point, then the combined dataset with tipping points.
 
-    `client`: an existing distributed.Client; else `scheduler` (tcp://host:port) or a LocalCluster
-    of `workers` processes with one thread each, started by `start_method` (`local_cluster`).
-    `serial`: in this process, no Dask.
+    `serial`, `client`, `scheduler`, `workers`, `start_method`: where the points are solved
+    (`Workers`).
     `on_point` is called after each point is written (a KeyboardInterrupt from it stops the sweep
     like Ctrl-C does).
     """
@@ -420,32 +490,8 @@ def run_sweep(data: RegionData, grid: Grid, spec: RunSpec, out: Path, name: str 
     t0 = time.perf_counter()
     todo, skipped = _pending(grid, folder, data, spec)
     report = SweepReport(name, folder, None, None, None, [], skipped, {}, False, 0.0)
-    instances, built = PointInstances(data, spec), {}
-
-    def handle(res: PointResult) -> None:
-        stem = point_stem(res.values)
-        if res.plan is not None or res.status == INFEASIBLE:
-            t = time.perf_counter()
-            attrs = res.attrs if res.plan is not None else _infeasible_attrs(res, data, spec)
-            attrs["sweep_name"] = name
-            try:
-                write_point_file(folder / f"{stem}.nc", attrs, res.plan)
-            except WRITE_ERRORS as exc:
-                raise CannotWrite(folder / f"{stem}.nc", write_failure(exc, folder)) from None
-            res.times["write"] = time.perf_counter() - t
-            report.solved.append(stem)
-        else:
-            report.failed[stem] = res.message
-        report.results.append(res)
-        if res.plan is not None:
-            # the point's variables for the combined dataset, while the workers solve on
-            t = time.perf_counter()
-            try:
-                built[stem] = _point_parts(instances.get(res.values), res.plan)
-            except Exception:  # combine rebuilds it and reports what is wrong
-                pass
-            res.times["rebuild"] = time.perf_counter() - t
-
+    run = _Run(data, spec, grid, todo, report, Workers(serial, client, scheduler, workers, start_method),
+               progress_stream, on_point, PointInstances(data, spec))
     if todo:
         try:
             folder.mkdir(parents=True, exist_ok=True)
@@ -453,19 +499,9 @@ def run_sweep(data: RegionData, grid: Grid, spec: RunSpec, out: Path, name: str 
             raise CannotWrite(folder, write_failure(exc, folder.parent)) from None
         try:
             if serial:
-                _start_warm_up()
-                prog = Progress(len(grid), len(skipped), 1, progress_stream)
-                prog.show()
-                dispatch = Dispatcher(todo, ["serial"], gallop=spec.reuse and spec.certify)
-                while (item := dispatch.next("serial")) is not None:
-                    i, values, bracket = item
-                    res = solve_point(data, spec, values, bracket)
-                    interrupt.check()  # a point cut short by Ctrl-C is not written
-                    dispatch.done(i, res.plan)
-                    _point_done(res, handle, prog, report, len(todo), on_point)
+                _run_serial(run)
             else:
-                _run_dask(data, spec, todo, grid, skipped, handle, report, client, scheduler, workers,
-                          progress_stream, on_point, start_method)
+                _run_dask(run)
         except KeyboardInterrupt:
             report.interrupted = True
     report.interrupted = report.interrupted or interrupt.received() is not None  # swallowed on the way
@@ -490,7 +526,7 @@ def run_sweep(data: RegionData, grid: Grid, spec: RunSpec, out: Path, name: str 
     }
     paths = {point_stem(v): folder / f"{point_stem(v)}.nc" for v in grid.points()}
     fresh = {point_stem(r.values): (r.attrs, r.plan) for r in report.results if r.plan is not None}
-    ds = combine(paths, grid, attrs, units, fresh, data, spec, built)
+    ds = combine(paths, grid, attrs, units, fresh, data, spec, run.built)
     tip = tipping_points(ds, grid.names)
     ds = ds.merge(tipping_dataset(tip, units), combine_attrs="override")
     try:
@@ -515,20 +551,26 @@ def _warm_up_combine() -> None:
         pass
 
 
-def _point_done(res, handle, prog, report, n_todo: int, on_point) -> None:
-    """Record one finished point (file, report), advance the progress line, tell the caller."""
-    handle(res)
-    prog.done, prog.failed = len(report.solved), len(report.failed)
-    prog.show(final=len(report.solved) + len(report.failed) == n_todo)
-    if on_point:
-        on_point(res)
+def _run_serial(run: _Run) -> None:
+    """Solve the points one after another in this process."""
+    _start_warm_up()
+    prog = run.progress(1)
+    spec = run.spec
+    dispatch = Dispatcher(run.todo, ["serial"], gallop=spec.reuse and spec.certify)
+    while (item := dispatch.next("serial")) is not None:
+        i, values, bracket = item
+        res = solve_point(run.data, spec, values, bracket)
+        interrupt.check()  # a point cut short by Ctrl-C is not written
+        dispatch.done(i, res.plan)
+        run.point_done(res, prog)
 
 
-def _run_dask(data, spec, todo, grid, skipped, handle, report, client, scheduler, workers, progress_stream, on_point,
-              start_method=None):
+def _run_dask(run: _Run) -> None:
+    """Solve the points on Dask, one point at a time per worker thread (see `model.schedule`)."""
     from distributed import as_completed
 
-    client, close = dask_client(client, scheduler, workers, len(todo), start_method)
+    w, spec, report = run.where, run.spec, run.report
+    client, close = dask_client(w.client, w.scheduler, w.workers, len(run.todo), w.start_method)
     _start_warm_up()  # after the cluster: a forked worker must not copy a thread mid-import
     running: dict = {}  # future -> (slot, values)
     try:
@@ -536,8 +578,8 @@ def _run_dask(data, spec, todo, grid, skipped, handle, report, client, scheduler
             client.wait_for_workers(1)
         info = client.scheduler_info()["workers"]
         slots = [(addr, i) for addr in sorted(info) for i in range(max(1, int(info[addr].get("nthreads", 1))))]
-        data_f = client.scatter(data, broadcast=True)
-        dispatch = Dispatcher(todo, slots, gallop=spec.reuse and spec.certify)
+        data_f = client.scatter(run.data, broadcast=True)
+        dispatch = Dispatcher(run.todo, slots, gallop=spec.reuse and spec.certify)
         finished = as_completed()
         idle: list = []
 
@@ -553,8 +595,7 @@ def _run_dask(data, spec, todo, grid, skipped, handle, report, client, scheduler
             running[fut] = (slot, i, values)
             finished.add(fut)
 
-        prog = Progress(len(grid), len(skipped), len(slots), progress_stream)
-        prog.show()
+        prog = run.progress(len(slots))
         for slot in slots:
             submit(slot)
         for fut in finished:
@@ -568,7 +609,7 @@ def _run_dask(data, spec, todo, grid, skipped, handle, report, client, scheduler
             waiting, idle[:] = [slot] + idle, []
             for s in waiting:
                 submit(s)
-            _point_done(res, handle, prog, report, len(todo), on_point)
+            run.point_done(res, prog)
     finally:
         pending = [f for f in running if not f.done()]
         if pending:
