@@ -12,7 +12,7 @@ import numpy as np
 
 from model.errors import InputError, Problem
 from model.overrides import safe_name
-from model.paths import check_name, result_file
+from model.sweep_points import run_paths
 
 
 def parse_values(spec: str, option: str) -> tuple[float, ...]:
@@ -72,11 +72,7 @@ def point_stem(values: dict[str, float]) -> str:
 
 def sweep_paths(out: Path, region: str, year: int, name: str) -> tuple[Path, Path]:
     """(folder of the point files, combined dataset path); InputError unless the names are plain."""
-    problems = check_name(name, "--name (sweep name)")
-    if problems:
-        raise InputError(problems)
-    folder = result_file(out, region, year, f"sweep_{name}", "")
-    return folder, folder.parent / f"{folder.name}.nc"
+    return run_paths(out, region, year, "sweep", name, "--name (sweep name)")
 
 
 def grid_from_args(args) -> Grid:
