@@ -39,6 +39,26 @@ class LiveModel:
     duals: ShadowPriceLP | None = None  # made at the first re-use with duals
     fixed_out: np.ndarray | None = None  # per free option: fixed out at the last re-solve (dominated then)
 
+    @classmethod
+    def after_cold_solve(cls, key: tuple, res) -> LiveModel:
+        """The live model a cold solve leaves (`model.pipeline.solve_data`'s result), its plan the
+        next point's start."""
+        return cls(key, res.instance, res.standard_form, res.compiled,
+                   np.asarray(res.compiled.highs.getSolution().col_value, dtype=float).copy(),
+                   budget=res.times.get("solve", 1.0))
+
+    def moved_to(self, inst: Instance, sf: StandardForm) -> None:
+        """After a re-solve: the point the live model now stands at, its plan the next start."""
+        self.inst, self.sf = inst, sf
+        self.col_value = np.asarray(self.comp.highs.getSolution().col_value, dtype=float).copy()
+
+    def shadow_price_lp(self) -> ShadowPriceLP:
+        """The shadow-price LP kept beside the live model, made at first use (a copy of the model
+        as it is then) and re-solved from its last basis after."""
+        if self.duals is None:
+            self.duals = ShadowPriceLP(self.comp)
+        return self.duals
+
 
 _local = threading.local()
 

@@ -56,7 +56,6 @@ import xarray as xr
 from model import interrupt
 from model.certify import Bracket, certify, column_values
 from model.dask_layer import dask_client, default_start_method, local_cluster  # noqa: F401
-from model.diagnose import ShadowPriceLP
 from model.errors import EXIT_INFEASIBLE, CannotWrite, InputError, Problem, SolveError
 from model.families import Family
 from model.live_model import (LiveModel, _local, forget_live_model, keep_live_model, live_model_for,  # noqa: F401
@@ -72,6 +71,7 @@ from model.sweep_points import (FEASIBLE, INFEASIBLE, PLAN_FORMAT, PointPlan, _c
                                  write_point, write_point_file)
 from model.tipping import _reverts, tipping_dataset, tipping_points  # noqa: F401
 from model.validate import RegionData
+
 
 # ---------------------------------------------------------------------------------------------
 # one point, on a worker
@@ -198,10 +198,9 @@ def _certified_point(data: RegionData, spec: RunSpec, values: dict[str, float],
     sol = cert.solution(inst)
     constraints = None
     if spec.duals:
-        if st.duals is None:
-            st.duals = ShadowPriceLP(st.comp)
-        st.duals.apply(cols, costs["m"], np.zeros(0, dtype=np.int32), np.zeros(0), np.zeros(0))
-        constraints = st.duals.prices(sol)
+        duals = st.shadow_price_lp()
+        duals.apply(cols, costs["m"], np.zeros(0, dtype=np.int32), np.zeros(0), np.zeros(0))
+        constraints = duals.prices(sol)
     plan = PointPlan.of(inst, sol, constraints)
     times["extract"] = time.perf_counter() - t
     attrs = _plan_attrs(values, data, spec, plan, "certified", times)
@@ -246,13 +245,8 @@ def _solve_point(data: RegionData, spec: RunSpec, values: dict[str, float], star
                 # changing costs, bounds and the start around the solve
                 times["update"] += time.perf_counter() - t - sol.times["solve"]
                 t = time.perf_counter()
-                st.inst, st.sf = inst, sf
-                st.col_value = np.asarray(st.comp.highs.getSolution().col_value, dtype=float).copy()
-                constraints = None
-                if spec.duals:
-                    if st.duals is None:
-                        st.duals = ShadowPriceLP(st.comp)  # a copy of the live model as it is now
-                    constraints = st.duals.prices(sol)
+                st.moved_to(inst, sf)
+                constraints = st.shadow_price_lp().prices(sol) if spec.duals else None
                 plan = PointPlan.of(inst, sol, constraints)
                 times["extract"] = time.perf_counter() - t
                 return PointResult(dict(values), sol.status, "reused", plan, "", times, worker,
@@ -275,9 +269,7 @@ def _solve_point(data: RegionData, spec: RunSpec, values: dict[str, float], star
     times.update(res.times)
     plan = PointPlan.of(res.instance, res.solution, res.constraints if spec.duals else None)
     if spec.reuse:
-        keep_live_model(LiveModel(state_key(data, spec), res.instance, res.standard_form, res.compiled,
-                                  np.asarray(res.compiled.highs.getSolution().col_value, dtype=float).copy(),
-                                  budget=res.times.get("solve", 1.0)))
+        keep_live_model(LiveModel.after_cold_solve(state_key(data, spec), res))
     attrs = _plan_attrs(values, data, spec, plan, "cold", times)
     if res.goal is not None:
         attrs.update(res.goal.attrs())
