@@ -18,6 +18,7 @@ import numpy as np
 from model.certify import Bracket
 from model.sweep_points import PointPlan
 
+# where a point is: left, handed out, back with a plan, back without one
 _TODO, _RUNNING, _DONE, _FAILED = range(4)
 # a stretch between two different plans this short is walked from one end, not bisected
 WALK_WITHIN = 8
@@ -28,6 +29,8 @@ FIRST_STRIDE = 2
 
 
 def same_plan(a: PointPlan, b: PointPlan) -> bool:
+    """The same decisions (routes, retrofits, upgrades, storage modules), whatever the bounds and
+    shadow prices."""
     return (a.modules == b.modules and np.array_equal(a.route, b.route) and np.array_equal(a.retrofit, b.retrofit)
             and np.array_equal(a.upgrade, b.upgrade))
 
@@ -79,6 +82,9 @@ class Dispatcher:
 
     # -- what to hand out ----------------------------------------------------------------------
     def next(self, slot, help_after: float = math.inf) -> tuple[int, dict, Bracket | None] | None:
+        """The slot's next point: (its index in the todo list, its values, the bracket it goes out
+        with, None without `gallop`); None when the slot has nothing to do now (it may have once
+        other points are back). `help_after`: see `help_threshold`."""
         if self.gallop:
             i = self._nearest_bracketed(slot)
             if i is not None:
@@ -191,6 +197,7 @@ class Dispatcher:
 
     # -- what came back ----------------------------------------------------------------------
     def done(self, i: int, plan: PointPlan | None) -> None:
+        """Point i is back: with its plan, or None (failed, infeasible: it brackets nothing)."""
         self.state[i] = _DONE if plan is not None else _FAILED
         self.plan[i] = None if plan is None else replace(plan, constraints=None)  # travels in brackets
         slot, prev = self.came_from.pop(i, (None, None))

@@ -308,8 +308,7 @@ def point_done(path: Path, values: dict[str, float], data: RegionData, spec: Run
 
 
 # ---------------------------------------------------------------------------------------------
-# the combined dataset and tipping points
-
+# the run
 
 @dataclass
 class SweepReport:
