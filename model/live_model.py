@@ -60,7 +60,7 @@ class LiveModel:
         return self.duals
 
 
-_local = threading.local()
+_local = threading.local()  # .state: this thread's LiveModel (a thread solves one point at a time)
 
 
 def state_key(data: RegionData, spec: RunSpec) -> tuple:
