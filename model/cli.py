@@ -1,7 +1,10 @@
 """Command-line entry for `scripts/solve.py`: parse, run the pipeline, print, write.
 
-`add_run_arguments` and `check_run_arguments` are the flags and rules that solve.py and
-sweep.py share (one parser, the same refusals in both).
+What every script's command line shares (`model.sweep_cli`, `model.alternatives_cli`,
+`model.robust_cli` use them): the flags and their rules (`add_run_arguments`,
+`check_run_arguments`), bounded numbers (`number_arg`), --set values and the label they give a
+result (`parse_set`, `set_label`), and how a run ends without a result (`run_failed`,
+`write_failed`, one error line and the exit code).
 """
 from __future__ import annotations
 
