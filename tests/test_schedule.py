@@ -145,6 +145,24 @@ def test_one_slot_gallops_while_the_plan_holds_and_fills_in_from_brackets():
                         5: (4.0, 6.0), 3: (2.0, 4.0), 8: (6.0, None), 7: (6.0, 8.0)}
 
 
+@pytest.mark.parametrize("lo,hi,first", [(1, 1, 2), (1, 2, 4)])
+def test_a_short_stretch_is_bisected_between_equal_plans_and_walked_from_the_slot_between_different_ones(lo, hi, first):
+    d = Dispatcher(line(10), ["a", "b"])
+    assert d.next("a")[0] == 0 and d.next("b")[0] == 5
+    d.done(0, plan(lo))
+    d.done(5, plan(hi))
+    i, _, bracket = d.next("b")  # 1..4 lie between 0 and 5; b stands at 5
+    assert i == first and (bracket.lower, bracket.upper) == ({"p": 0.0}, {"p": 5.0})
+
+
+def test_a_long_stretch_between_different_plans_is_bisected():
+    d = Dispatcher(line(20), ["a", "b"])
+    assert d.next("a")[0] == 0 and d.next("b")[0] == 10
+    d.done(0, plan(1))
+    d.done(10, plan(2))
+    assert d.next("b")[0] == 5  # 9 points > WALK_WITHIN: the middle, not the end next to b
+
+
 def test_a_change_of_plan_resets_the_stride():
     todo = line(20)
     d = Dispatcher(todo, ["a"])
