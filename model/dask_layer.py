@@ -1,11 +1,9 @@
 """The Dask layer that sweeps and the Monte Carlo share: a LocalCluster of single-threaded worker
-processes started the way the sweeps measured best, or a client of the user's scheduler, and a
-session on it (`dask_session`) that leaves no task of the run behind."""
+processes started the way the sweeps measured best, or a client of the user's scheduler."""
 from __future__ import annotations
 
 import os
 import sys
-from contextlib import contextmanager
 from pathlib import Path
 
 from model.errors import InputError, Problem
@@ -93,21 +91,3 @@ def dask_client(client, scheduler: str | None, workers: int | None, tasks: int, 
             own_cluster.close()
 
     return client, close
-
-
-@contextmanager
-def dask_session(client, scheduler: str | None, workers: int | None, tasks: int, running,
-                 start_method: str | None = None):
-    """A client with at least one worker (`dask_client`'s); on leaving, the futures in `running`
-    (the caller's container of what it submitted) that are not done are cancelled and what was
-    opened here is closed."""
-    client, close = dask_client(client, scheduler, workers, tasks, start_method)
-    try:
-        if not client.scheduler_info()["workers"]:
-            client.wait_for_workers(1)
-        yield client
-    finally:
-        pending = [f for f in running if not f.done()]
-        if pending:
-            client.cancel(pending)
-        close()

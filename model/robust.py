@@ -333,13 +333,16 @@ def run_samples(data: RegionData, spec: RobustSpec, n: int, folder: Path, *, sch
         return report
     from distributed import as_completed
 
-    from model.dask_layer import dask_session
+    from model.dask_layer import dask_client
 
-    futures: list = []
-    with dask_session(client, scheduler, workers, len(todo), futures) as client:
+    client, close = dask_client(client, scheduler, workers, len(todo))
+    futures = []
+    try:
+        if not client.scheduler_info()["workers"]:
+            client.wait_for_workers(1)
         data_f = client.scatter(data, broadcast=True)
-        futures += [client.submit(solve_sample, data_f, spec, i, pure=False, key=f"robust-{spec.seed}-{i}-{time.time_ns()}")
-                    for i in todo]
+        futures = [client.submit(solve_sample, data_f, spec, i, pure=False, key=f"robust-{spec.seed}-{i}-{time.time_ns()}")
+                   for i in todo]
         for fut in as_completed(futures):
             try:
                 res = fut.result()
@@ -348,6 +351,11 @@ def run_samples(data: RegionData, spec: RobustSpec, n: int, folder: Path, *, sch
                 continue
             handle(res)
         report.times["worker_memory_mb"] = worker_memory(client)
+    finally:
+        pending = [f for f in futures if not f.done()]
+        if pending:
+            client.cancel(pending)
+        close()
     return report
 
 

@@ -55,7 +55,7 @@ import xarray as xr
 
 from model import interrupt
 from model.certify import Bracket, certify, column_values
-from model.dask_layer import dask_session, default_start_method, local_cluster  # noqa: F401
+from model.dask_layer import dask_client, default_start_method, local_cluster  # noqa: F401
 from model.errors import EXIT_INFEASIBLE, CannotWrite, InputError, Problem, SolveError
 from model.families import Family
 from model.live_model import (LiveModel, _local, forget_live_model, keep_live_model, live_model_for,  # noqa: F401
@@ -561,9 +561,12 @@ def _run_dask(run: _Run) -> None:
     from distributed import as_completed
 
     w, spec, report = run.where, run.spec, run.report
-    running: dict = {}  # future -> (slot, point, values)
-    with dask_session(w.client, w.scheduler, w.workers, len(run.todo), running, w.start_method) as client:
-        _start_warm_up()  # after the cluster: a forked worker must not copy a thread mid-import
+    client, close = dask_client(w.client, w.scheduler, w.workers, len(run.todo), w.start_method)
+    _start_warm_up()  # after the cluster: a forked worker must not copy a thread mid-import
+    running: dict = {}  # future -> (slot, values)
+    try:
+        if not client.scheduler_info()["workers"]:
+            client.wait_for_workers(1)
         info = client.scheduler_info()["workers"]
         slots = [(addr, i) for addr in sorted(info) for i in range(max(1, int(info[addr].get("nthreads", 1))))]
         data_f = client.scatter(run.data, broadcast=True)
@@ -598,6 +601,11 @@ def _run_dask(run: _Run) -> None:
             for s in waiting:
                 submit(s)
             run.point_done(res, prog)
+    finally:
+        pending = [f for f in running if not f.done()]
+        if pending:
+            client.cancel(pending)
+        close()
 
 
 def __getattr__(name: str):
