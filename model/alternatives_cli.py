@@ -11,8 +11,8 @@ import time
 from pathlib import Path
 
 from model import interrupt, paths
-from model.cli import (REPO, Parser, _number, _parse_set, add_run_arguments, check_run_arguments, run_failed,
-                       write_netcdf)
+from model.cli import (REPO, Parser, add_run_arguments, check_run_arguments, number_arg, parse_set, run_failed,
+                       set_label, write_netcdf)
 from model.errors import EXIT_INPUT, EXIT_OK, InputError, Problem, SolveError
 from model.solve import SolveOptions
 from model.validate import check_set_values, resolve_inputs
@@ -29,15 +29,15 @@ def alternatives_parser() -> Parser:
     add_run_arguments(ap, set_help="override one input for this run (repeatable), e.g. gas_price=3.2",
                       gap_help="relative MIP gap of the least-cost plan (default 1e-4)",
                       time_limit_help="seconds per solve (default 600)", goals=False)
-    ap.add_argument("--slack", type=_number(float, 0.0, high=1.0), default=0.02,
+    ap.add_argument("--slack", type=number_arg(float, 0.0, high=1.0), default=0.02,
                     help="how much more than the least cost an alternative may cost, relative (default 0.02: 2 %%)")
-    ap.add_argument("-n", "--alternatives", dest="n", type=_number(int, 1, high=MAX_ALTERNATIVES), default=8,
+    ap.add_argument("-n", "--alternatives", dest="n", type=number_arg(int, 1, high=MAX_ALTERNATIVES), default=8,
                     help="alternatives besides the least-cost plan (default 8): the pushes first, in order, then "
                          "SPORES rounds (each as different as possible from every plan before it)")
     ap.add_argument("--push", default=",".join(PUSH_NAMES), metavar="NAME,...",
                     help=f"the planners' objectives to push, in order (default all: {', '.join(PUSH_NAMES)}); "
                          "'none' for SPORES rounds only")
-    ap.add_argument("--alt-gap", type=_number(float, 0.0, high=1.0), default=1e-3,
+    ap.add_argument("--alt-gap", type=number_arg(float, 0.0, high=1.0), default=1e-3,
                     help="relative MIP gap of each alternative on its own objective (default 1e-3; the cost limit "
                          "holds whatever the gap)")
     ap.add_argument("--verbose", action="store_true", help="show the HiGHS log")
@@ -62,19 +62,17 @@ def result_stem(label: str, slack: float) -> str:
 
 def _checked(args) -> tuple[dict[str, str], tuple[str, ...], Path]:
     """--set values, --push, the cross-flag rules and the result's path, before anything is solved."""
-    from model.overrides import Overrides, _as_written
-
     problems = []
     try:
         pushes = _pushes(args.push)
     except InputError as exc:
         problems += exc.problems
         pushes = ()
-    sets = _parse_set(args.set)
+    sets = parse_set(args.set)
     problems += check_set_values(sets) + check_run_arguments(args)
     path = None
     if not problems:
-        label = Overrides(tuple(args.scenario), {k: _as_written(v) for k, v in sets.items()}, cli_set=tuple(sets)).label
+        label = set_label(args.scenario, sets)
         try:
             path = paths.result_file(args.out, args.region, args.year, result_stem(label, args.slack), ".alternatives.nc")
         except InputError as exc:

@@ -13,7 +13,7 @@ gap at v_m is at most the larger of the two); a gas-price sweep whose plan does 
 a range needs solves only at the range's ends.
 
 The checks, on the instances of a, m and b: the same options, quantities, matrix and row bounds
-(`sweep.plan_update` finds no row change), and the cost of every column at m equal to lam times
+(`live_model.plan_update` finds no row change), and the cost of every column at m equal to lam times
 its cost at a plus (1 - lam) times its cost at b (1e-9 relative). A parameter that enters costs
 non-linearly (the discount rate) or moves a cap fails them, and the point is solved.
 """

@@ -1,7 +1,10 @@
 """Command-line entry for `scripts/solve.py`: parse, run the pipeline, print, write.
 
-`add_run_arguments` and `check_run_arguments` are the flags and rules that solve.py and
-sweep.py share (one parser, the same refusals in both).
+What every script's command line shares (`model.sweep_cli`, `model.alternatives_cli`,
+`model.robust_cli` use them): the flags and their rules (`add_run_arguments`,
+`check_run_arguments`), bounded numbers (`number_arg`), --set values and the label they give a
+result (`parse_set`, `set_label`), and how a run ends without a result (`run_failed`,
+`write_failed`, one error line and the exit code).
 """
 from __future__ import annotations
 
@@ -28,7 +31,9 @@ MAX_THREADS = 1024
 GOAL_NAMES = ("min-cost", "max-coverage", "max-share", "min-budget", "min-gas")  # model.goals.GOALS
 
 
-def _parse_set(items: list[str]) -> dict[str, str]:
+def parse_set(items: list[str]) -> dict[str, str]:
+    """Each `--set NAME=VALUE` as NAME -> VALUE (both stripped; the value as written, checked later
+    by `model.validate.check_set_values`); InputError on an item without '='."""
     out = {}
     for item in items:
         if "=" not in item:
@@ -104,8 +109,9 @@ def format_binding(ds, per_family: int = 5) -> str:
     return "\n".join(lines)
 
 
-def _number(kind, low: float, low_inclusive: bool = True, high: float = math.inf):
-    """argparse type: a number >= low (or > low) and <= high; argparse turns the error into exit code 2."""
+def number_arg(kind, low: float, low_inclusive: bool = True, high: float = math.inf):
+    """argparse type: a number of `kind` (int or float) >= low (or > low) and <= high, finite;
+    argparse turns the error into exit code 2. E.g. `type=number_arg(int, 1, high=MAX_THREADS)`."""
     def parse(text: str):
         value = kind(text)
         if not math.isfinite(value) or (value < low if low_inclusive else value <= low) or value > high:
@@ -128,7 +134,7 @@ def add_run_arguments(ap: argparse.ArgumentParser, *, set_help: str, set_metavar
                       threads_help: str = "HiGHS threads (default 1)", goals: bool = True) -> argparse.ArgumentParser:
     """The flags solve.py, sweep.py and alternatives.py share, with the same types and ranges
     (`goals=False`: without --goal and its options)."""
-    year = _number(int, YEARS[0], high=YEARS[1])
+    year = number_arg(int, YEARS[0], high=YEARS[1])
     ap.add_argument("--year", type=year, required=True, help="planning year, e.g. 2022")
     ap.add_argument("--region", type=paths.plain_name, default=None,
                     help="region id: the folder under inputs/ and under the results folder; a plain name (default: "
@@ -139,9 +145,9 @@ def add_run_arguments(ap: argparse.ArgumentParser, *, set_help: str, set_metavar
                     help="named overrides from scenarios.yaml, comma-separated")
     ap.add_argument("--set", action="append", default=[], metavar=set_metavar, help=set_help)
     ap.add_argument("--out", type=Path, default=REPO / "results", help="results folder (default: results/)")
-    ap.add_argument("--gap", type=_number(float, 0.0), default=1e-4, help=gap_help)
-    ap.add_argument("--time-limit", type=_number(float, 0.0, low_inclusive=False), default=600.0, help=time_limit_help)
-    ap.add_argument("--threads", type=_number(int, 1, high=MAX_THREADS), default=1, help=threads_help)
+    ap.add_argument("--gap", type=number_arg(float, 0.0), default=1e-4, help=gap_help)
+    ap.add_argument("--time-limit", type=number_arg(float, 0.0, low_inclusive=False), default=600.0, help=time_limit_help)
+    ap.add_argument("--threads", type=number_arg(int, 1, high=MAX_THREADS), default=1, help=threads_help)
     if not goals:
         return ap
     ap.add_argument("--goal", choices=GOAL_NAMES, default="min-cost",
@@ -150,9 +156,9 @@ def add_run_arguments(ap: argparse.ArgumentParser, *, set_help: str, set_metavar
                          "max-share (the highest clean share of each coverage group), min-budget (the least subsidy "
                          "budget meeting every target), min-gas (the least gas meeting every target); goals other "
                          "than min-cost are solved first, then the cost with the goal held at its optimum")
-    ap.add_argument("--goal-gap", type=_number(float, 0.0), default=0.0,
+    ap.add_argument("--goal-gap", type=number_arg(float, 0.0), default=0.0,
                     help="relative MIP gap of the goal's own solve (default 0: the goal's optimum is proven)")
-    ap.add_argument("--goal-tolerance", type=_number(float, 0.0, high=1.0), default=0.0,
+    ap.add_argument("--goal-tolerance", type=number_arg(float, 0.0, high=1.0), default=0.0,
                     help="how far (relative) the goal may give way to a cheaper plan (default 0), e.g. 0.01")
     return ap
 
@@ -178,7 +184,7 @@ def solve_parser() -> argparse.ArgumentParser:
     ap.add_argument("--check", action="store_true",
                     help="validate only: list every problem and every plausibility warning, solve nothing; "
                          "exit 2 on problems, 0 otherwise")
-    year = _number(int, YEARS[0], high=YEARS[1])
+    year = number_arg(int, YEARS[0], high=YEARS[1])
     ap.add_argument("--from", dest="from_year", type=year, default=None,
                     help="solve the pathway from this year to --year in one model (when each zone converts)")
     ap.add_argument("--foresight", choices=("perfect", "myopic"), default="perfect",
@@ -196,10 +202,10 @@ def solve_parser() -> argparse.ArgumentParser:
                          "moved by STEP (in the row's unit, or N%% of the bound; default: one purchase unit, else 1%% "
                          "of the bound): 'none' to skip; default gas_annual_cap,subsidy_budget,gas_storage for one "
                          "year, none for a pathway")
-    ap.add_argument("--marginal-nodes", type=_number(int, 1, high=10**9), default=None, metavar="N",
+    ap.add_argument("--marginal-nodes", type=number_arg(int, 1, high=10**9), default=None, metavar="N",
                     help="branch-and-bound nodes per --marginal re-solve (default 1000; a limit of work: the same "
                          "values on any machine)")
-    ap.add_argument("--marginal-time-limit", type=_number(float, 0.0, low_inclusive=False), default=None,
+    ap.add_argument("--marginal-time-limit", type=number_arg(float, 0.0, low_inclusive=False), default=None,
                     metavar="S", help="seconds per --marginal re-solve, a safety beside --marginal-nodes (default 60)")
     ap.add_argument("--handoff", choices=("direct", "pyomo"), default="direct",
                     help="how the model reaches HiGHS: the numpy standard form (default) or Pyomo's compiler "
@@ -207,18 +213,22 @@ def solve_parser() -> argparse.ArgumentParser:
     return ap
 
 
+def set_label(scenarios, sets: dict[str, str]) -> str:
+    """The label a run's result is named by: its scenarios, then its --set values (`parse_set`)."""
+    from model.overrides import Overrides, as_written
+
+    return Overrides(tuple(scenarios), {k: as_written(v) for k, v in sets.items()}, cli_set=tuple(sets)).label
+
+
 def _checked_sets(args) -> dict[str, str]:
     """--set values, the flags' cross rules and the result's name, checked before anything is
     solved (InputError lists every problem)."""
-    from model.overrides import Overrides, _as_written
-
-    sets = _parse_set(args.set)
+    sets = parse_set(args.set)
     problems = check_set_values(sets) + check_run_arguments(args)
     if not problems:  # the result's file name, as the run will name it (scenarios, then --set values)
         from model.goals import result_stem
 
-        label = result_stem(Overrides(tuple(args.scenario), {k: _as_written(v) for k, v in sets.items()},
-                                      cli_set=tuple(sets)).label, args.goal)
+        label = result_stem(set_label(args.scenario, sets), args.goal)
         suffix = ".nc" if args.from_year is None else f".from{args.from_year}.nc"
         try:
             paths.result_file(args.out, args.region, args.year, label, suffix)
@@ -290,7 +300,9 @@ def run_failed(exc: BaseException, args, what: str = "") -> int:
     return exc.exit_code
 
 
-def _cannot_write(path: Path, exc: Exception) -> int:
+def write_failed(path: Path, exc: Exception) -> int:
+    """How a script's run ends when `path` cannot be written (`exc`, one of `paths.WRITE_ERRORS`):
+    the reason on stderr, exit 6; an earlier result there is unchanged."""
     print(f"error: cannot write {path}: {paths.write_failure(exc, path.parent)}; an earlier result there is unchanged",
           file=sys.stderr)
     return EXIT_WRITE
@@ -306,7 +318,7 @@ def write_netcdf(ds, path: Path) -> int | None:
         with paths.folder_lock(path.parent):
             _atomic(path, lambda tmp: to_netcdf(ds, tmp))
     except paths.WRITE_ERRORS as exc:
-        return _cannot_write(path, exc)
+        return write_failed(path, exc)
     except KeyboardInterrupt:
         print("interrupted while writing: an earlier result is unchanged", file=sys.stderr)
         return EXIT_INTERRUPTED
@@ -357,7 +369,7 @@ def main(argv: list[str] | None = None) -> int:
         with paths.folder_lock(path.parent):  # another run writing the same result waits for this pair
             files = write_results(ds, path)
     except paths.WRITE_ERRORS as exc:
-        return _cannot_write(path, exc)
+        return write_failed(path, exc)
     except KeyboardInterrupt:
         print("interrupted while writing: an earlier result is unchanged", file=sys.stderr)
         return EXIT_INTERRUPTED
@@ -395,7 +407,7 @@ def _main_check(args, folder: Path, scenarios: list[str]) -> int:
     from model.check import check_region, format_report
 
     try:
-        sets = _parse_set(args.set)
+        sets = parse_set(args.set)
         problems = check_set_values(sets)
     except InputError as exc:
         print(f"error: {exc.message()}", file=sys.stderr)

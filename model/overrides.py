@@ -508,12 +508,12 @@ def resolve_overrides(data, scenarios: list[str], sets: dict) -> Overrides:
         more, bad = parse_edits(data, block, f"{data.folder / 'scenarios.yaml'} scenario '{name}'")
         edits += more
         problems += bad
-        merged.update({str(k): _as_written(v) for k, v in block.items()})
+        merged.update({str(k): as_written(v) for k, v in block.items()})
         fix = fix or spec.get("fix_plan_routes", False) is True  # YAML true only (validate refuses "false")
     more, bad = parse_edits(data, sets, "--set")
     edits += more
     problems += bad
-    merged.update({str(k): _as_written(v) for k, v in sets.items()})
+    merged.update({str(k): as_written(v) for k, v in sets.items()})
     if not problems:
         problems = _edited_cells(data, edits)
     if not problems:  # cross-field rules hold after the overrides too
@@ -530,7 +530,9 @@ def resolve_overrides(data, scenarios: list[str], sets: dict) -> Overrides:
     return Overrides(tuple(scenarios), merged, fix, tuple(str(k) for k in sets), tuple(edits))
 
 
-def _as_written(v) -> float | str:
+def as_written(v) -> float | str:
+    """A --set or scenario value as the run's label and attributes hold it: a plain number as a
+    float, anything else (an edit such as '*0.7' or '+1', a text) as its text."""
     spec = parse_spec(v)
     if spec is not None and spec[0] == "=":
         return spec[1]

@@ -45,11 +45,10 @@ import pandas as pd
 import xarray as xr
 
 from model.errors import EXIT_INFEASIBLE, InputError, Problem, SolveError
-from model.paths import check_name, result_file
 from model.prepare import resolve_overrides
 from model.registry import ROBUST_OUTPUTS
 from model.solve import SolveOptions, run
-from model.sweep_points import PointPlan, intact_attrs, read_point_file, write_point_file
+from model.sweep_points import PointPlan, intact_attrs, read_point_file, run_paths, write_point_file
 from model.validate import RegionData
 
 DISTRIBUTIONS = {"normal": 2, "uniform": 2, "triangular": 3}  # parameters each takes
@@ -255,11 +254,8 @@ def solve_sample(data: RegionData, spec: RobustSpec, i: int) -> SampleResult:
 # sample files (the sweeps' point files)
 
 def robust_paths(out: Path, region: str, year: int, name: str) -> tuple[Path, Path]:
-    problems = check_name(name, "--name (Monte Carlo name)")
-    if problems:
-        raise InputError(problems)
-    folder = result_file(out, region, year, f"robust_{name}", "")
-    return folder, folder.parent / f"{folder.name}.nc"
+    """(folder of the sample files, combined dataset path); InputError unless the name is plain."""
+    return run_paths(out, region, year, "robust", name, "--name (Monte Carlo name)")
 
 
 def sample_path(folder: Path, i: int) -> Path:

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from model import interrupt, paths
-from model.cli import (REPO, Parser, _cannot_write, _number, add_run_arguments, check_run_arguments, run_failed,
+from model.cli import (REPO, Parser, add_run_arguments, check_run_arguments, number_arg, run_failed, write_failed,
                        write_netcdf)
 from model.errors import EXIT_INPUT, EXIT_INTERRUPTED, EXIT_OK, EXIT_SOLVER, InputError, Problem, SolveError
 from model.solve import SolveOptions
@@ -29,15 +29,15 @@ def robust_parser() -> Parser:
                 "the base plan's regret.")
     add_run_arguments(ap, set_help="not taken: the samples' overrides come from the uncertainty table",
                       time_limit_help="seconds per solve (default 600)", goals=False)
-    ap.add_argument("--samples", type=_number(int, 1, high=MAX_SAMPLES), default=200, help="number of samples (default 200)")
-    ap.add_argument("--seed", type=_number(int, 0, high=2**63 - 1), default=0,
+    ap.add_argument("--samples", type=number_arg(int, 1, high=MAX_SAMPLES), default=200, help="number of samples (default 200)")
+    ap.add_argument("--seed", type=number_arg(int, 0, high=2**63 - 1), default=0,
                     help="random seed (default 0): the same seed gives the same samples")
     ap.add_argument("--uncertainty", type=Path, default=None,
                     help="table of uncertain inputs (default: uncertainty.csv in the input folder)")
     ap.add_argument("--name", type=paths.plain_name, default=None,
                     help="names the results robust_<name>/ and robust_<name>.nc (default seed<SEED>)")
     ap.add_argument("--scheduler", default=None, metavar="ADDRESS", help="a Dask scheduler (tcp://HOST:8786)")
-    ap.add_argument("--workers", type=_number(int, 1, high=1024), default=None,
+    ap.add_argument("--workers", type=number_arg(int, 1, high=1024), default=None,
                     help="LocalCluster worker processes (default: the CPU count)")
     ap.add_argument("--serial", action="store_true", help="solve the samples in this process (no Dask)")
     return ap
@@ -88,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
             report = robust.run_samples(data, spec, args.samples, data_folder, scheduler=args.scheduler,
                                         workers=args.workers, serial=args.serial, on_sample=on_sample)
         except paths.WRITE_ERRORS as exc:
-            return _cannot_write(data_folder, exc)
+            return write_failed(data_folder, exc)
         interrupt.check()
         ds = robust.robust_dataset(data, spec, args.samples, data_folder, base_cost)
         ds.attrs["time_total_s"] = round(time.perf_counter() - t0, 3)

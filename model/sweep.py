@@ -1,4 +1,10 @@
-"""Parameter sweeps (gas price or any scalar input) on Dask, with tipping points.
+"""Parameter sweeps (gas price or any scalar input) on Dask, with tipping points: the run.
+
+This module runs a sweep (`run_sweep`) and solves one point on a worker (`solve_point`); its parts
+are modules of their own: the grid (`model.sweep_grid`), which point each worker solves next
+(`model.schedule`), the live model kept between points (`model.live_model`), point files
+(`model.sweep_points`), the combined dataset (`model.sweep_combine`), tipping points
+(`model.tipping`), the Dask cluster (`model.dask_layer`).
 
 A sweep is a grid (cartesian product) of values of one or more scalar inputs, the names
 `model.prepare.resolve_overrides` accepts (`gas_price`, `subsidy_budget_10k_yuan`, ...).
@@ -33,7 +39,6 @@ point_mode "certified"). Otherwise the point is re-solved from the cheaper of th
 """
 from __future__ import annotations
 
-import itertools
 import math
 import os
 import socket
@@ -49,93 +54,23 @@ import pandas as pd
 import xarray as xr
 
 from model import interrupt
-from model.build import StandardForm, standard_form
 from model.certify import Bracket, certify, column_values
-from model.dask_layer import START_METHODS, dask_client, default_start_method, local_cluster  # noqa: F401
-from model.diagnose import ShadowPriceLP
-from model.dominance import Dominance
+from model.dask_layer import dask_client, default_start_method, local_cluster  # noqa: F401
 from model.errors import EXIT_INFEASIBLE, CannotWrite, InputError, Problem, SolveError
 from model.families import Family
-from model.overrides import safe_name
-from model.paths import WRITE_ERRORS, check_name, name_problem, plain_name, result_file, write_failure
-from model.prepare import Instance, prepare, reprice, resolve_overrides
-from model.registry import SWEEP_OUTPUTS, TABLES
-from model.solve import Compiled, Solution, SolveOptions, run
-from model.sweep_points import (FEASIBLE, PLAN_FORMAT, PointPlan, _constraints_of, _merged, _point_parts,  # noqa: F401
-                                 intact_attrs, point_dataset, read_attrs, read_point_file, write_point,
-                                 write_point_file)
-from model.tipping import _reverts, format_tipping, tipping_dataset, tipping_points  # noqa: F401
+from model.live_model import (LiveModel, _local, forget_live_model, keep_live_model, live_model_for,  # noqa: F401
+                              model_at, plan_update, resolve_live, state_key)
+from model.paths import WRITE_ERRORS, write_failure
+from model.prepare import prepare, reprice, resolve_overrides
+from model.schedule import Dispatcher, help_threshold
+from model.solve import SolveOptions
+from model.sweep_combine import PointInstances, combine, param_unit  # noqa: F401
+from model.sweep_grid import Grid, parse_values, point_stem, sweep_paths  # noqa: F401
+from model.sweep_points import (FEASIBLE, INFEASIBLE, PLAN_FORMAT, PointPlan, _constraints_of,  # noqa: F401
+                                 _point_parts, intact_attrs, point_dataset, read_attrs, read_point_file,
+                                 write_point, write_point_file)
+from model.tipping import _reverts, tipping_dataset, tipping_points  # noqa: F401
 from model.validate import RegionData
-
-INFEASIBLE = "infeasible"
-MISSING = "missing"
-
-
-# ---------------------------------------------------------------------------------------------
-# the grid
-
-def parse_values(spec: str, option: str) -> tuple[float, ...]:
-    """'start:stop:step' (stop included within rounding) or 'a,b,c' -> sorted unique floats."""
-    spec = spec.strip()
-
-    def bad(rule: str) -> InputError:
-        return InputError([Problem(option, None, None, f"'{spec}': {rule}")])
-
-    try:
-        if ":" in spec:
-            parts = [float(s) for s in spec.split(":")]
-            if len(parts) != 3:
-                raise bad("expected START:STOP:STEP, e.g. 2.0:4.0:0.1")
-            start, stop, step = parts
-            if not step > 0:
-                raise bad("STEP must be > 0")
-            if stop < start:
-                raise bad("STOP must be >= START")
-            n = int(math.floor((stop - start) / step + 1e-9))
-            # 12 significant digits drop float noise such as 2.3000000000000003
-            values = [float(f"{start + k * step:.12g}") for k in range(n + 1)]
-        else:
-            values = [float(s) for s in spec.split(",") if s.strip()]
-    except ValueError:
-        raise bad("not a number; expected START:STOP:STEP or a comma list") from None
-    if not values:
-        raise bad("no values")
-    if not all(np.isfinite(values)):
-        raise bad("values must be finite")
-    if len(values) > 100_000:
-        raise bad(f"{len(values)} points is too many for one sweep")
-    return tuple(sorted(set(values)))
-
-
-@dataclass(frozen=True)
-class Grid:
-    """Swept parameters and their values; points are the cartesian product (last name fastest)."""
-
-    names: tuple[str, ...]
-    values: tuple[tuple[float, ...], ...]
-
-    def points(self) -> list[dict[str, float]]:
-        return [dict(zip(self.names, combo)) for combo in itertools.product(*self.values)]
-
-    def __len__(self) -> int:
-        return int(np.prod([len(v) for v in self.values]))
-
-    def default_name(self) -> str:
-        return "+".join(self.names)
-
-
-def point_stem(values: dict[str, float]) -> str:
-    """File stem of a point, named by its values (stable when the grid grows)."""
-    return "point_" + "_".join(f"{k}={v:.12g}" for k, v in values.items())
-
-
-def sweep_paths(out: Path, region: str, year: int, name: str) -> tuple[Path, Path]:
-    """(folder of the point files, combined dataset path); InputError unless the names are plain."""
-    problems = check_name(name, "--name (sweep name)")
-    if problems:
-        raise InputError(problems)
-    folder = result_file(out, region, year, f"sweep_{name}", "")
-    return folder, folder.parent / f"{folder.name}.nc"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -150,7 +85,7 @@ class RunSpec:
     options: SolveOptions = field(default_factory=SolveOptions)
     reuse: bool = True
     duals: bool = True
-    # HiGHS presolve on re-solves of a live model: auto | off | on (see _resolve_live)
+    # HiGHS presolve on re-solves of a live model: auto | off | on (see model.live_model.resolve_live)
     resolve_presolve: str = "auto"
     # re-solves fix the options dominated at the point's costs out of the live model
     prune: bool = True
@@ -177,155 +112,6 @@ class PointResult:
     times: dict[str, float] = field(default_factory=dict)
     worker: str = ""
     attrs: dict = field(default_factory=dict)  # the point file's attributes
-
-
-@dataclass
-class _State:
-    """A worker thread's live model: the instance it was built for and the last plan."""
-
-    key: tuple
-    inst: Instance
-    sf: StandardForm  # the live model's standard form (every option has its column)
-    comp: Compiled
-    col_value: np.ndarray
-    budget: float = 1.0  # s: the cold solve's time, the no-presolve re-solve's budget
-    dominance: Dominance | None = None  # made at the first re-use
-    duals: ShadowPriceLP | None = None  # made at the first re-use with duals
-    fixed_out: np.ndarray | None = None  # per free option: fixed out at the last re-solve (dominated then)
-
-
-_local = threading.local()
-
-
-def _state_key(data: RegionData, spec: RunSpec) -> tuple:
-    o = spec.options
-    return (data.inputs_hash, data.region, str(data.folder), spec.year, spec.scenarios, spec.duals,
-            o.mip_gap, o.time_limit, o.threads, o.random_seed, o.handoff, spec.prune, spec.extra, spec.goal,
-            spec.goal_gap, spec.goal_tolerance)
-
-
-def forget_live_model() -> None:
-    """Drop this thread's cached model (tests; long-lived workers between sweeps)."""
-    _local.state = None
-
-
-@dataclass
-class Update:
-    """In-place change of a live model: column costs, the objective offset and row bounds."""
-
-    cols: np.ndarray
-    costs: np.ndarray
-    offset: float
-    rows: np.ndarray
-    lower: np.ndarray
-    upper: np.ndarray
-
-
-def model_at(data: RegionData, inst: Instance, spec: RunSpec) -> StandardForm:
-    """The standard form of a point (every option keeps its column; the run's families)."""
-    from model.pipeline import model_families
-
-    return standard_form(inst, families=model_families(data, spec.extra))
-
-
-def plan_update(old: StandardForm, new: StandardForm) -> Update | None:
-    """The column costs, offset and row bounds that turn the live model built as `old` into `new`;
-    None when anything else differs (columns, their bounds, the matrix, the rows): then the model
-    is rebuilt. Read from the two standard forms, so it holds for every family, built-in or not."""
-    if (old.n_cols != new.n_cols or old.n_rows != new.n_rows or old.row_names != new.row_names
-            or not np.array_equal(old.start, new.start) or not np.array_equal(old.index, new.index)
-            or not np.array_equal(old.value, new.value) or not np.array_equal(old.col_lower, new.col_lower)
-            or not np.array_equal(old.col_upper, new.col_upper) or not np.array_equal(old.row_sense, new.row_sense)):
-        return None
-    rows = np.flatnonzero((old.row_lower != new.row_lower) | (old.row_upper != new.row_upper)).astype(np.int32)
-    return Update(np.arange(new.n_cols, dtype=np.int32), new.c.copy(), float(new.offset), rows,
-                  new.row_lower[rows].copy(), new.row_upper[rows].copy())
-
-
-# time budget of a re-solve without presolve: max(seconds, factor x the cold solve's time)
-RESOLVE_BUDGET = (0.5, 1.0)
-# HiGHS options of re-solves on a live model (the gap, time limit and threads stay the user's):
-# feasibility jump looks for a first plan, and the MIP start is one
-RESOLVE_OPTIONS = {"mip_heuristic_run_feasibility_jump": False}
-
-
-def _fix_dominated_out(st: _State, costs: np.ndarray, start: np.ndarray) -> np.ndarray:
-    """Fix the options dominated at this point's costs out of the live model (upper bound 0, the
-    others back to 1): the same optimum as dropping them (`model.dominance`), and the columns
-    stay. A start on a fixed-out option moves to an option of its zone that dominates it, which
-    keeps the start feasible and costs no more."""
-    if st.dominance is None:
-        st.dominance = Dominance(st.sf)  # the coefficients are the same for every re-used point
-    dominator = st.dominance.dominators(costs)  # per option: -1, or the option replacing it
-    cols = st.comp.x_col
-    has = cols >= 0
-    out = dominator >= 0
-    change = has & (out != st.fixed_out) if st.fixed_out is not None else has
-    if change.any():
-        st.comp.highs.changeColsBounds(int(change.sum()), cols[change].astype(np.int32), np.zeros(int(change.sum())),
-                                       np.where(out[change], 0.0, 1.0))
-    st.fixed_out = out
-    on = np.zeros(len(cols), dtype=bool)
-    on[has] = start[cols[has]] > 0.5
-    moved = np.flatnonzero(on & out)
-    if len(moved):
-        target = cols[dominator[moved]]
-        ok = target >= 0
-        start = start.copy()
-        start[cols[moved[ok]]] = 0.0
-        start[target[ok]] = 1.0
-    return start
-
-
-def _resolve_live(st: _State, upd: Update, options: SolveOptions, presolve: str = "auto",
-                  prune: bool = True, start: np.ndarray | None = None) -> Solution:
-    """Apply the update to the live HiGHS, start from the previous plan (or `start`: column
-    values), re-solve.
-
-    `prune`: fix the options dominated at these costs out first (`_fix_dominated_out`); it about
-    halves the binaries HiGHS works on without presolve. presolve "auto": first without HiGHS
-    presolve (its presolve costs about a re-solve; the MIP start gives a near-optimal incumbent),
-    within a budget of the cold solve's time; a point that does not close its gap in that budget
-    goes on with presolve from the best plan found.
-    """
-    h = st.comp.highs
-    if len(upd.cols):
-        h.changeColsCost(len(upd.cols), upd.cols, upd.costs)
-    h.changeObjectiveOffset(upd.offset)
-    if len(upd.rows):
-        h.changeRowsBounds(len(upd.rows), upd.rows, upd.lower, upd.upper)
-    if st.duals is not None:
-        st.duals.apply(upd.cols, upd.costs, upd.rows, upd.lower, upd.upper)
-    # HiGHS drops its incumbent when the model changes; hand the last plan back as a start
-    # (it checks feasibility itself and ignores a start a tighter cap made infeasible)
-    start = st.col_value if start is None else start
-    start = _fix_dominated_out(st, upd.costs, start) if prune else start
-    n = len(start)
-    for name, value in RESOLVE_OPTIONS.items():
-        h.setOptionValue(name, value)
-    if presolve != "auto":
-        h.setOptionValue("presolve", {"on": "on", "off": "off"}.get(presolve, "choose"))
-        h.setSolution(n, np.arange(n, dtype=np.int32), start)
-        return run(st.comp, options)
-    budget = min(options.time_limit, max(RESOLVE_BUDGET[0], RESOLVE_BUDGET[1] * st.budget))
-    h.setOptionValue("presolve", "off")
-    h.setSolution(n, np.arange(n, dtype=np.int32), start)
-    try:
-        sol = run(st.comp, replace(options, time_limit=budget))
-        if sol.status != "time_limit" or budget >= options.time_limit:
-            return sol
-        start = np.asarray(h.getSolution().col_value, dtype=float).copy()
-    except SolveError as exc:
-        if exc.exit_code == EXIT_INFEASIBLE or budget >= options.time_limit:
-            raise
-        spent = budget
-    else:
-        spent = sol.times["solve"]
-    h.setOptionValue("presolve", "choose")
-    h.setSolution(n, np.arange(n, dtype=np.int32), start)
-    sol = run(st.comp, replace(options, time_limit=max(1.0, options.time_limit - spent)))
-    sol.times["solve"] += spent
-    return sol
 
 
 def _point_attrs(values: dict[str, float], data: RegionData, spec: RunSpec) -> dict:
@@ -362,7 +148,7 @@ def solve_point(data: RegionData, spec: RunSpec, values: dict[str, float], brack
             tried = time.perf_counter() - t  # part of this point's overhead
         return _solve_point(data, spec, values, start, tried)
     except Exception as exc:  # a bug or a solver crash must not stop the other points
-        _local.state = None
+        forget_live_model()
         return PointResult(dict(values), "error", "cold", None, f"{type(exc).__name__}: {exc}", {},
                            f"{socket.gethostname()}:{os.getpid()}")
 
@@ -373,8 +159,8 @@ def _certified_point(data: RegionData, spec: RunSpec, values: dict[str, float],
     result and the re-solve's start: the cheapest at this point's costs of the neighbours' plans
     and the live model's last plan (None: the last plan). A neighbour's plan counts only where
     its caps are the live model's. The live model is not touched."""
-    st: _State | None = getattr(_local, "state", None)
-    if st is None or st.key != _state_key(data, spec):
+    st = live_model_for(data, spec)
+    if st is None:
         return None, None
     t = time.perf_counter()
 
@@ -412,10 +198,9 @@ def _certified_point(data: RegionData, spec: RunSpec, values: dict[str, float],
     sol = cert.solution(inst)
     constraints = None
     if spec.duals:
-        if st.duals is None:
-            st.duals = ShadowPriceLP(st.comp)
-        st.duals.apply(cols, costs["m"], np.zeros(0, dtype=np.int32), np.zeros(0), np.zeros(0))
-        constraints = st.duals.prices(sol)
+        duals = st.shadow_price_lp()
+        duals.apply(cols, costs["m"], np.zeros(0, dtype=np.int32), np.zeros(0), np.zeros(0))
+        constraints = duals.prices(sol)
     plan = PointPlan.of(inst, sol, constraints)
     times["extract"] = time.perf_counter() - t
     attrs = _plan_attrs(values, data, spec, plan, "certified", times)
@@ -432,8 +217,8 @@ def _solve_point(data: RegionData, spec: RunSpec, values: dict[str, float], star
 
     worker = f"{socket.gethostname()}:{os.getpid()}"
     times: dict[str, float] = {} if tried is None else {"certify": tried}
-    st: _State | None = getattr(_local, "state", None)
-    if spec.reuse and st is not None and st.key == _state_key(data, spec):
+    st = live_model_for(data, spec)
+    if spec.reuse and st is not None:
         t = time.perf_counter()
         try:
             ov = resolve_overrides(data, list(spec.scenarios), dict(values))
@@ -449,9 +234,9 @@ def _solve_point(data: RegionData, spec: RunSpec, values: dict[str, float], star
         if upd is not None:
             t = time.perf_counter()
             try:
-                sol = _resolve_live(st, upd, spec.options, spec.resolve_presolve, spec.prune, start)
+                sol = resolve_live(st, upd, spec.options, spec.resolve_presolve, spec.prune, start)
             except SolveError as exc:
-                _local.state = None
+                forget_live_model()
                 if exc.exit_code != EXIT_INFEASIBLE:
                     return PointResult(dict(values), "error", "reused", None, str(exc), times, worker)
                 # infeasible: the cold path below diagnoses it
@@ -460,19 +245,14 @@ def _solve_point(data: RegionData, spec: RunSpec, values: dict[str, float], star
                 # changing costs, bounds and the start around the solve
                 times["update"] += time.perf_counter() - t - sol.times["solve"]
                 t = time.perf_counter()
-                st.inst, st.sf = inst, sf
-                st.col_value = np.asarray(st.comp.highs.getSolution().col_value, dtype=float).copy()
-                constraints = None
-                if spec.duals:
-                    if st.duals is None:
-                        st.duals = ShadowPriceLP(st.comp)  # a copy of the live model as it is now
-                    constraints = st.duals.prices(sol)
+                st.moved_to(inst, sf)
+                constraints = st.shadow_price_lp().prices(sol) if spec.duals else None
                 plan = PointPlan.of(inst, sol, constraints)
                 times["extract"] = time.perf_counter() - t
                 return PointResult(dict(values), sol.status, "reused", plan, "", times, worker,
                                    _plan_attrs(values, data, spec, plan, "reused", times))
     # cold: build and solve from the tables
-    _local.state = None
+    forget_live_model()
     try:
         ov = resolve_overrides(data, list(spec.scenarios), dict(values))
         # the live model is re-solved whole from here on: HiGHS on the whole model from the start
@@ -489,9 +269,7 @@ def _solve_point(data: RegionData, spec: RunSpec, values: dict[str, float], star
     times.update(res.times)
     plan = PointPlan.of(res.instance, res.solution, res.constraints if spec.duals else None)
     if spec.reuse:
-        _local.state = _State(_state_key(data, spec), res.instance, res.standard_form, res.compiled,
-                              np.asarray(res.compiled.highs.getSolution().col_value, dtype=float).copy(),
-                              budget=res.times.get("solve", 1.0))
+        keep_live_model(LiveModel.after_cold_solve(state_key(data, spec), res))
     attrs = _plan_attrs(values, data, spec, plan, "cold", times)
     if res.goal is not None:
         attrs.update(res.goal.attrs())
@@ -530,196 +308,7 @@ def point_done(path: Path, values: dict[str, float], data: RegionData, spec: Run
 
 
 # ---------------------------------------------------------------------------------------------
-# the combined dataset and tipping points
-
-
-def param_unit(data: RegionData, name: str) -> str:
-    """Unit of a swept input (a scalar or a cell address), from the tables' own metadata."""
-    from model.overrides import parse_address
-
-    if "[" in name:
-        try:
-            a = parse_address(name)
-        except ValueError:
-            return "-"
-        if a.table != "parameters":
-            return TABLES[a.table].column(a.column).unit
-        name = str(a.key[0][1])
-    if name.endswith("_price"):
-        fuels = data.tables["fuels"].set_index("fuel_id")
-        fuel = name[: -len("_price")]
-        if fuel in fuels.index:
-            return f"yuan/{fuels.at[fuel, 'unit']}"
-    p = data.tables["parameters"]
-    if name in set(p["name"]):
-        return str(p.loc[p["name"] == name, "unit"].iloc[0])
-    try:
-        return TABLES["years"].column(name).unit
-    except StopIteration:
-        return "-"
-
-
-class _PointInstances:
-    """The instance of each grid point, for rebuilding point datasets: re-priced from the previous
-    point when only prices or caps differ (grid order makes that the common case)."""
-
-    def __init__(self, data: RegionData, spec: RunSpec):
-        self.data, self.spec, self.last = data, spec, None
-
-    def get(self, values: dict[str, float]) -> Instance:
-        ov = resolve_overrides(self.data, list(self.spec.scenarios), dict(values))
-        inst = reprice(self.last, self.data, self.spec.year, ov) if self.last is not None else None
-        self.last = inst or prepare(self.data, self.spec.year, ov)
-        return self.last
-
-
-def _stack_aligned(plans: list[tuple[int, list[xr.Dataset]]], grid: Grid, fast: bool = True) -> xr.Dataset:
-    """Points (grid position, datasets) -> one dataset on the grid, coordinates aligned by xarray
-    (points may differ in their constraint rows when the model was rebuilt between them).
-    `fast`: when every point has the same coordinates (the usual case), stack the arrays directly
-    (`_stack_same`: the same dataset, about 10x faster on Jinan)."""
-    if fast:
-        same = _stack_same(plans, grid)
-        if same is not None:
-            return same
-    points = grid.points()
-    parts = []
-    for pos, pieces in plans:
-        ds = _merged(pieces).copy()
-        ds.attrs = {}
-        for v in ds.variables.values():
-            v.encoding = {}  # an int8 file encoding would turn the NaN of a missing point into garbage
-        parts.append(ds.expand_dims({"point": [pos]}))
-    first = parts[0]
-    stacked = xr.concat(parts, dim="point", data_vars="all", coords="minimal", compat="override",
-                        join="outer", combine_attrs="drop")
-    # every (stacked) point -> its position on the grid, then reshape to the grid's dims
-    full = stacked.reindex(point=np.arange(len(points)))
-    idx = pd.MultiIndex.from_tuples([tuple(p.values()) for p in points], names=list(grid.names))
-    full = full.assign_coords(xr.Coordinates.from_pandas_multiindex(idx, "point")).unstack("point")
-    full = full.reindex({n: np.array(v, dtype=float) for n, v in zip(grid.names, grid.values)})
-    # strings of points without a plan: '' rather than NaN (one assign: each would re-align)
-    full = full.assign({name: v.fillna("").astype(str) for name, v in full.data_vars.items() if v.dtype == object})
-    full = full.transpose(*grid.names, ...)
-    for name, v in full.data_vars.items():
-        if name in first:
-            v.attrs = dict(first[name].attrs)
-    return full
-
-
-def _stack_same(points: list[tuple[int, list[xr.Dataset]]], grid: Grid) -> xr.Dataset | None:
-    """`_stack_aligned` on numpy when the points share every coordinate and variable layout;
-    None otherwise. Points without a plan are NaN (integers become floats as xarray promotes
-    them) and '' for strings, as `_stack_aligned` gives them."""
-    from xarray.core import dtypes
-
-    def layout(pieces: list[xr.Dataset]):
-        # Variables, not DataArrays or a merge: building those is most of xarray's time here
-        data, coords = {}, {}
-        for piece in pieces:
-            for name, var in piece.variables.items():
-                into = coords if name in piece.coords else data
-                if name in into and not into[name].equals(var):
-                    return None
-                into[name] = var
-        return data, coords
-
-    layouts = [layout(pieces) for _, pieces in points]
-    if any(lay is None for lay in layouts):
-        return None
-    fd, fc = layouts[0]
-    for dv, dc in layouts[1:]:
-        if list(dv) != list(fd) or set(dc) != set(fc):
-            return None
-        for c, var in fc.items():
-            if dc[c].dims != var.dims or not np.array_equal(dc[c].values, var.values):
-                return None
-        for n, a in fd.items():
-            b = dv[n]
-            if a.dims != b.dims or a.shape != b.shape or a.dtype.kind != b.dtype.kind or \
-                    (a.dtype.kind != "U" and a.dtype != b.dtype):
-                return None
-    if any(v.dtype.kind not in "iufUO" for v in fd.values()):
-        return None
-    shape = tuple(len(v) for v in grid.values)
-    pos = np.array([p for p, _ in points])
-    missing = len(pos) < len(grid)
-    out = {}
-    for n, v in fd.items():
-        stacked = np.stack([dv[n].values for dv, _ in layouts])
-        if v.dtype.kind == "O" and not all(isinstance(x, str) for x in stacked.flat):
-            return None  # strings only: xarray's '' for a missing point would also replace these
-        if not missing and v.dtype.kind != "O":
-            full = np.empty((len(grid),) + v.shape, dtype=stacked.dtype)
-        elif v.dtype.kind in "UO":
-            full = np.full((len(grid),) + v.shape, "", dtype=object)
-        else:
-            dtype, fill = dtypes.maybe_promote(v.dtype)
-            full = np.full((len(grid),) + v.shape, fill, dtype=dtype)
-        full[pos] = stacked
-        if full.dtype == object:
-            full = full.astype(str)
-        out[n] = xr.Variable(tuple(grid.names) + v.dims, full.reshape(shape + v.shape), attrs=dict(v.attrs))
-    coords = {n: np.array(v, dtype=float) for n, v in zip(grid.names, grid.values)}
-    coords.update(fc)
-    return xr.Dataset(out, coords=coords)
-
-
-def combine(paths: dict[str, Path], grid: Grid, attrs: dict, units: dict[str, str] | None = None,
-            fresh: dict[str, tuple[dict, PointPlan]] | None = None, data: RegionData | None = None,
-            spec: RunSpec | None = None, built: dict[str, list[xr.Dataset]] | None = None) -> xr.Dataset:
-    """Stack the points on the grid: swept parameters become dimensions; points without a
-    plan (infeasible, missing) are NaN / '' with their status in `point_status`.
-
-    Each point's variables are rebuilt from its plan and the inputs (`data`, `spec`): the same
-    variables a single run writes. `fresh`: (attributes, plan) of points just solved (stem ->),
-    used instead of reading them back; `built`: their variables already rebuilt (stem ->).
-    """
-    points = grid.points()
-    plans, meta = [], []
-    fresh = fresh or {}
-    instances = _PointInstances(data, spec) if data is not None else None
-    for values in points:
-        stem = point_stem(values)
-        path = paths[stem]
-        a, plan = fresh[stem] if stem in fresh else read_point_file(path)
-        status = MISSING if a is None else str(a.get("status", MISSING))
-        meta.append((status, "" if a is None else str(a.get("point_mode", "")),
-                     float(a.get("mip_gap", np.nan)) if a else np.nan,
-                     float(a.get("time_solve_s", np.nan)) if a else np.nan,
-                     float(a.get("goal_value", np.nan)) if a and status in FEASIBLE else np.nan))
-        if a is not None and status in FEASIBLE:
-            if built and stem in built and stem in fresh:
-                parts = built[stem]
-            elif plan is not None:
-                if instances is None:
-                    raise ValueError("combine needs the inputs (data, spec) to rebuild points from their plans")
-                parts = _point_parts(instances.get(values), plan)
-            else:  # a file holding the full dataset
-                with xr.open_dataset(path, engine="netcdf4") as ds:
-                    parts = [ds.load()]
-            plans.append((len(meta) - 1, parts))
-    coords = {n: np.array(v, dtype=float) for n, v in zip(grid.names, grid.values)}
-    if not plans:
-        full = xr.Dataset(coords=coords)
-    else:
-        full = _stack_aligned(plans, grid)
-    meta_arr = list(zip(*meta))
-    shape = [len(v) for v in grid.values]
-    for (name, var), values in zip(SWEEP_OUTPUTS.items(), meta_arr):
-        arr = np.array(values).reshape(shape)
-        full[name] = xr.Variable(tuple(grid.names), arr.astype(str) if arr.dtype.kind in "US" else arr.astype(float),
-                                 attrs={"units": var.unit, "long_name": var.long_name})
-    for n in grid.names:
-        full[n].attrs = {"units": (units or {}).get(n, "-"), "long_name": f"Swept input: {n}"}
-    if "goal_unit" in attrs and "point_goal_value" in full:
-        full["point_goal_value"].attrs["units"] = attrs["goal_unit"]
-    full.attrs = dict(attrs)
-    full.attrs["points"] = len(points)
-    for s in ("optimal", INFEASIBLE, MISSING):
-        full.attrs[f"points_{s}"] = int(sum(m[0] == s for m in meta))
-    return full
-
+# the run
 
 @dataclass
 class SweepReport:
@@ -799,15 +388,85 @@ def check_grid(data: RegionData, grid: Grid, spec: RunSpec) -> None:
             resolve_overrides(data, list(spec.scenarios), values)
 
 
+@dataclass(frozen=True)
+class Workers:
+    """Where the points are solved: in this process (`serial`, no Dask), or on Dask: an existing
+    distributed.Client (`client`), else a scheduler (`scheduler`, tcp://host:port), else a
+    LocalCluster of `workers` processes with one thread each, started by `start_method`
+    (`model.dask_layer.local_cluster`)."""
+
+    serial: bool = False
+    client: object = None
+    scheduler: str | None = None
+    workers: int | None = None
+    start_method: str | None = None
+
+
+@dataclass
+class _Run:
+    """A sweep while its points are solved: what they share, which are left, where they run and
+    where each result goes (its file, the report, the progress line, the caller's `on_point`)."""
+
+    data: RegionData
+    spec: RunSpec
+    grid: Grid
+    todo: list[dict]
+    report: SweepReport
+    where: Workers
+    progress_stream: object = None
+    on_point: Callable[[PointResult], None] | None = None
+    instances: PointInstances | None = None
+    built: dict[str, list[xr.Dataset]] = field(default_factory=dict)  # stem -> the point's variables
+
+    def progress(self, slots: int) -> Progress:
+        prog = Progress(len(self.grid), len(self.report.skipped), slots, self.progress_stream)
+        prog.show()
+        return prog
+
+    def point_done(self, res: PointResult, prog: Progress) -> None:
+        """Record one finished point (file, report), advance the progress line, tell the caller."""
+        self.record(res)
+        report = self.report
+        prog.done, prog.failed = len(report.solved), len(report.failed)
+        prog.show(final=len(report.solved) + len(report.failed) == len(self.todo))
+        if self.on_point:
+            self.on_point(res)
+
+    def record(self, res: PointResult) -> None:
+        """Write the point's file (a plan, or the attributes of an infeasible point) and enter it
+        in the report; rebuild its variables for the combined dataset while the workers solve on."""
+        report, folder = self.report, self.report.folder
+        stem = point_stem(res.values)
+        if res.plan is not None or res.status == INFEASIBLE:
+            t = time.perf_counter()
+            attrs = res.attrs if res.plan is not None else _infeasible_attrs(res, self.data, self.spec)
+            attrs["sweep_name"] = report.name
+            try:
+                write_point_file(folder / f"{stem}.nc", attrs, res.plan)
+            except WRITE_ERRORS as exc:
+                raise CannotWrite(folder / f"{stem}.nc", write_failure(exc, folder)) from None
+            res.times["write"] = time.perf_counter() - t
+            report.solved.append(stem)
+        else:
+            report.failed[stem] = res.message
+        report.results.append(res)
+        if res.plan is not None:
+            t = time.perf_counter()
+            try:
+                self.built[stem] = _point_parts(self.instances.get(res.values), res.plan)
+            except Exception:  # combine rebuilds it and reports what is wrong
+                pass
+            res.times["rebuild"] = time.perf_counter() - t
+
+
 def run_sweep(data: RegionData, grid: Grid, spec: RunSpec, out: Path, name: str | None = None, *,
               serial: bool = False, client=None, scheduler: str | None = None, workers: int | None = None,
               progress_stream=None, on_point: Callable[[PointResult], None] | None = None,
               start_method: str | None = None) -> SweepReport:
     """Solve the grid points not yet done, write each point, then the combined dataset with tipping points.
 
-    `client`: an existing distributed.Client; else `scheduler` (tcp://host:port) or a LocalCluster
-    of `workers` processes with one thread each, started by `start_method` (`local_cluster`).
-    `serial`: in this process, no Dask.
+    `serial`, `client`, `scheduler`, `workers`, `start_method`: where the points are solved
+    (`Workers`).
     `on_point` is called after each point is written (a KeyboardInterrupt from it stops the sweep
     like Ctrl-C does).
     """
@@ -822,32 +481,8 @@ def run_sweep(data: RegionData, grid: Grid, spec: RunSpec, out: Path, name: str 
     t0 = time.perf_counter()
     todo, skipped = _pending(grid, folder, data, spec)
     report = SweepReport(name, folder, None, None, None, [], skipped, {}, False, 0.0)
-    instances, built = _PointInstances(data, spec), {}
-
-    def handle(res: PointResult) -> None:
-        stem = point_stem(res.values)
-        if res.plan is not None or res.status == INFEASIBLE:
-            t = time.perf_counter()
-            attrs = res.attrs if res.plan is not None else _infeasible_attrs(res, data, spec)
-            attrs["sweep_name"] = name
-            try:
-                write_point_file(folder / f"{stem}.nc", attrs, res.plan)
-            except WRITE_ERRORS as exc:
-                raise CannotWrite(folder / f"{stem}.nc", write_failure(exc, folder)) from None
-            res.times["write"] = time.perf_counter() - t
-            report.solved.append(stem)
-        else:
-            report.failed[stem] = res.message
-        report.results.append(res)
-        if res.plan is not None:
-            # the point's variables for the combined dataset, while the workers solve on
-            t = time.perf_counter()
-            try:
-                built[stem] = _point_parts(instances.get(res.values), res.plan)
-            except Exception:  # combine rebuilds it and reports what is wrong
-                pass
-            res.times["rebuild"] = time.perf_counter() - t
-
+    run = _Run(data, spec, grid, todo, report, Workers(serial, client, scheduler, workers, start_method),
+               progress_stream, on_point, PointInstances(data, spec))
     if todo:
         try:
             folder.mkdir(parents=True, exist_ok=True)
@@ -855,19 +490,9 @@ def run_sweep(data: RegionData, grid: Grid, spec: RunSpec, out: Path, name: str 
             raise CannotWrite(folder, write_failure(exc, folder.parent)) from None
         try:
             if serial:
-                _start_warm_up()
-                prog = Progress(len(grid), len(skipped), 1, progress_stream)
-                prog.show()
-                dispatch = _Dispatcher(todo, ["serial"], gallop=spec.reuse and spec.certify)
-                while (item := dispatch.next("serial")) is not None:
-                    i, values, bracket = item
-                    res = solve_point(data, spec, values, bracket)
-                    interrupt.check()  # a point cut short by Ctrl-C is not written
-                    dispatch.done(i, res.plan)
-                    _point_done(res, handle, prog, report, len(todo), on_point)
+                _run_serial(run)
             else:
-                _run_dask(data, spec, todo, grid, skipped, handle, report, client, scheduler, workers,
-                          progress_stream, on_point, start_method)
+                _run_dask(run)
         except KeyboardInterrupt:
             report.interrupted = True
     report.interrupted = report.interrupted or interrupt.received() is not None  # swallowed on the way
@@ -892,7 +517,7 @@ def run_sweep(data: RegionData, grid: Grid, spec: RunSpec, out: Path, name: str 
     }
     paths = {point_stem(v): folder / f"{point_stem(v)}.nc" for v in grid.points()}
     fresh = {point_stem(r.values): (r.attrs, r.plan) for r in report.results if r.plan is not None}
-    ds = combine(paths, grid, attrs, units, fresh, data, spec, built)
+    ds = combine(paths, grid, attrs, units, fresh, data, spec, run.built)
     tip = tipping_points(ds, grid.names)
     ds = ds.merge(tipping_dataset(tip, units), combine_attrs="override")
     try:
@@ -917,212 +542,26 @@ def _warm_up_combine() -> None:
         pass
 
 
-def _point_done(res, handle, prog, report, n_todo: int, on_point) -> None:
-    """Record one finished point (file, report), advance the progress line, tell the caller."""
-    handle(res)
-    prog.done, prog.failed = len(report.solved), len(report.failed)
-    prog.show(final=len(report.solved) + len(report.failed) == n_todo)
-    if on_point:
-        on_point(res)
+def _run_serial(run: _Run) -> None:
+    """Solve the points one after another in this process."""
+    _start_warm_up()
+    prog = run.progress(1)
+    spec = run.spec
+    dispatch = Dispatcher(run.todo, ["serial"], gallop=spec.reuse and spec.certify)
+    while (item := dispatch.next("serial")) is not None:
+        i, values, bracket = item
+        res = solve_point(run.data, spec, values, bracket)
+        interrupt.check()  # a point cut short by Ctrl-C is not written
+        dispatch.done(i, res.plan)
+        run.point_done(res, prog)
 
 
-_TODO, _RUNNING, _DONE, _FAILED = range(4)
-# a stretch between two different plans this short is walked from one end, not bisected
-WALK_WITHIN = 8
-# a slot's first stride, and its stride after a change of plan: over a stretch where the plan
-# holds, 2 saves a solve; where it changes, the point skipped is re-solved from a plan one step
-# away, as it would have been
-FIRST_STRIDE = 2
-
-
-def _same_plan(a: PointPlan, b: PointPlan) -> bool:
-    return (a.modules == b.modules and np.array_equal(a.route, b.route) and np.array_equal(a.retrofit, b.retrofit)
-            and np.array_equal(a.upgrade, b.upgrade))
-
-
-class _Dispatcher:
-    """Which point each worker slot (one per worker thread) solves next, and with which bracket.
-
-    The points lie on lines: the grid's last parameter varies, the others are fixed. Each slot
-    starts at the beginning of its share of the points and walks up its line, so consecutive
-    points re-use its live model. With `gallop` it strides: steps of 2 points (`FIRST_STRIDE`),
-    doubled after each point whose plan is the plan it came from (2, 4, 8, ...), back to 2 when
-    the plan changes. A point left between two solved points of its line goes out with them as
-    its bracket (first, to the slot nearest to it): the worker proves one of their plans within
-    the gap there without a solve when it can (`model.certify`), else re-solves it.
-
-    The client hands a slot its next point only when the last one is back, so Dask never has
-    queued points to steal: a stolen point lands on a model built for a distant price, and that
-    re-solve can cost more than a cold solve (5.7 s against 0.5 s on Jinan). A slot with no point
-    left ahead of it helps the longest stretch of points left from its far end, walking back.
-    With `gallop`, every point goes out with the nearest solved plans on its line, and the worker
-    starts from the cheapest of them and its own, so a helper's first point is not a distant
-    start: it helps any stretch, even a single point at a line's end beside a running one.
-    Without, it helps only when the stretch is long enough to repay the distant start: more
-    points than a cold solve takes re-solves (`help_after`). When nothing else is running a slot
-    always helps.
-    """
-
-    def __init__(self, todo: list[dict], slots: list, gallop: bool = True):
-        self.todo = todo
-        self.gallop = gallop
-        self.state = [_TODO] * len(todo)
-        self.plan: list[PointPlan | None] = [None] * len(todo)
-        self.name = list(todo[0])[-1] if todo else ""
-        lines: dict[tuple, list[int]] = {}
-        for i, v in enumerate(todo):
-            lines.setdefault(tuple((k, x) for k, x in v.items() if k != self.name), []).append(i)
-        self.lines = [sorted(ix, key=lambda i: todo[i][self.name]) for ix in lines.values()]
-        self.line_of, self.pos_of = {}, {}
-        for n, line in enumerate(self.lines):
-            for p, i in enumerate(line):
-                self.line_of[i], self.pos_of[i] = n, p
-        order = [i for line in self.lines for i in line]
-        per = math.ceil(len(order) / max(1, len(slots)))
-        self.start = {slot: order[k * per] if k * per < len(order) else None for k, slot in enumerate(slots)}
-        self.at: dict = {slot: None for slot in slots}  # the point the slot's live model was last moved to
-        self.dir = {slot: 1 for slot in slots}
-        self.stride = {slot: FIRST_STRIDE for slot in slots}
-        self.came_from: dict = {}  # point -> (slot, the point it strode from)
-
-    # -- what to hand out ----------------------------------------------------------------------
-    def next(self, slot, help_after: float = math.inf) -> tuple[int, dict, Bracket | None] | None:
-        if self.gallop:
-            i = self._nearest_bracketed(slot)
-            if i is not None:
-                return self._hand(i)
-        if self.at[slot] is None:
-            i = self.start[slot]
-            if i is not None and self.state[i] == _TODO:
-                return self._move(slot, i, 1)
-        else:
-            i = self._ahead(slot)
-            if i is not None:
-                return self._move(slot, i, self.dir[slot])
-        block = self._longest_open_block()
-        running = _RUNNING in self.state
-        if self.gallop:
-            help_after = 0  # its first point starts from the nearest plan solved, not a distant one
-        if block is None or (len(block) <= help_after and running):
-            if running or _TODO not in self.state:
-                return None
-            block = [self.state.index(_TODO)]
-        first, last = block[0], block[-1]
-        line = self.lines[self.line_of[first]]
-        untouched = self.pos_of[first] == 0 and self.pos_of[last] == len(line) - 1
-        self.stride[slot] = FIRST_STRIDE
-        return self._move(slot, first, 1) if untouched else self._move(slot, last, -1)
-
-    def _move(self, slot, i: int, direction: int) -> tuple[int, dict, Bracket | None]:
-        self.came_from[i] = (slot, self.at[slot])
-        self.at[slot], self.dir[slot] = i, direction
-        return self._hand(i)
-
-    def _hand(self, i: int) -> tuple[int, dict, Bracket | None]:
-        self.state[i] = _RUNNING
-        return i, self.todo[i], self._bracket(i) if self.gallop else None
-
-    def _ahead(self, slot) -> int | None:
-        """The point `stride` steps ahead of the slot on its line, within the points left there."""
-        i = self.at[slot]
-        line, pos, d = self.lines[self.line_of[i]], self.pos_of[i], self.dir[slot]
-        k = 0
-        while 0 <= pos + d * (k + 1) < len(line) and self.state[line[pos + d * (k + 1)]] == _TODO:
-            k += 1
-        if k == 0:
-            return None
-        step = min(self.stride[slot], k) if self.gallop else 1
-        return line[pos + d * step]
-
-    def _blocks(self):
-        """Stretches of points left on each line: (points, state before, state after; None at a line end)."""
-        for line in self.lines:
-            p = 0
-            while p < len(line):
-                if self.state[line[p]] != _TODO:
-                    p += 1
-                    continue
-                q = p
-                while q + 1 < len(line) and self.state[line[q + 1]] == _TODO:
-                    q += 1
-                yield (line[p:q + 1], self.state[line[p - 1]] if p else None,
-                       self.state[line[q + 1]] if q + 1 < len(line) else None)
-                p = q + 1
-
-    def _nearest_bracketed(self, slot) -> int | None:
-        """A point of the stretch left between two solved points with plans nearest to the slot's
-        model: its middle (bisection: when the two plans cannot prove it, its own plan splits the
-        stretch), but in a short stretch between two different plans, where the plan changes
-        and the points are likely re-solved, the point next to the end nearest to the slot (a
-        re-solve then starts one step away, and near-equal plans alternate less)."""
-        at = self.at[slot]
-        best, key = None, None
-        for block, before, after in self._blocks():
-            if before != _DONE or after != _DONE:
-                continue
-            line = self.lines[self.line_of[block[0]]]
-            lo, hi = self.plan[line[self.pos_of[block[0]] - 1]], self.plan[line[self.pos_of[block[-1]] + 1]]
-            if lo is None or hi is None:
-                continue
-            i = block[(len(block) - 1) // 2]
-            if len(block) <= WALK_WITHIN and not _same_plan(lo, hi):
-                near_hi = at is not None and self.line_of[at] == self.line_of[block[0]] and self.pos_of[at] > self.pos_of[block[-1]]
-                i = block[-1] if near_hi else block[0]
-            k = (0, abs(self.pos_of[i] - self.pos_of[at])) if at is not None and self.line_of[at] == self.line_of[i] \
-                else (1, self.line_of[i], self.pos_of[i])
-            if key is None or k < key:
-                best, key = i, k
-        return best
-
-    def _bracket(self, i: int) -> Bracket | None:
-        """The nearest solved points with a plan on each side of point i on its line (the plans
-        a worker may start from, and, with both sides, prove the point from)."""
-        line, p = self.lines[self.line_of[i]], self.pos_of[i]
-        lo = next((line[q] for q in range(p - 1, -1, -1) if self.plan[line[q]] is not None), None)
-        hi = next((line[q] for q in range(p + 1, len(line)) if self.plan[line[q]] is not None), None)
-        if lo is None and hi is None:
-            return None
-        return Bracket(self.name, None if lo is None else self.todo[lo], None if hi is None else self.todo[hi],
-                       None if lo is None else self.plan[lo], None if hi is None else self.plan[hi])
-
-    def _longest_open_block(self) -> list[int] | None:
-        """The longest stretch of points left that is not waiting to be bracketed (solved or
-        running points on both sides)."""
-        waiting = {_DONE, _RUNNING} if self.gallop else set()
-        best = None
-        for block, before, after in self._blocks():
-            if before in waiting and after in waiting:
-                continue
-            if best is None or len(block) > len(best):
-                best = block
-        return best
-
-    # -- what came back ----------------------------------------------------------------------
-    def done(self, i: int, plan: PointPlan | None) -> None:
-        self.state[i] = _DONE if plan is not None else _FAILED
-        self.plan[i] = None if plan is None else replace(plan, constraints=None)  # travels in brackets
-        slot, prev = self.came_from.pop(i, (None, None))
-        if slot is None:
-            return
-        same = plan is not None and prev is not None and self.plan[prev] is not None and _same_plan(self.plan[prev], plan)
-        self.stride[slot] = self.stride[slot] * 2 if same else FIRST_STRIDE
-
-
-def _help_after(results: list[PointResult]) -> float:
-    """Points a run must still have for an idle slot to help it: a cold solve in re-solves (none
-    while either time is unknown)."""
-    cold = [r.times["solve"] for r in results if r.mode == "cold" and "solve" in r.times]
-    reused = [r.times["solve"] for r in results if r.mode == "reused" and "solve" in r.times]
-    if not cold or not reused:
-        return math.inf
-    return float(np.median(cold) / max(np.median(reused), 1e-3))
-
-
-def _run_dask(data, spec, todo, grid, skipped, handle, report, client, scheduler, workers, progress_stream, on_point,
-              start_method=None):
+def _run_dask(run: _Run) -> None:
+    """Solve the points on Dask, one point at a time per worker thread (see `model.schedule`)."""
     from distributed import as_completed
 
-    client, close = dask_client(client, scheduler, workers, len(todo), start_method)
+    w, spec, report = run.where, run.spec, run.report
+    client, close = dask_client(w.client, w.scheduler, w.workers, len(run.todo), w.start_method)
     _start_warm_up()  # after the cluster: a forked worker must not copy a thread mid-import
     running: dict = {}  # future -> (slot, values)
     try:
@@ -1130,13 +569,13 @@ def _run_dask(data, spec, todo, grid, skipped, handle, report, client, scheduler
             client.wait_for_workers(1)
         info = client.scheduler_info()["workers"]
         slots = [(addr, i) for addr in sorted(info) for i in range(max(1, int(info[addr].get("nthreads", 1))))]
-        data_f = client.scatter(data, broadcast=True)
-        dispatch = _Dispatcher(todo, slots, gallop=spec.reuse and spec.certify)
+        data_f = client.scatter(run.data, broadcast=True)
+        dispatch = Dispatcher(run.todo, slots, gallop=spec.reuse and spec.certify)
         finished = as_completed()
         idle: list = []
 
         def submit(slot) -> None:
-            item = dispatch.next(slot, _help_after(report.results))
+            item = dispatch.next(slot, help_threshold(report.results))
             if item is None:
                 idle.append(slot)
                 return
@@ -1147,8 +586,7 @@ def _run_dask(data, spec, todo, grid, skipped, handle, report, client, scheduler
             running[fut] = (slot, i, values)
             finished.add(fut)
 
-        prog = Progress(len(grid), len(skipped), len(slots), progress_stream)
-        prog.show()
+        prog = run.progress(len(slots))
         for slot in slots:
             submit(slot)
         for fut in finished:
@@ -1162,7 +600,7 @@ def _run_dask(data, spec, todo, grid, skipped, handle, report, client, scheduler
             waiting, idle[:] = [slot] + idle, []
             for s in waiting:
                 submit(s)
-            _point_done(res, handle, prog, report, len(todo), on_point)
+            run.point_done(res, prog)
     finally:
         pending = [f for f in running if not f.done()]
         if pending:
@@ -1170,129 +608,11 @@ def _run_dask(data, spec, todo, grid, skipped, handle, report, client, scheduler
         close()
 
 
-# ---------------------------------------------------------------------------------------------
-# command line
+def __getattr__(name: str):
+    """The command line is `model.sweep_cli`; `model.sweep.main` and `sweep_parser` still name it
+    (imported on first use: Dask workers import this module and need no argument parsing)."""
+    if name in ("main", "sweep_parser"):
+        from model import sweep_cli
 
-def sweep_parser():
-    from model.cli import MAX_THREADS, Parser, _number, add_run_arguments
-
-    ap = Parser(prog="sweep.py", description=(
-        "Solve a grid of plans over one or more scalar inputs (gas price, caps, budgets) on Dask, "
-        "write one NetCDF per point, a combined dataset and the tipping points. Re-running the same "
-        "command solves only the points missing."))
-    add_run_arguments(
-        ap, set_metavar="PARAM=SPEC",
-        set_help="sweep any scalar input (repeatable; several = a grid), e.g. electricity_price=0.3,0.4,0.5",
-        gap_help="relative MIP gap per point (default 1e-4; tipping points are exact only at 0, which is slow on a city)",
-        time_limit_help="seconds per point (default 600)", threads_help="HiGHS threads per worker (default 1)")
-    ap.add_argument("--gas-price", default=None, metavar="SPEC",
-                    help="gas prices (yuan/m3): START:STOP:STEP (stop included) or a comma list, e.g. 2.0:4.0:0.1")
-    ap.add_argument("--name", type=plain_name, default=None,
-                    help="sweep name, a plain name (default: scenarios and swept parameters joined by '+', e.g. gas_price)")
-    ap.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT",
-                    help="an existing Dask scheduler (its workers must be able to import this repository's "
-                         "model package; points are written here, by this process; start the workers with "
-                         "MALLOC_TRIM_THRESHOLD_=1073741824 set: Dask's 65536 slows HiGHS 1.3-1.9x)")
-    ap.add_argument("--workers", type=_number(int, 1, high=MAX_THREADS), default=None,
-                    help="LocalCluster worker processes (default: CPU count)")
-    ap.add_argument("--start-method", choices=START_METHODS, default=None,
-                    help="how LocalCluster workers start (default: fork on Linux, a copy of this process that "
-                         "starts in a fraction of a second; spawn elsewhere)")
-    ap.add_argument("--serial", action="store_true", help="solve in this process, without Dask")
-    ap.add_argument("--no-reuse", action="store_true", help="build every point from scratch (for comparison)")
-    ap.add_argument("--solve-all", action="store_true",
-                    help="solve every point with HiGHS; by default a point between two solved points whose plans "
-                         "prove it within the gap (costs affine in the swept value, same caps) is not solved again")
-    ap.add_argument("--no-duals", action="store_true", help="skip the shadow prices of the caps at each point")
-    ap.add_argument("--resolve-presolve", choices=("auto", "off", "on"), default="auto",
-                    help="HiGHS presolve when re-solving a live model (default auto: off first, on when slow)")
-    return ap
-
-
-def grid_from_args(args) -> Grid:
-    specs: list[tuple[str, str, str]] = []
-    if args.gas_price is not None:
-        specs.append(("gas_price", args.gas_price, "--gas-price"))
-    for item in args.set:
-        if "=" not in item:
-            raise InputError([Problem("--set", None, item, "expected NAME=SPEC, e.g. --set electricity_price=0.3,0.4,0.5")])
-        k, v = item.split("=", 1)
-        k = safe_name(k.strip())  # a cell address's '/' would split file and variable names
-        specs.append((k, v, f"--set {k}"))
-    if not specs:
-        raise InputError([Problem("--gas-price/--set", None, None, "nothing to sweep: give --gas-price SPEC or --set NAME=SPEC")])
-    names = [s[0] for s in specs]
-    dup = sorted({n for n in names if names.count(n) > 1})
-    if dup:
-        raise InputError([Problem("--set", None, d, "parameter given twice") for d in dup])
-    return Grid(tuple(names), tuple(parse_values(v, opt) for _, v, opt in specs))
-
-
-def format_points(ds: xr.Dataset, names: tuple[str, ...]) -> str:
-    """One row per point: values, status, objective, gas use, how it was solved."""
-    cols = {"status": "point_status", "mode": "point_mode", "objective_10k_yuan_a": "objective",
-            "gas_10k_m3": "gas_annual", "gap": "point_mip_gap", "solve_s": "point_solve_time"}
-    if ds.attrs.get("goal", "min-cost") != "min-cost":
-        cols = {f"goal_{ds.attrs['goal_quantity']}": "point_goal_value", **cols}
-    df = pd.DataFrame({k: ds[v].to_series() for k, v in cols.items() if v in ds}).reset_index()
-    for k, v in cols.items():  # a goal's count of households reads as a whole number, not 3.077e+06
-        if v == "point_goal_value" and k in df and (df[k].abs() >= 1e4).any():
-            df[k] = df[k].map(lambda x: f"{x:,.0f}" if np.isfinite(x) else "")
-    with pd.option_context("display.width", 200, "display.max_rows", 200, "display.float_format", "{:,.4g}".format):
-        return df.to_string(index=False)
-
-
-def main(argv: list[str] | None = None) -> int:
-    from model.cli import REPO, check_run_arguments
-    from model.errors import EXIT_INPUT, EXIT_INTERRUPTED, EXIT_OK, EXIT_SOLVER, EXIT_WRITE
-    from model.validate import load_region, resolve_inputs
-
-    args = sweep_parser().parse_args(argv)
-    scenarios = tuple(args.scenario)
-    try:
-        folder, args.region = resolve_inputs(args.region, args.inputs, REPO / "inputs")
-        problems = [Problem("--inputs", None, None, f"the region id taken from its name {why}")
-                    for why in [name_problem(args.region)] if why]
-        problems += check_run_arguments(args)
-        if problems:
-            raise InputError(problems)
-        grid = grid_from_args(args)
-        data = load_region(folder, year=args.year, region=args.region)
-        spec = RunSpec(args.year, scenarios,
-                       SolveOptions(mip_gap=args.gap, time_limit=args.time_limit, threads=args.threads),
-                       reuse=not args.no_reuse, duals=not args.no_duals, certify=not args.solve_all,
-                       resolve_presolve=args.resolve_presolve, goal=args.goal, goal_gap=args.goal_gap,
-                       goal_tolerance=args.goal_tolerance)
-        report = run_sweep(data, grid, spec, args.out, args.name, serial=args.serial, scheduler=args.scheduler,
-                           workers=args.workers, start_method=args.start_method)
-    except InputError as exc:
-        print(f"error: {exc.message()}", file=sys.stderr)
-        return EXIT_INPUT
-    except CannotWrite as exc:
-        print(f"error: {exc}; the points written so far are kept: free space or fix the folder, then run the "
-              "same command again to solve the rest", file=sys.stderr)
-        return EXIT_WRITE
-    except KeyboardInterrupt:  # before the points ran (reading, checking) or while combining them
-        print("interrupted: finished points are kept; run the same command again to solve the rest and combine "
-              "them", file=sys.stderr)
-        return EXIT_INTERRUPTED
-    if report.interrupted:
-        print(f"\ninterrupted: {len(report.skipped) + len(report.solved)} of {len(grid)} points are in {report.folder}; "
-              f"run the same command again to solve the rest", file=sys.stderr)
-        return EXIT_INTERRUPTED
-    ds = report.dataset
-    print(format_points(ds, grid.names))
-    print()
-    print(format_tipping(report.tipping))
-    if args.gap > 0 and len(report.tipping):
-        print(f"note: with MIP gap {args.gap:g} a zone whose routes cost within the gap may switch without a real "
-              f"tipping point; --gap 0 gives exact tipping points (slower)")
-    print()
-    print(f"sweep {report.name}: {len(grid)} points, {len(report.solved)} solved now, {len(report.skipped)} done earlier, "
-          f"{len(report.failed)} failed, {ds.attrs['points_infeasible']} infeasible; {report.seconds:,.1f} s")
-    print(f"wrote {report.combined_path} (points in {report.folder})")
-    if report.failed:
-        for stem, msg in list(report.failed.items())[:10]:
-            print(f"error: {stem}: {msg}", file=sys.stderr)
-        return EXIT_SOLVER
-    return EXIT_OK
+        return getattr(sweep_cli, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -3,6 +3,7 @@
 A point file holds each zone's route and retrofit, the upgrade units, the storage modules and
 the caps' shadow prices (NetCDF-3, written in a few milliseconds); `point_dataset` rebuilds
 every per-run variable of the point from the plan and the inputs, the values a single run writes.
+The Monte Carlo stores its samples the same way; `run_paths` names the folder of either.
 """
 from __future__ import annotations
 
@@ -14,11 +15,16 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from model.errors import InputError
+from model.paths import check_name, result_file
 from model.prepare import Instance
 from model.solve import Solution
 
 # statuses of a point with a plan
 FEASIBLE = ("optimal", "time_limit", "interrupted", "solution_limit", "iteration_limit")
+# a point without a plan: proven infeasible (its file holds attributes only), or not solved yet
+INFEASIBLE = "infeasible"
+MISSING = "missing"
 # A point file holds the plan (PointPlan), not the full dataset; files without this attribute
 # (written before it) hold the full dataset and are read as such.
 PLAN_FORMAT = "plan-1"
@@ -111,6 +117,16 @@ def _constraints_of(ds: xr.Dataset) -> pd.DataFrame | None:
 
 
 _CONSTRAINT_COLUMNS = ("activity", "bound", "slack", "shadow_price")
+
+
+def run_paths(out: Path, region: str, year: int, kind: str, name: str, option: str) -> tuple[Path, Path]:
+    """(folder of a run's point files, its combined dataset): `<kind>_<name>` and `<kind>_<name>.nc`
+    under the region's year in `out`; InputError unless `name` (given as `option`) is plain."""
+    problems = check_name(name, option)
+    if problems:
+        raise InputError(problems)
+    folder = result_file(out, region, year, f"{kind}_{name}", "")
+    return folder, folder.parent / f"{folder.name}.nc"
 
 
 def write_point_file(path: Path, attrs: dict, plan: PointPlan | None) -> None:

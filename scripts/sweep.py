@@ -10,4 +10,4 @@ if __name__ == "__main__":
     except KeyboardInterrupt:
         print("interrupted (SIGINT)", file=sys.stderr)
         sys.exit(130)
-    sys.exit(run_script("model.sweep"))
+    sys.exit(run_script("model.sweep_cli"))

@@ -156,7 +156,7 @@ def test_reuse_equals_cold_solve(tmp_path, params):
 def test_reuse_after_presolve_fallback_equals_cold_solve(tmp_path, monkeypatch):
     """No time for the re-solve without presolve: every re-used point goes on with presolve
     from the best plan found."""
-    import model.sweep as sw
+    import model.live_model as sw
 
     monkeypatch.setattr(sw, "RESOLVE_BUDGET", (0.0, 0.0))
     data = load_region(random_region(np.random.default_rng(11), tmp_path / "inp"), 2022)
@@ -380,7 +380,7 @@ def test_dominated_set_changes_between_points(tmp_path, monkeypatch):
     """0.5 and 0.8 yuan/m3: plain gas is cheapest, and kept. 1.5: plain gas is dominated and fixed
     out, so the start (the 0.8 plan) moves to retrofitted gas; 2.0: same. At 1.5 Z_i pays 10 i
     (boiler) + 600 (retrofit) + 900 (600 m3) yuan a year, Z3 1,500 + 600. Re-use = cold solves."""
-    import model.sweep as sw
+    import model.live_model as sw
     from model.dominance import dominated_options
     from model.prepare import prepare, resolve_overrides
 
@@ -535,13 +535,13 @@ def test_stacking_on_numpy_equals_xarray_alignment(tmp_path, drop):
     """The fast stacking of points that share their coordinates gives xarray's dataset exactly
     (dtypes and NaN or '' where a point has no plan); points whose coordinates differ (a rebuilt
     model's constraint rows) go to xarray."""
-    import model.sweep as sw
+    import model.sweep_combine as sw
 
     data = load_region(random_region(np.random.default_rng(4), tmp_path / "inp"), 2022)
     g = grid(gas_price=[1.5, 2.0, 2.5, 3.0, 3.5, 4.0])
     s = spec(duals=True)
     rep = run_sweep(data, g, s, tmp_path / "res", serial=True, progress_stream=io.StringIO())
-    instances = sw._PointInstances(data, s)
+    instances = sw.PointInstances(data, s)
     plans = [(k, sw._point_parts(instances.get(v), sw.read_point_file(rep.folder / f"{point_stem(v)}.nc")[1]))
              for k, v in enumerate(g.points()) if k not in drop]
     fast = sw._stack_aligned(plans, g)
@@ -569,7 +569,8 @@ def test_dispatcher_strides_brackets_and_helps():
     two different plans, the one next to the slot); an idle slot helps the longest open stretch
     from its far end, starting from the nearest plan solved. Without strides, it helps only when
     more points are left than a cold solve takes re-solves; always when nothing else is running."""
-    from model.sweep import PointResult, _Dispatcher, _help_after
+    from model.schedule import Dispatcher as _Dispatcher, help_threshold as _help_after
+    from model.sweep import PointResult
 
     todo = [{"p": float(i)} for i in range(12)]
     d = _Dispatcher(todo, ["a", "b"])
