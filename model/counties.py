@@ -51,7 +51,7 @@ def blocks(sf, split, A_rows: sp.csr_matrix) -> list[Block | None]:
 
 
 def solve_block(c, col_lower, col_upper, A: sp.csc_matrix, row_lower, row_upper, integer: bool, options: SolveOptions,
-                abs_gap: float, deadline: float, extra_rows=None):
+                abs_gap: float, deadline: float, extra_rows=None, cap: float = np.inf):
     """min c'x over one county's rows (a pure function of arrays: it runs in a thread or as a Dask
     task) within the wall-clock `deadline`. `extra_rows` = (G, lower, upper, penalty): rows added to the
     county's own (an allocation of the coupling rows), elastic at `penalty` per unit. Returns (infeasible, has_plan, dual bound,
@@ -69,7 +69,7 @@ def solve_block(c, col_lower, col_upper, A: sp.csc_matrix, row_lower, row_upper,
         kinds = np.r_[kinds, np.zeros(2 * m, dtype=bool)]
     h = pass_model(options, A.shape[1], A.shape[0], c, 0.0, col_lower, col_upper, row_lower, row_upper, A.indptr,
                    A.indices, A.data, kinds)
-    settings = dict(threads=1, random_seed=int(options.random_seed), time_limit=max(deadline - time.time(), 0.0))
+    settings = dict(threads=1, random_seed=int(options.random_seed), time_limit=max(min(deadline - time.time(), cap), 0.0))
     if integer:
         settings.update(mip_rel_gap=0.0, mip_abs_gap=float(abs_gap))
     for key, value in settings.items():
@@ -89,13 +89,13 @@ def solve_block(c, col_lower, col_upper, A: sp.csc_matrix, row_lower, row_upper,
 
 
 def solve_all(sf, bl: list[Block | None], priced: np.ndarray, integer: bool, options: SolveOptions, abs_gap: float,
-              deadline: float, extra: list | None = None) -> list:
+              deadline: float, extra: list | None = None, cap: float = np.inf) -> list:
     """Every county at the priced costs (`extra`: per county, rows to add, or None). Counties are
     independent: Dask tasks with options.scheduler, `options.threads` at a time otherwise.
     Returns per county None or solve_block's tuple."""
     args = [None if b is None else (priced[b.cols], sf.col_lower[b.cols], sf.col_upper[b.cols], b.local, b.row_lower,
                                     b.row_upper, integer, options, float(abs_gap), deadline,
-                                    None if extra is None else extra[k])
+                                    None if extra is None else extra[k], cap)
             for k, b in enumerate(bl)]
     if options.scheduler:
         from distributed import Client

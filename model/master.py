@@ -29,6 +29,8 @@ from model.prices import Candidates, Coupling, Prices, evaluate, master, slack_p
 from model.solve import SolveOptions
 
 RESERVE = 0.002
+# seconds at most per allocation MIP: its best plan then (a candidate need not be optimal)
+ALLOCATION_SECONDS = 10.0
 
 
 def allocations(cp: Coupling, cands: Candidates, pr: Prices, bl: list[Block | None], reserve: np.ndarray,
@@ -77,7 +79,7 @@ def allocation_round(sf, cp: Coupling, bl, cands: Candidates, pr: Prices, option
     priced = sf.c - _rows_t(sf, full)
     penalty = slack_penalty(sf, cp)
     res = solve_all(sf, bl, priced, True, options, abs_gap, deadline,
-                    allocations(cp, cands, pr, bl, reserve, rows, penalty))
+                    allocations(cp, cands, pr, bl, reserve, rows, penalty), ALLOCATION_SECONDS)
     chosen, outside = {}, []
     for k, (b, r) in enumerate(zip(bl, res)):
         if r is None:
@@ -101,7 +103,7 @@ def allocation_round(sf, cp: Coupling, bl, cands: Candidates, pr: Prices, option
         extra = [None] * len(bl)
         extra[k] = (b.coupling, cp.lower - used, cp.upper - used, penalty)
         r = solve_all(sf, [b if j == k else None for j in range(len(bl))], priced, True, options, abs_gap, deadline,
-                      extra)[k]
+                      extra, ALLOCATION_SECONDS)[k]
         if r is None or r[0] or not r[1]:
             still += 1
             continue
