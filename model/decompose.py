@@ -19,6 +19,28 @@ L(y) is at least the LP bound, since each county is solved as a MIP (less a smal
 towards the LP's choices, see `_tie_break`); it is valid whatever y is and however loose each
 county's own gap (its dual bound is used). The reported gap is the plan's
 distance to L, or to HiGHS's bound in step 5 when that is higher.
+
+Price-directive (a pathway above PRICE_DIRECTIVE_COLS columns, `solve_by_prices`): steps 2 and
+4 work on the whole horizon and do not scale, so neither is used.
+
+    P1 prices   column generation over the county LPs from y = 0 (model.prices): a restricted
+                master LP over every county plan found so far (weights lam_kj, sum_j lam_kj = 1,
+                elastic slacks on the coupling rows) gives prices y; each county's LP at
+                (c_k - G_k'y) adds a plan; L_LP(y) = sum_k LP_k(y) + y'b(y) + no-county columns
+                is a valid bound at every y; stop when master - max L <= PRICE_TOL_SHARE * gap
+    P2 counties per county the MIP at the best y: L(y) as in step 3 (>= L_LP), one integer
+                candidate per county
+    P3 master   restricted master MIP (model.master): one candidate per county (binary z_kj),
+                the storage modules integer, subject to the coupling rows:
+                    min sum c_kj z_kj + c_0'x_0   s.t.  lo <= sum g_kj z_kj + G_0 x_0 <= hi
+                if it is infeasible: allocation MIPs, county k within its master-LP share of the
+                coupling rows the candidates violate (less a reserve that grows on rows still
+                violated, elastic; a county that still leaves its share gets the room the others
+                leave), their plans join the candidates; up to ALLOCATION_ROUNDS times
+    P4 finish   gap = (plan - max L) / plan; step 5 if above the requested gap or no plan
+
+A plan from P3 meets every row: each candidate meets its county's own rows and the master the
+coupling rows. The county subproblems of P1-P3 run as Dask tasks with --scheduler.
 """
 from __future__ import annotations
 
