@@ -8,7 +8,8 @@
 2. Province (`--zones 70000`): a synthetic region (benchmarks/generate.py, `horizon`) over the
    same years, solved by county decomposition (`--method county` at `--province-gap`), in a
    fresh subprocess; `--scheduler ADDRESS` runs the county MIPs as Dask tasks there, and
-   `--dask-workers N` starts a LocalCluster of N workers for it.
+   `--dask-workers N` starts a LocalCluster of N workers for it; without one, `--threads N`
+   solves N counties at a time.
 
     python benchmarks/pathway.py                          # Jinan and Xinzhou, no province
     python benchmarks/pathway.py --zones 70000 --regions ""
@@ -32,13 +33,14 @@ MARK = "BENCH-RESULT "
 
 
 def child(folder: str, year: int, from_year: int | None, gap: float, method: str, time_limit: float,
-          scheduler: str | None, year_axis: str = "state") -> dict:
+          scheduler: str | None, year_axis: str = "state", threads: int = 1) -> dict:
     from model.pipeline import solve_region
     from model.solve import SolveOptions
 
     t0 = time.perf_counter()
     res = solve_region(folder, year, options=SolveOptions(mip_gap=gap, method=method, time_limit=time_limit,
-                                                          scheduler=scheduler, year_axis=year_axis), from_year=from_year)
+                                                          scheduler=scheduler, year_axis=year_axis, threads=threads),
+                       from_year=from_year)
     seconds = time.perf_counter() - t0
     a = res.dataset.attrs
     return {"seconds": round(seconds, 2), "status": a["status"], "gap": float(a["mip_gap"]),
@@ -75,6 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--province-gap", type=float, default=0.005)
     ap.add_argument("--time-limit", type=float, default=900.0)
     ap.add_argument("--scheduler", default=None, help="Dask scheduler for the county MIPs")
+    ap.add_argument("--threads", type=int, default=1, help="province: county subproblems N at a time (no --scheduler)")
     ap.add_argument("--dask-workers", type=int, default=0, help="start a LocalCluster of N workers for them")
     ap.add_argument("--child", default=None, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -117,7 +120,8 @@ def main(argv: list[str] | None = None) -> int:
             cluster = LocalCluster(n_workers=args.dask_workers, threads_per_worker=1, dashboard_address=None)
             scheduler = cluster.scheduler_address
         try:
-            r = run_child(str(folder), args.year, args.from_year, args.province_gap, "county", args.time_limit, scheduler)
+            r = run_child(str(folder), args.year, args.from_year, args.province_gap, "county", args.time_limit, scheduler,
+                          "state", args.threads)
         finally:
             if cluster is not None:
                 cluster.close()

@@ -19,10 +19,33 @@ L(y) is at least the LP bound, since each county is solved as a MIP (less a smal
 towards the LP's choices, see `_tie_break`); it is valid whatever y is and however loose each
 county's own gap (its dual bound is used). The reported gap is the plan's
 distance to L, or to HiGHS's bound in step 5 when that is higher.
+
+Price-directive (a pathway above PRICE_DIRECTIVE_COLS columns, `solve_by_prices`): steps 2 and
+4 work on the whole horizon and do not scale, so neither is used.
+
+    P1 prices   column generation over the county LPs from y = 0 (model.prices): a restricted
+                master LP over every county plan found so far (weights lam_kj, sum_j lam_kj = 1,
+                elastic slacks on the coupling rows) gives prices y; each county's LP at
+                (c_k - G_k'y) adds a plan; L_LP(y) = sum_k LP_k(y) + y'b(y) + no-county columns
+                is a valid bound at every y; stop when master - max L <= PRICE_TOL_SHARE * gap
+    P2 counties per county the MIP at the best y: L(y) as in step 3 (>= L_LP), one integer
+                candidate per county
+    P3 master   restricted master MIP (model.master): one candidate per county (binary z_kj),
+                the storage modules integer, subject to the coupling rows:
+                    min sum c_kj z_kj + c_0'x_0   s.t.  lo <= sum g_kj z_kj + G_0 x_0 <= hi
+                if it is infeasible: allocation MIPs, county k within its master-LP share of the
+                coupling rows the candidates violate (less a reserve that grows on rows still
+                violated, elastic; a county that still leaves its share gets the room the others
+                leave), their plans join the candidates; up to ALLOCATION_ROUNDS times
+    P4 finish   gap = (plan - max L) / plan; step 5 if above the requested gap or no plan
+
+A plan from P3 meets every row: each candidate meets its county's own rows and the master the
+coupling rows. The county subproblems of P1-P3 run as Dask tasks with --scheduler.
 """
 from __future__ import annotations
 
 import dataclasses
+import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -50,6 +73,14 @@ ABS_GAP = 1e-6  # HiGHS's default mip_abs_gap: a plan this close to the bound is
 # on a 20,000-zone 4-year pathway (485,200 columns) 118 s against 209 s for the dual simplex; its
 # duals are the prices and its near-integral values are read with INTEGRAL_TOL
 LP_IPM_COLS = 200_000
+log = logging.getLogger(__name__)
+# a pathway above this many columns goes price-directive (solve_by_prices): the whole LP and the
+# repair on the whole model are what stop the steps above from scaling
+PRICE_DIRECTIVE_COLS = 200_000
+PRICE_TOL_SHARE = 0.2  # column generation stops when master LP - best L <= this share of the gap
+PRICE_TIME_SHARE = 0.5  # of the time left, at most, for the column generation
+ALLOCATION_ROUNDS = 6
+RESERVE_GROWTH = 3.0
 INTEGRAL_TOL = 1e-4
 
 
@@ -250,7 +281,10 @@ def solve_county_mip(c, col_lower, col_upper, A: sp.csc_matrix, row_lower, row_u
 
 
 def solve_by_county(comp: Compiled, sf: StandardForm, hz: Horizon, options: SolveOptions) -> Solution:
-    """Steps 1-5 of the module docstring; `comp` holds the whole model (used for step 5)."""
+    """Steps 1-5 of the module docstring; `comp` holds the whole model (used for step 5). A large
+    pathway goes price-directive (P1-P4)."""
+    if horizon_of(hz).K > 1 and sf.n_cols > PRICE_DIRECTIVE_COLS:
+        return solve_by_prices(comp, sf, hz, options)
     t0 = time.perf_counter()
     times: dict[str, float] = {}
     hz = horizon_of(hz)
@@ -289,6 +323,52 @@ def solve_by_county(comp: Compiled, sf: StandardForm, hz: Horizon, options: Solv
     sol = _finish(comp, options, plan, bound, times, t0, "", value)
     sol.details.update({"lp_bound": lp_obj, "lagrangian_bound": bound, "counties": split.n_counties,
                         "coupling_rows": len(split.coupling), **stats})
+    return sol
+
+
+def solve_by_prices(comp: Compiled, sf: StandardForm, hz: Horizon, options: SolveOptions) -> Solution:
+    """Price-directive decomposition (module docstring, P1-P4): no whole-model LP or repair."""
+    from model import counties, master, prices
+
+    t0 = time.perf_counter()
+    deadline = time.time() + options.time_limit
+    times: dict[str, float] = {}
+    A_rows = matrix(sf).tocsr()
+    split = split_by_county(sf, horizon_of(hz), A_rows)
+    bl = counties.blocks(sf, split, A_rows)
+    cp = prices.coupling_of(sf, split, A_rows)
+    del A_rows
+    times["split"] = time.perf_counter() - t0
+    t = time.perf_counter()
+    cands = prices.Candidates()
+    pr = prices.generate(sf, cp, bl, split.n_counties, options, PRICE_TOL_SHARE * options.mip_gap,
+                         time.time() + PRICE_TIME_SHARE * _time_left(t0, options), cands, log=log.info)
+    times["prices"] = time.perf_counter() - t
+    details = {"lp_bound": pr.bound, "price_rounds": pr.rounds, "counties": split.n_counties,
+               "coupling_rows": len(split.coupling)}
+    t = time.perf_counter()
+    abs_gap = COUNTY_GAP_SHARE * options.mip_gap * max(abs(pr.master_value), 1e-9) / max(split.n_counties, 1)
+    bound = max(pr.bound, master.lagrangian_round(sf, cp, bl, cands, pr, options, abs_gap, deadline))
+    details["lagrangian_bound"] = bound
+    log.info("county MIPs at the best prices: L %.2f (%.1f s)", bound, time.perf_counter() - t)
+    times["counties"] = time.perf_counter() - t
+    t = time.perf_counter()
+    plan, value = master.pick(sf, cp, bl, cands, split.n_counties, options, deadline)
+    rows = np.zeros(len(cp.rows), dtype=bool)
+    reserve = np.full(len(cp.rows), master.RESERVE / RESERVE_GROWTH)
+    for _ in range(ALLOCATION_ROUNDS):
+        if plan is not None or time.time() > deadline:
+            break
+        now = master.violated(sf, cp, cands, split.n_counties, options, deadline)
+        rows |= now
+        reserve[now] *= RESERVE_GROWTH  # a row still violated keeps more back from the counties
+        master.allocation_round(sf, cp, bl, cands, pr, options, abs_gap, deadline, reserve, rows)
+        plan, value = master.pick(sf, cp, bl, cands, split.n_counties, options, deadline)
+        log.info("allocation round on %d rows: plan %s", rows.sum(), value)
+    times["master"] = time.perf_counter() - t
+    details.update(candidates=len(cands), allocated_rows=int(rows.sum()))
+    sol = _finish(comp, options, plan, bound, times, t0, "" if plan is not None else "master infeasible", value)
+    sol.details.update(details)
     return sol
 
 
