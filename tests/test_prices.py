@@ -44,7 +44,7 @@ def test_bound_and_plan_against_the_whole_model(tmp_path, monkeypatch, seed):
     data = load_region(two_county_pathway(rng, tmp_path / "r"), 2022)
     try:
         best = solve_data(data, 2022, Overrides(), SolveOptions(mip_gap=0.0, method="direct"), from_year=2021)
-    except Exception as exc:  # infeasible (seed 11: the diagnosis itself fails, an IndexError in model/relax.py)
+    except SolveError as exc:  # infeasible (seed 11)
         with pytest.raises(type(exc)):
             solve_data(data, 2022, Overrides(), SolveOptions(mip_gap=0.0, method="county"), from_year=2021)
         return
@@ -73,7 +73,7 @@ def test_master_plan_meets_every_row(tmp_path, monkeypatch):
         data = load_region(two_county_pathway(rng, tmp_path / f"r{seed}"), 2022)
         try:
             run = solve_data(data, 2022, Overrides(), SolveOptions(mip_gap=1.0, method="county"), from_year=2021)
-        except (SolveError, IndexError):  # infeasible (IndexError: see above)
+        except SolveError:  # infeasible
             continue
         sol = run.solution
         if sol.method != "county":
