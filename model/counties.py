@@ -28,23 +28,26 @@ class Block:
     coupling: sp.csr_matrix  # the coupling rows (all of them, in split.coupling order) over its columns
 
 
-def blocks(sf, split, A_rows: sp.csr_matrix) -> list[Block | None]:
-    """One Block per county (None: a county without columns)."""
-    coup = split.coupling
+def county_members(split) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Per county: its columns and its local rows (ascending within each)."""
     local = np.flatnonzero(split.row_county >= 0)
     row_county = split.row_county[local]
     order_c = np.argsort(split.col_county, kind="stable")
     order_r = np.argsort(row_county, kind="stable")
     col_starts = np.searchsorted(split.col_county[order_c], np.arange(split.n_counties + 1))
     row_starts = np.searchsorted(row_county[order_r], np.arange(split.n_counties + 1))
-    A_coup = A_rows[coup].tocsc()
+    return ([order_c[col_starts[k]:col_starts[k + 1]] for k in range(split.n_counties)],
+            [local[order_r[row_starts[k]:row_starts[k + 1]]] for k in range(split.n_counties)])
+
+
+def blocks(sf, split, A_rows: sp.csr_matrix) -> list[Block | None]:
+    """One Block per county (None: a county without columns)."""
+    A_coup = A_rows[split.coupling].tocsc()
     out: list[Block | None] = []
-    for k in range(split.n_counties):
-        cols = order_c[col_starts[k]:col_starts[k + 1]]
+    for cols, rows in zip(*county_members(split)):
         if not len(cols):
             out.append(None)
             continue
-        rows = local[order_r[row_starts[k]:row_starts[k + 1]]]
         out.append(Block(cols, A_rows[rows][:, cols].tocsc(), sf.row_lower[rows], sf.row_upper[rows],
                          A_coup[:, cols].tocsr()))
     return out

@@ -55,6 +55,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from model.build import StandardForm, horizon_of
+from model.counties import county_members
 from model.errors import EXIT_INFEASIBLE, SolveError
 from model.horizon import Horizon
 from model.solve import Compiled, Solution, SolveOptions, layout_values, pass_model, plan_of, run
@@ -220,16 +221,10 @@ def lagrangian_bound(sf: StandardForm, split: Split, A: sp.csr_matrix, y: np.nda
             return -np.inf, x, {}
         bound += priced[j] * v
         x[j] = v
-    local = np.flatnonzero(split.row_county >= 0)
-    row_county = split.row_county[local]
-    order_c = np.argsort(split.col_county, kind="stable")
-    order_r = np.argsort(row_county, kind="stable")
-    col_starts = np.searchsorted(split.col_county[order_c], np.arange(split.n_counties + 1))
-    row_starts = np.searchsorted(row_county[order_r], np.arange(split.n_counties + 1))
+    county_cols, county_rows = county_members(split)
 
     def county_problem(k: int):
-        cols = order_c[col_starts[k]:col_starts[k + 1]]
-        rows = local[order_r[row_starts[k]:row_starts[k + 1]]]
+        cols, rows = county_cols[k], county_rows[k]
         if not len(cols):
             return None
         return cols, (priced[cols], sf.col_lower[cols], sf.col_upper[cols], A[rows][:, cols].tocsc(),
