@@ -5,7 +5,7 @@ column: constant[g] + sum_f kva[f] state(f,j) <= capacity[g] + unit[g] U[g,j], w
 sum_{k <= j} u[g,k] are the units bought to date. Its LP relaxation buys fractions of a unit, and
 over a horizon HiGHS's cuts do not win them back (Jinan 2019-2022: HiGHS's root LP after presolve
 176,526 without the hull, 177,326 with it, against a plan of 177,630-177,638 10^4 yuan; the solve
-447 s before, 42-48 s with the hull and the pathway's HiGHS settings; benchmarks/README.md, "Pathway").
+447 s before, 37-48 s with the hull and the pathway's HiGHS settings; benchmarks/README.md, "Pathway").
 
 A group holds few zones (Jinan: 1-3), so its plans can be listed. A combination c takes one
 conversion event (f, k) per free zone of the group (an option f and the year k it is taken in;
