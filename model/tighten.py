@@ -168,7 +168,8 @@ def remove(comp: Compiled, added: Added) -> None:
 
 @contextmanager
 def hull_added(comp: Compiled, hz: Horizon, enabled: bool = True, max_combinations: int = MAX_COMBINATIONS):
-    """The groups' hull in the live model for the duration of the block (yields `Added`)."""
+    """The groups' hull in the live model for the duration of the block (yields `Added`). Nothing
+    else may append rows or columns inside the block: `remove` deletes the last ones."""
     added = add(comp, group_hull(hz, comp.layout, max_combinations)) if enabled else Added()
     try:
         yield added

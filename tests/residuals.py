@@ -16,14 +16,18 @@ def _read(folder: Path, name: str) -> pd.DataFrame:
                                                        "transformer_group": str, "township_id": str})
 
 
+def _zone_tables(ds, folder: Path):
+    """zones (in the dataset's order), routes, fuels, building types and parameters, indexed."""
+    return (_read(folder, "zones").set_index("zone_id").loc[ds.zone.values],
+            _read(folder, "routes").set_index("route_id"), _read(folder, "fuels").set_index("fuel_id"),
+            _read(folder, "building_types").set_index("building_type"),
+            _read(folder, "parameters").set_index("name")["value"].astype(float))
+
+
 def check(ds, folder: Path, year: int, tol: float = 1e-6) -> dict[str, float]:
     """Return recomputed totals; assert every cap holds and the dataset agrees."""
     folder = Path(folder)
-    z = _read(folder, "zones").set_index("zone_id").loc[ds.zone.values]
-    routes = _read(folder, "routes").set_index("route_id")
-    fuels = _read(folder, "fuels").set_index("fuel_id")
-    bt = _read(folder, "building_types").set_index("building_type")
-    par = _read(folder, "parameters").set_index("name")["value"].astype(float)
+    z, routes, fuels, bt, par = _zone_tables(ds, folder)
     yr = _read(folder, "years").set_index("year").loc[year]
     tr = _read(folder, "transformers").set_index("group_id")
 
@@ -99,11 +103,7 @@ def bills(ds, folder: Path, year: int, tol: float = 1e-6) -> dict[str, np.ndarra
     zone's bill before subsidy on its chosen route and on its base-year route; the affordability
     rule when affordability_margin is set; designed running subsidies when running_subsidy_design = 1."""
     folder = Path(folder)
-    z = _read(folder, "zones").set_index("zone_id").loc[ds.zone.values]
-    routes = _read(folder, "routes").set_index("route_id")
-    fuels = _read(folder, "fuels").set_index("fuel_id")
-    bt = _read(folder, "building_types").set_index("building_type")
-    par = _read(folder, "parameters").set_index("name")["value"].astype(float)
+    z, routes, fuels, bt, par = _zone_tables(ds, folder)
     prices = _read(folder, "prices")
     prices = prices[prices["year"] == year].set_index("fuel_id")["price_yuan_per_unit"]
     tar = _read(folder, "tariffs") if (folder / "tariffs.csv").exists() else pd.DataFrame(
