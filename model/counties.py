@@ -54,16 +54,22 @@ def blocks(sf, split, A_rows: sp.csr_matrix) -> list[Block | None]:
 
 
 def solve_block(c, col_lower, col_upper, A: sp.csc_matrix, row_lower, row_upper, integer: bool, options: SolveOptions,
-                abs_gap: float, deadline: float, extra_rows=None, cap: float = np.inf):
+                abs_gap: float, deadline: float, extra_rows=None, cap: float = np.inf, start=None):
     """min c'x over one county's rows (a pure function of arrays: it runs in a thread or as a Dask
     task) within the wall-clock `deadline`. `extra_rows` = (G, lower, upper, penalty): rows added to the
-    county's own (an allocation of the coupling rows), elastic at `penalty` per unit. Returns (infeasible, has_plan, dual bound,
-    objective, column values, seconds)."""
+    county's own (an allocation of the coupling rows), elastic at `penalty` per unit. `start`: a
+    plan of the county's columns to start the MIP from (with `extra_rows`, its slacks are set to
+    make it meet them). Returns (infeasible, has_plan, dual bound, objective, column values, seconds)."""
     tk = time.perf_counter()
     kinds = np.full(A.shape[1], integer)
+    if start is not None:
+        start = np.asarray(start, dtype=float)
     if extra_rows is not None:  # elastic: slacks at `penalty` per unit keep the county feasible
         G, lo, hi, penalty = extra_rows
         n, m = A.shape[1], G.shape[0]
+        if start is not None:
+            used = G @ start
+            start = np.r_[start, np.maximum(lo - used, 0.0), np.maximum(used - hi, 0.0)]
         eye = sp.identity(m, format="csr")
         A = sp.vstack([sp.hstack([A, sp.csr_matrix((A.shape[0], 2 * m))]), sp.hstack([G, eye, -eye])]).tocsc()
         row_lower, row_upper = np.r_[row_lower, lo], np.r_[row_upper, hi]
@@ -77,6 +83,10 @@ def solve_block(c, col_lower, col_upper, A: sp.csc_matrix, row_lower, row_upper,
         settings.update(mip_rel_gap=0.0, mip_abs_gap=float(abs_gap))
     for key, value in settings.items():
         h.setOptionValue(key, value)
+    if start is not None and integer:
+        sol = highspy.HighsSolution()
+        sol.col_value = start
+        h.setSolution(sol)
     h.run()
     info = h.getInfo()
     status = h.getModelStatus()
@@ -92,13 +102,14 @@ def solve_block(c, col_lower, col_upper, A: sp.csc_matrix, row_lower, row_upper,
 
 
 def solve_all(sf, bl: list[Block | None], priced: np.ndarray, integer: bool, options: SolveOptions, abs_gap: float,
-              deadline: float, extra: list | None = None, cap: float = np.inf) -> list:
-    """Every county at the priced costs (`extra`: per county, rows to add, or None). Counties are
-    independent: Dask tasks with options.scheduler, `options.threads` at a time otherwise.
-    Returns per county None or solve_block's tuple."""
+              deadline: float, extra: list | None = None, cap: float = np.inf, starts: list | None = None) -> list:
+    """Every county at the priced costs (`extra`: per county, rows to add, or None; `starts`: per
+    county, a plan to start from, or None). Counties are independent: Dask tasks with
+    options.scheduler, `options.threads` at a time otherwise. Returns per county None or
+    solve_block's tuple."""
     args = [None if b is None else (priced[b.cols], sf.col_lower[b.cols], sf.col_upper[b.cols], b.local, b.row_lower,
                                     b.row_upper, integer, options, float(abs_gap), deadline,
-                                    None if extra is None else extra[k], cap)
+                                    None if extra is None else extra[k], cap, None if starts is None else starts[k])
             for k, b in enumerate(bl)]
     if options.scheduler:
         from distributed import Client

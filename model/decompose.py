@@ -343,23 +343,29 @@ def solve_by_prices(comp: Compiled, sf: StandardForm, hz: Horizon, options: Solv
                "coupling_rows": len(split.coupling)}
     t = time.perf_counter()
     abs_gap = COUNTY_GAP_SHARE * options.mip_gap * max(abs(pr.master_value), 1e-9) / max(split.n_counties, 1)
-    bound = max(pr.bound, master.lagrangian_round(sf, cp, bl, cands, pr, options, abs_gap, deadline))
+    lagrangian, county_bound = master.lagrangian_round(sf, cp, bl, cands, pr, options, abs_gap, deadline)
+    bound = max(pr.bound, lagrangian)
     details["lagrangian_bound"] = bound
     log.info("county MIPs at the best prices: L %.2f (%.1f s)", bound, time.perf_counter() - t)
     times["counties"] = time.perf_counter() - t
     t = time.perf_counter()
-    plan, value = master.pick(sf, cp, bl, cands, split.n_counties, options, deadline)
+    plan, value = master.pick(sf, cp, bl, cands, split.n_counties, options, deadline, bound)
+    log.info("master MIP on %d candidates: plan %s (%.1f s)", len(cands), value, time.perf_counter() - t)
     rows = np.zeros(len(cp.rows), dtype=bool)
     reserve = np.full(len(cp.rows), master.RESERVE / RESERVE_GROWTH)
     for _ in range(ALLOCATION_ROUNDS):
         if plan is not None or time.time() > deadline:
             break
+        tr = time.perf_counter()
         now = master.violated(sf, cp, cands, split.n_counties, options, deadline)
         rows |= now
         reserve[now] *= RESERVE_GROWTH  # a row still violated keeps more back from the counties
-        master.allocation_round(sf, cp, bl, cands, pr, options, abs_gap, deadline, reserve, rows)
-        plan, value = master.pick(sf, cp, bl, cands, split.n_counties, options, deadline)
-        log.info("allocation round on %d rows: plan %s", rows.sum(), value)
+        tv = time.perf_counter()
+        master.allocation_round(sf, cp, bl, cands, pr, options, abs_gap, deadline, reserve, rows, county_bound)
+        ta = time.perf_counter()
+        plan, value = master.pick(sf, cp, bl, cands, split.n_counties, options, deadline, bound)
+        log.info("allocation round on %d rows (elastic master %.1f s, county MIPs %.1f s, master MIP %.1f s): plan %s",
+                 rows.sum(), tv - tr, ta - tv, time.perf_counter() - ta, value)
     times["master"] = time.perf_counter() - t
     details.update(candidates=len(cands), allocated_rows=int(rows.sum()))
     sol = _finish(comp, options, plan, bound, times, t0, "" if plan is not None else "master infeasible", value)

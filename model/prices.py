@@ -146,9 +146,11 @@ def _rows_t(sf, y_full: np.ndarray) -> np.ndarray:
 
 
 def master(cp: Coupling, cands: Candidates, n_counties: int, penalty: np.ndarray | None, integer: bool,
-           options: SolveOptions, time_limit: float, only=None):
+           options: SolveOptions, time_limit: float, only=None, good_enough: float | None = None):
     """The restricted master over the candidates (`only`: indices of those allowed; integer: pick
     one per county, modules whole). `penalty` per coupling row on elastic slacks (None: no slacks).
+    `good_enough` (integer only): stop at the first plan whose objective is at or below it (the
+    caller's bound plus its gap; the master's own gap, 1e-6, is the other way it stops).
     Returns (status ok, objective, lam, x0, row duals (m), convexity duals)."""
     idx = np.arange(len(cands)) if only is None else np.asarray(only)
     m, n0 = len(cp.rows), len(cp.free)
@@ -183,6 +185,8 @@ def master(cp: Coupling, cands: Candidates, n_counties: int, penalty: np.ndarray
     h.setOptionValue("time_limit", max(time_limit, 1.0))
     if integer:
         h.setOptionValue("mip_rel_gap", 1e-6)
+        if good_enough is not None:
+            h.cbMipInterrupt += lambda e: e.interrupt() if e.data_out.mip_primal_bound <= good_enough else None
     h.run()
     info = h.getInfo()
     ok = info.primal_solution_status == 2 and h.getModelStatus() not in (

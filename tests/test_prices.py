@@ -83,3 +83,56 @@ def test_master_plan_meets_every_row(tmp_path, monkeypatch):
         assert sol.mip_gap == pytest.approx(max((sol.objective - sol.bound) / abs(sol.objective), 0.0), abs=1e-9)
         assert sol.details["candidates"] >= sol.details["counties"]
     assert found >= 2  # on these tiny pathways the master is often infeasible: the whole model finishes
+
+
+def test_known_plans_hand_derived():
+    """One county, one allocated row (its share <= 2 at price y = 1 on a row of usage u):
+    candidate A costs 5 with u = 3 (priced 2, over by 1), B costs 6 with u = 2 (priced 4, meets
+    it), C costs 9 with u = 1 (priced 8). At penalty 10 A's elastic cost is 12, B's 4: B is the
+    start. B is within abs_gap 0.5 of the county's bound only if the bound is >= 3.5; then its
+    allocation MIP is not solved (B is its answer)."""
+    import scipy.sparse as sp
+
+    from model.master import known_plans
+    from model.prices import Candidates
+
+    cands = Candidates()
+    for cost, u in ((5.0, 3.0), (6.0, 2.0), (9.0, 1.0)):
+        cands.add(0, cost, np.array([u]), np.array([u]))  # plan x = u, coupling row G = [1]
+    cands.add(1, 1.0, np.array([0.0]), None)  # another county's fractional candidate: not looked at
+    alloc = [(sp.csr_matrix(np.array([[1.0]])), np.array([-np.inf]), np.array([2.0]), np.array([10.0])), None]
+    y = np.array([1.0])
+    known, starts = known_plans(cands, y, alloc, np.array([3.5, np.nan]), 0.5)
+    assert known.tolist() == [1, -1] and starts[0].tolist() == [2.0] and starts[1] is None
+    known, starts = known_plans(cands, y, alloc, np.array([3.0, np.nan]), 0.5)
+    assert known.tolist() == [-1, -1] and starts[0].tolist() == [2.0]
+    # a looser share (<= 3): A meets it and is the cheapest: known when the bound is within 0.5 of 2
+    alloc[0] = (alloc[0][0], alloc[0][1], np.array([3.0]), alloc[0][3])
+    known, starts = known_plans(cands, y, alloc, np.array([1.6, np.nan]), 0.5)
+    assert known.tolist() == [0, -1] and starts[0].tolist() == [3.0]
+
+
+def test_master_stops_at_a_good_enough_plan():
+    """The restricted master MIP with `good_enough` returns a plan that meets the coupling rows
+    (any pick is a plan of the whole model) at or below the threshold when one is asked at the
+    optimum, and the optimum itself without it."""
+    from model.prices import Candidates, Coupling, master
+
+    rng = np.random.default_rng(3)
+    cands = Candidates()
+    for k in range(6):
+        for _ in range(4):
+            u = rng.uniform(0, 3, size=2)
+            cands.add(k, float(rng.uniform(1, 5)), u, u)
+    cp = Coupling(rows=np.arange(2), lower=np.array([-np.inf, -np.inf]), upper=np.array([9.0, 9.0]),
+                  free=np.zeros(0, dtype=int), G0=np.zeros((2, 0)), c0=np.zeros(0), free_lower=np.zeros(0),
+                  free_upper=np.zeros(0), offset=0.0)
+    opts = SolveOptions(mip_gap=1e-6)
+    ok, best, lam, *_ = master(cp, cands, 6, None, True, opts, 30.0)
+    assert ok
+    for threshold in (best, best * 1.5, 1e9):
+        ok, value, lam, *_ = master(cp, cands, 6, None, True, opts, 30.0, good_enough=threshold)
+        assert ok and best - 1e-9 <= value <= threshold + 1e-9
+        picked = np.flatnonzero(lam > 0.5)
+        assert sorted(np.asarray(cands.county)[picked].tolist()) == list(range(6))
+        assert np.all(sum(cands.usage[i] for i in picked) <= 9.0 + 1e-9)
