@@ -110,7 +110,8 @@ def solve_data(data: RegionData, year: int, ov: Overrides, options: SolveOptions
                prune: bool = True, extract: bool = True, from_year: int | None = None,
                extra: Iterable[Family] = (), foresight: str = "perfect", goal: "str | goals_mod.Goal | None" = None,
                goal_gap: float = 0.0, goal_tolerance: float = 0.0,
-               marginal: marginal_mod.MarginalSpec | None = None) -> RunResult:
+               marginal: marginal_mod.MarginalSpec | None = None,
+               prepared: tuple[Horizon, StandardForm] | None = None) -> RunResult:
     """Prepare, build, solve and extract one region over `from_year`..`year` (one year without
     `from_year`). `prune` drops dominated options first (same optimum, fewer binaries); sweeps
     that compare instances between points turn it off. `extract=False` leaves out the dataset
@@ -122,7 +123,10 @@ def solve_data(data: RegionData, year: int, ov: Overrides, options: SolveOptions
     other than min-cost is solved first at relative gap `goal_gap`, then the cost with the goal
     held within `goal_tolerance` (relative), on the whole model (perfect foresight). `marginal`:
     value the binding rows of these families by re-solving the MIP with their bound moved
-    (`model.marginal`; with `duals`, min-cost only); None leaves it out."""
+    (`model.marginal`; with `duals`, min-cost only); None leaves it out. `prepared`: (horizon,
+    standard form) as `prepare_horizon(data, years, ov)` and `standard_form(horizon, families)`
+    give them for these arguments (unpruned, conversion form): the prepare is not done again (the
+    Monte Carlo re-uses its sample's)."""
     times = dict(times or {})
     options = options or SolveOptions()
     years = list(range(from_year, year + 1)) if from_year is not None else [year]
@@ -136,8 +140,11 @@ def solve_data(data: RegionData, year: int, ov: Overrides, options: SolveOptions
     if problems:
         raise InputError(problems)
     t = time.perf_counter()
-    hz = prepare_horizon(data, years, ov)
-    sf = standard_form(hz, families=families)  # the conversion form: what the pruning compares
+    if prepared is not None:
+        hz, sf = prepared
+    else:
+        hz = prepare_horizon(data, years, ov)
+        sf = standard_form(hz, families=families)  # the conversion form: what the pruning compares
     if prune:
         hz, sf = prune_horizon(hz, sf, families)
     if hz.K > 1 and options.year_axis != "conversion":

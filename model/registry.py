@@ -794,8 +794,12 @@ ROBUST_OUTPUTS: dict[str, Var] = {
     "base_status": Var(("sample",), "-", "The base plan re-evaluated at the sample (routes fixed, upgrades and storage re-optimised): "
                            "status (infeasible: the base plan breaks a cap; unavailable: a route not an option)"),
     "base_cost": Var(("sample",), "10^4 yuan/a", "Total cost to society of the base plan re-evaluated"),
+    "sample_bound": Var(("sample",), "10^4 yuan/a", "The solver's bound on the sample's least cost (the plan is "
+                        "within the sample gap of it)"),
     "regret": Var(("sample",), "10^4 yuan/a", "The base plan's regret: its cost re-evaluated minus the "
                       "sample's least cost"),
+    "regret_upper": Var(("sample",), "10^4 yuan/a", "The most the regret can be: the base plan's cost re-evaluated "
+                            "minus the solver's bound on the sample's least cost"),
     "sample_route": Var(("sample", "zone"), "-", "Each zone's route in the sample's least-cost plan"),
     "route_frequency": Var(("zone", "route"), "1", "Share of the samples with a plan in which the zone takes the route"),
     "base_route": Var(("zone",), "-", "Each zone's route in the base plan"),

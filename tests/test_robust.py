@@ -67,6 +67,31 @@ def test_regret_known_answer(tmp_path):
     assert ds.route_frequency.sel(route="ashp").values.tolist() == [1.0, 1.0]
     assert ds.base_route_frequency.values.tolist() == [0.0, 0.0]
     assert ds.attrs["regret_mean_10k_yuan_per_a"] == pytest.approx(0.12)
+    # solved exactly here: the bound meets the cost, and the regret's upper bound meets the regret
+    assert ds.sample_bound.values.tolist() == pytest.approx([0.60, 0.60])
+    assert ds.regret_upper.values.tolist() == pytest.approx([0.12, 0.12])
+
+
+def test_sample_gap_is_part_of_a_sample_and_brackets_the_regret(tmp_path):
+    """The samples' own gap: a run at another sample gap solves every sample again (a file made
+    at 0 is not one made at 0.3); each sample's bound is at most its cost and within the gap of
+    it, so regret <= regret_upper; the dataset says the gap."""
+    from dataclasses import replace
+
+    folder = region(tmp_path, UNCERTAIN, zones=3)
+    data, spec, base_cost = spec_of(folder)
+    out = tmp_path / "mc"
+    assert sorted(robust.run_samples(data, spec, 3, out, serial=True).solved) == [0, 1, 2]
+    loose = replace(spec, sample_gap=0.3)
+    assert loose.sample_options.mip_gap == 0.3 and loose.options.mip_gap == spec.options.mip_gap
+    report = robust.run_samples(data, loose, 3, out, serial=True)
+    assert sorted(report.solved) == [0, 1, 2] and not report.skipped
+    ds = robust.robust_dataset(data, loose, 3, out, base_cost)
+    assert ds.attrs["sample_gap"] == 0.3 and ds.attrs["mip_gap"] == spec.options.mip_gap
+    cost, bound = ds.sample_cost.values, ds.sample_bound.values
+    assert np.all(bound <= cost + 1e-9) and np.all(cost - bound <= 0.3 * cost + 1e-9)
+    ok = np.isfinite(ds.regret.values)
+    assert ok.any() and np.all(ds.regret.values[ok] <= ds.regret_upper.values[ok] + 1e-12)
 
 
 UNCERTAIN = "gas_price,uniform,0.5,3.0,,factor,assumption: test\nelectricity_price,normal,0.5,0.05,,value,assumption: test\n"
