@@ -91,3 +91,51 @@ def dask_client(client, scheduler: str | None, workers: int | None, tasks: int, 
             own_cluster.close()
 
     return client, close
+
+
+def run_tasks(fn, shared, items, handle, on_error, *, client=None, scheduler: str | None = None,
+              workers: int | None = None, start_method: str | None = None, key: str = "task") -> dict:
+    """fn(shared, item) for every item as Dask tasks, `shared` scattered once to every worker;
+    `handle(result)` runs in this process as each task finishes (in finishing order), and
+    `on_error(exc)` for a task that raised or whose worker died too often. The tasks not yet
+    finished are cancelled when this returns or raises (Ctrl-C, an error in `handle`). Returns
+    each worker's peak resident memory (MB). The Monte Carlo and the pathway sweeps run on it."""
+    import time
+
+    from distributed import as_completed
+
+    client, close = dask_client(client, scheduler, workers, len(items), start_method)
+    futures = []
+    try:
+        if not client.scheduler_info()["workers"]:
+            client.wait_for_workers(1)
+        shared_f = client.scatter(shared, broadcast=True)
+        futures = [client.submit(fn, shared_f, item, pure=False, key=f"{key}-{i}-{time.time_ns()}")
+                   for i, item in enumerate(items)]
+        for fut in as_completed(futures):
+            try:
+                res = fut.result()
+            except Exception as exc:  # the task raised, or its worker died too often (KilledWorker)
+                on_error(exc)
+                continue
+            handle(res)
+        return worker_memory(client)
+    finally:
+        pending = [f for f in futures if not f.done()]
+        if pending:
+            client.cancel(pending)
+        close()
+
+
+def _peak_rss_mb() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # kB on Linux
+
+
+def worker_memory(client) -> dict:
+    """Each worker's peak resident memory (MB)."""
+    try:
+        return {k: round(v, 1) for k, v in client.run(_peak_rss_mb).items()}
+    except Exception:  # a worker gone: no figure
+        return {}

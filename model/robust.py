@@ -343,46 +343,17 @@ def run_samples(data: RegionData, spec: RobustSpec, n: int, folder: Path, *, sch
         for i in todo:
             handle(solve_sample(data, spec, i))
         return report
-    from distributed import as_completed
+    from model.dask_layer import run_tasks
 
-    from model.dask_layer import dask_client
-
-    client, close = dask_client(client, scheduler, workers, len(todo))
-    futures = []
-    try:
-        if not client.scheduler_info()["workers"]:
-            client.wait_for_workers(1)
-        data_f = client.scatter(data, broadcast=True)
-        futures = [client.submit(solve_sample, data_f, spec, i, pure=False, key=f"robust-{spec.seed}-{i}-{time.time_ns()}")
-                   for i in todo]
-        for fut in as_completed(futures):
-            try:
-                res = fut.result()
-            except Exception as exc:  # a worker died too often
-                report.failed.append((-1, f"{type(exc).__name__}: {exc}"))
-                continue
-            handle(res)
-        report.times["worker_memory_mb"] = worker_memory(client)
-    finally:
-        pending = [f for f in futures if not f.done()]
-        if pending:
-            client.cancel(pending)
-        close()
+    report.times["worker_memory_mb"] = run_tasks(
+        _solve_sample_task, (data, spec), todo, handle,
+        lambda exc: report.failed.append((-1, f"{type(exc).__name__}: {exc}")),
+        client=client, scheduler=scheduler, workers=workers, key=f"robust-{spec.seed}")
     return report
 
 
-def _peak_rss_mb() -> float:
-    import resource
-
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # kB on Linux
-
-
-def worker_memory(client) -> dict:
-    """Each worker's peak resident memory (MB)."""
-    try:
-        return {k: round(v, 1) for k, v in client.run(_peak_rss_mb).items()}
-    except Exception:  # a worker gone: no figure
-        return {}
+def _solve_sample_task(shared: tuple[RegionData, RobustSpec], i: int) -> SampleResult:
+    return solve_sample(*shared, i)
 
 
 # ---------------------------------------------------------------------------------------------

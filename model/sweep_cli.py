@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from model.cli import MAX_THREADS, REPO, Parser, add_run_arguments, check_run_arguments, number_arg
+from model.cli import MAX_THREADS, REPO, YEARS, Parser, add_run_arguments, check_run_arguments, number_arg
 from model.dask_layer import START_METHODS
 from model.errors import EXIT_INPUT, EXIT_INTERRUPTED, EXIT_OK, EXIT_SOLVER, EXIT_WRITE, CannotWrite, InputError, Problem
 from model.paths import name_problem, plain_name
@@ -56,7 +56,41 @@ def sweep_parser() -> Parser:
     ap.add_argument("--no-duals", action="store_true", help="skip the shadow prices of the caps at each point")
     ap.add_argument("--resolve-presolve", choices=("auto", "off", "on"), default="auto",
                     help="HiGHS presolve when re-solving a live model (default auto: off first, on when slow)")
+    ap.add_argument("--from", dest="from_year", type=number_arg(int, YEARS[0], high=YEARS[1]), default=None,
+                    help="sweep the pathway from this year to --year: each point is the multi-year plan, solved "
+                         "cold (model.sweep_pathway)")
     return ap
+
+
+PATHWAY_REFUSED = (("no_reuse", "--no-reuse"), ("solve_all", "--solve-all"))
+
+
+def pathway_problems(args) -> list[Problem]:
+    """Flags that have no meaning for a pathway sweep (every point is a cold solve of one model)."""
+    out = [Problem(flag, None, None, "not taken with --from: every point of a pathway sweep is solved cold")
+           for attr, flag in PATHWAY_REFUSED if getattr(args, attr)]
+    if args.resolve_presolve != "auto":
+        out.append(Problem("--resolve-presolve", None, None, "not taken with --from: no live model is re-solved"))
+    if args.goal not in (None, "min-cost"):
+        out.append(Problem("--goal", None, None, "a pathway sweep solves at least cost (min-cost) only"))
+    return out
+
+
+def format_pathway_points(ds: xr.Dataset, names: tuple[str, ...]) -> str:
+    """One row per point: values, status, discounted cost, gap, and households converted each year."""
+    df = pd.DataFrame({n: ds[n].values for n in names})
+    df["status"] = ds["point_status"].values
+    whole = lambda v: f"{v:,.0f}" if np.isfinite(v) else ""  # noqa: E731
+    if "objective" in ds:
+        df["cost_10k_yuan"] = [f"{v:,.1f}" if np.isfinite(v) else "" for v in ds["objective"].values]
+        hh = ds["households_converted"].sum("route", skipna=False)
+        for j, y in enumerate(ds["year"].values):
+            df[f"households_{int(y)}"] = [whole(v) for v in hh.values[:, j]]
+        df[f"gas_{int(ds['year'].values[-1])}_10k_m3"] = [whole(v) for v in ds["gas_annual"].values[:, -1]]
+    df["gap"] = [f"{v:.1e}" for v in ds["point_mip_gap"].values]
+    df["solve_s"] = [f"{v:.1f}" for v in ds["point_solve_time"].values]
+    with pd.option_context("display.width", 200, "display.max_rows", 200):
+        return df.to_string(index=False)
 
 
 def format_points(ds: xr.Dataset, names: tuple[str, ...]) -> str:
@@ -85,10 +119,14 @@ def main(argv: list[str] | None = None) -> int:
         problems = [Problem("--inputs", None, None, f"the region id taken from its name {why}")
                     for why in [name_problem(args.region)] if why]
         problems += check_run_arguments(args)
+        if args.from_year is not None:
+            problems += pathway_problems(args)
         if problems:
             raise InputError(problems)
         grid = grid_from_args(args)
         data = load_region(folder, year=args.year, region=args.region)
+        if args.from_year is not None:
+            return pathway_main(args, data, grid, scenarios)
         spec = RunSpec(args.year, scenarios,
                        SolveOptions(mip_gap=args.gap, time_limit=args.time_limit, threads=args.threads),
                        reuse=not args.no_reuse, duals=not args.no_duals, certify=not args.solve_all,
@@ -121,6 +159,38 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(f"sweep {report.name}: {len(grid)} points, {len(report.solved)} solved now, {len(report.skipped)} done earlier, "
           f"{len(report.failed)} failed, {ds.attrs['points_infeasible']} infeasible; {report.seconds:,.1f} s")
+    print(f"wrote {report.combined_path} (points in {report.folder})")
+    if report.failed:
+        for stem, msg in list(report.failed.items())[:10]:
+            print(f"error: {stem}: {msg}", file=sys.stderr)
+        return EXIT_SOLVER
+    return EXIT_OK
+
+
+def pathway_main(args, data, grid, scenarios: tuple[str, ...]) -> int:
+    """`sweep.py --from`: the pathway at every point (`model.sweep_pathway`); exit codes as above."""
+    from model.sweep_pathway import PathwaySweep, run_pathway_sweep
+
+    spec = PathwaySweep(args.year, args.from_year, scenarios,
+                        SolveOptions(mip_gap=args.gap, time_limit=args.time_limit, threads=args.threads))
+    try:
+        report = run_pathway_sweep(data, grid, spec, args.out, args.name, serial=args.serial, scheduler=args.scheduler,
+                                   workers=args.workers, start_method=args.start_method,
+                                   on_point=lambda p: print(f"  {p.values}: {p.status} ({p.seconds:.1f} s)", flush=True))
+    except CannotWrite as exc:
+        print(f"error: {exc}; the points written so far are kept: free space or fix the folder, then run the "
+              "same command again to solve the rest", file=sys.stderr)
+        return EXIT_WRITE
+    except KeyboardInterrupt:
+        print("interrupted: finished points are kept; run the same command again to solve the rest and combine "
+              "them", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    ds = report.dataset
+    print(format_pathway_points(ds, grid.names))
+    print()
+    print(f"pathway sweep {args.from_year}-{args.year}: {len(grid)} points, {len(report.solved)} solved now, "
+          f"{len(report.skipped)} done earlier, {len(report.failed)} failed, {ds.attrs['points_infeasible']} "
+          f"infeasible; {report.seconds:,.1f} s")
     print(f"wrote {report.combined_path} (points in {report.folder})")
     if report.failed:
         for stem, msg in list(report.failed.items())[:10]:

@@ -47,6 +47,10 @@ def _open(path: Path, what: str):
     if "sample" in ds.dims and "regret" in ds:
         raise _Bad(f"{what} {path}: a Monte Carlo result of scripts/robust.py; report.py makes no report of it (its "
                    "summary is what robust.py prints, its distributions and route frequencies are in the file)")
+    if "point" in ds.dims and ds.attrs.get("point_format") == "pathway-point-1":
+        raise _Bad(f"{what} {path}: a pathway sweep of scripts/sweep.py --from; report.py makes no report of it (its "
+                   "table is what sweep.py prints; each point's figures by year are in the file): report one "
+                   "pathway with scripts/solve.py --from and report.py on its result")
     if "year_from" in ds.attrs:
         from model.report.pathway_report import missing_pathway_variables
 
