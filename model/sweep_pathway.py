@@ -29,7 +29,8 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from model.errors import EXIT_INFEASIBLE, InputError, SolveError
+from model.errors import EXIT_INFEASIBLE, EXIT_INTERRUPTED, CannotWrite, InputError, SolveError
+from model.paths import WRITE_ERRORS, write_failure
 from model.solve import SolveOptions
 from model.sweep_grid import Grid, point_stem, sweep_paths
 from model.validate import RegionData
@@ -165,7 +166,10 @@ def run_pathway_sweep(data: RegionData, grid: Grid, spec: PathwaySweep, out: Pat
         if p.status == "error":
             report.failed[stem] = p.message
             return
-        write_point(folder / f"{stem}.nc", data, spec, p)
+        try:
+            write_point(folder / f"{stem}.nc", data, spec, p)
+        except WRITE_ERRORS as exc:
+            raise CannotWrite(folder / f"{stem}.nc", write_failure(exc, folder)) from None
         report.solved.append(stem)
         if on_point:
             on_point(p)
@@ -182,9 +186,9 @@ def run_pathway_sweep(data: RegionData, grid: Grid, spec: PathwaySweep, out: Pat
                   key=f"pathway-sweep-{name}")
     report.dataset = combine(data, grid, spec, folder)
     failed = write_netcdf(report.dataset, combined)
+    if failed == EXIT_INTERRUPTED:
+        raise KeyboardInterrupt
     if failed is not None:
-        from model.errors import CannotWrite
-
         raise CannotWrite(combined, "see the message above")
     report.seconds = time.perf_counter() - t0
     return report

@@ -123,3 +123,31 @@ def test_dask_worker_gives_the_serial_points(tmp_path):
     assert len(rep.solved) == 2
     for name in ("objective", "chosen_route", "households_converted", "gas_annual"):
         xr.testing.assert_identical(serial.dataset[name], rep.dataset[name])
+
+
+def test_a_point_that_cannot_be_written_exits_6_and_the_rest_resumes(tmp_path, capsys, monkeypatch):
+    """Writing the second point fails (permission denied, injected): exit 6 naming its file, no
+    traceback, the first point's file whole; the same command then solves only the second."""
+    import model.sweep_pathway as sp
+
+    folder = region(tmp_path)
+    out = tmp_path / "res"
+    points = out / "tiny" / "2022" / "sweep_gas_price_from2021"
+    args = ["--year", "2022", "--from", "2021", "--region", "tiny", "--inputs", str(folder), "--out", str(out),
+            "--gas-price", "2.0,3.0", "--serial"]
+    real, calls = sp.write_point, []
+
+    def second_fails(path, *a):
+        calls.append(path)
+        if len(calls) == 2:
+            raise PermissionError(13, "Permission denied", str(path))
+        real(path, *a)
+
+    monkeypatch.setattr(sp, "write_point", second_fails)
+    assert sweep_main(args) == 6
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "point_gas_price=3" in err
+    assert [p.name for p in points.glob("*.nc")] == ["point_gas_price=2.nc"]
+    monkeypatch.setattr(sp, "write_point", real)
+    assert sweep_main(args) == 0
+    assert "1 solved now, 1 done earlier" in capsys.readouterr().out
