@@ -157,7 +157,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"note: with MIP gap {args.gap:g} a zone whose routes cost within the gap may switch without a real "
               f"tipping point; --gap 0 gives exact tipping points (slower)")
     print()
-    print(f"sweep {report.name}: {len(grid)} points, {len(report.solved)} solved now, {len(report.skipped)} done earlier, "
+    return _summary(f"sweep {report.name}", len(grid), report, ds)
+
+
+def _summary(what: str, n_points: int, report, ds: xr.Dataset) -> int:
+    """The closing lines of a sweep (single year or pathway) and its exit code."""
+    print(f"{what}: {n_points} points, {len(report.solved)} solved now, {len(report.skipped)} done earlier, "
           f"{len(report.failed)} failed, {ds.attrs['points_infeasible']} infeasible; {report.seconds:,.1f} s")
     print(f"wrote {report.combined_path} (points in {report.folder})")
     if report.failed:
@@ -168,32 +173,15 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def pathway_main(args, data, grid, scenarios: tuple[str, ...]) -> int:
-    """`sweep.py --from`: the pathway at every point (`model.sweep_pathway`); exit codes as above."""
+    """`sweep.py --from`: the pathway at every point (`model.sweep_pathway`); exit codes as above
+    (main's handlers take a write failure or an interrupt)."""
     from model.sweep_pathway import PathwaySweep, run_pathway_sweep
 
     spec = PathwaySweep(args.year, args.from_year, scenarios,
                         SolveOptions(mip_gap=args.gap, time_limit=args.time_limit, threads=args.threads))
-    try:
-        report = run_pathway_sweep(data, grid, spec, args.out, args.name, serial=args.serial, scheduler=args.scheduler,
-                                   workers=args.workers, start_method=args.start_method,
-                                   on_point=lambda p: print(f"  {p.values}: {p.status} ({p.seconds:.1f} s)", flush=True))
-    except CannotWrite as exc:
-        print(f"error: {exc}; the points written so far are kept: free space or fix the folder, then run the "
-              "same command again to solve the rest", file=sys.stderr)
-        return EXIT_WRITE
-    except KeyboardInterrupt:
-        print("interrupted: finished points are kept; run the same command again to solve the rest and combine "
-              "them", file=sys.stderr)
-        return EXIT_INTERRUPTED
-    ds = report.dataset
-    print(format_pathway_points(ds, grid.names))
+    report = run_pathway_sweep(data, grid, spec, args.out, args.name, serial=args.serial, scheduler=args.scheduler,
+                               workers=args.workers, start_method=args.start_method,
+                               on_point=lambda p: print(f"  {p.values}: {p.status} ({p.seconds:.1f} s)", flush=True))
+    print(format_pathway_points(report.dataset, grid.names))
     print()
-    print(f"pathway sweep {args.from_year}-{args.year}: {len(grid)} points, {len(report.solved)} solved now, "
-          f"{len(report.skipped)} done earlier, {len(report.failed)} failed, {ds.attrs['points_infeasible']} "
-          f"infeasible; {report.seconds:,.1f} s")
-    print(f"wrote {report.combined_path} (points in {report.folder})")
-    if report.failed:
-        for stem, msg in list(report.failed.items())[:10]:
-            print(f"error: {stem}: {msg}", file=sys.stderr)
-        return EXIT_SOLVER
-    return EXIT_OK
+    return _summary(f"pathway sweep {args.from_year}-{args.year}", len(grid), report, report.dataset)
