@@ -53,6 +53,10 @@ class SolveOptions:
     # strong branching: 47.3 and 47.7 s at 0.3, 50.6 s at 0.5, 54.6 s at 0.15, 126-144 s at HiGHS's
     # default 0.05, load 3-4), HiGHS's default in a single year (no clear difference on Jinan 2022)
     heuristic_effort: float | None = None
+    # HiGHS's presolve: "on" | "off" | "choose"; None leaves it as it is (HiGHS's default "choose",
+    # or what a caller set on a live model: model.live_model). The Monte Carlo's samples set "off"
+    # at their loose gap (model.robust.RobustSpec.sample_options)
+    presolve: str | None = None
     # with method "county": a Dask scheduler address; the county MIPs run as tasks there
     scheduler: str | None = None
 
@@ -201,6 +205,8 @@ def _set_options(h: highspy.Highs, options: SolveOptions, pathway: bool = False)
     h.setOptionValue("mip_pscost_minreliable", int(reliable))
     effort = options.heuristic_effort if options.heuristic_effort is not None else (0.3 if pathway else 0.05)
     h.setOptionValue("mip_heuristic_effort", float(effort))
+    if options.presolve is not None:
+        h.setOptionValue("presolve", str(options.presolve))
 
 
 def reported_gap(status: str, mip_gap: float) -> float:

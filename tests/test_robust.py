@@ -190,3 +190,36 @@ def test_report_py_says_what_a_monte_carlo_file_is(tmp_path, capsys):
                         "--serial"]) == 0
     assert report_main([str(out / "r" / "2022" / "robust_seed0.nc")]) == 2
     assert "a Monte Carlo result of scripts/robust.py" in capsys.readouterr().err
+
+
+def test_samples_at_a_loose_gap_run_without_presolve(tmp_path):
+    """The samples' options: presolve off from robust.LOOSE_GAP on, HiGHS's own below it, the
+    caller's choice kept; run() hands the option to HiGHS and leaves it alone when None. The
+    plan at either setting is the exact one here."""
+    from dataclasses import replace
+
+    from model.build import standard_form
+    from model.horizon import prepare_horizon
+    from model.pipeline import model_families
+    from model.solve import compile_standard, run as run_model
+
+    folder = region(tmp_path, UNCERTAIN)
+    data, spec, _ = spec_of(folder)
+    assert replace(spec, sample_gap=robust.LOOSE_GAP).sample_options.presolve == "off"
+    assert replace(spec, sample_gap=robust.LOOSE_GAP / 2).sample_options.presolve is None
+    on = replace(spec, options=replace(spec.options, presolve="on"), sample_gap=0.01)
+    assert on.sample_options.presolve == "on" and on.sample_options.mip_gap == 0.01
+    hz = prepare_horizon(data, [YEAR], resolve_overrides_plain(data))
+    comp = compile_standard(standard_form(hz, families=model_families(data)), EXACT)
+    with_presolve = run_model(comp, EXACT).objective
+    assert comp.highs.getOptionValue("presolve")[1] == "choose"
+    assert run_model(comp, replace(EXACT, presolve="off")).objective == pytest.approx(with_presolve)
+    assert comp.highs.getOptionValue("presolve")[1] == "off"
+    run_model(comp, EXACT)
+    assert comp.highs.getOptionValue("presolve")[1] == "off"  # None: left as the caller set it
+
+
+def resolve_overrides_plain(data):
+    from model.prepare import resolve_overrides
+
+    return resolve_overrides(data, [], {})
