@@ -87,6 +87,9 @@ def format_pathway_points(ds: xr.Dataset, names: tuple[str, ...]) -> str:
         for j, y in enumerate(ds["year"].values):
             df[f"households_{int(y)}"] = [whole(v) for v in hh.values[:, j]]
         df[f"gas_{int(ds['year'].values[-1])}_10k_m3"] = [whole(v) for v in ds["gas_annual"].values[:, -1]]
+        # zones on another route / converting in another year than at the previous value
+        df["route_changed"] = [str(v) if v >= 0 else "" for v in ds["zones_route_changed"].values]
+        df["year_changed"] = [str(v) if v >= 0 else "" for v in ds["zones_year_changed"].values]
     df["gap"] = [f"{v:.1e}" for v in ds["point_mip_gap"].values]
     df["solve_s"] = [f"{v:.1f}" for v in ds["point_solve_time"].values]
     with pd.option_context("display.width", 200, "display.max_rows", 200):

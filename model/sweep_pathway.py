@@ -18,7 +18,9 @@ A point's file keeps what a planner compares between points, not the whole pathw
 written atomically as `<out>/<region>/<year>/sweep_<name>_from<FROM>/point_<values>.nc` with the
 inputs' hash, the scenarios, the horizon and the gap in its attributes; a point whose file is
 intact and matches is not solved again, so a stopped sweep resumes. The combined
-`sweep_<name>_from<FROM>.nc` stacks the points on a `point` dim with one coordinate per swept input.
+`sweep_<name>_from<FROM>.nc` stacks the points on a `point` dim with one coordinate per swept input,
+and counts per point the zones that end on another route or convert in another year than at the
+previous value of the last swept input (`changes`).
 """
 from __future__ import annotations
 
@@ -224,6 +226,15 @@ def combine(data: RegionData, grid: Grid, spec: PathwaySweep, folder: Path) -> x
     stacked["point_status"] = ("point", np.array(status, dtype=str))
     stacked["point_mip_gap"] = ("point", np.array(gap))
     stacked["point_solve_time"] = ("point", np.array(solve_s))
+    route_changed, year_changed = changes(stacked, grid) if template is not None else (np.full(len(points), -1),) * 2
+    stacked["zones_route_changed"] = ("point", route_changed)
+    stacked["zones_route_changed"].attrs = {
+        "units": "zones", "long_name": "Zones whose final route differs from the previous point on the same line of "
+        "the grid (-1: the first point of a line, or a point without a plan)"}
+    stacked["zones_year_changed"] = ("point", year_changed)
+    stacked["zones_year_changed"].attrs = {
+        "units": "zones", "long_name": "Zones whose conversion year differs from the previous point on the same line "
+        "of the grid (-1: as above)"}
     stacked["point_status"].attrs = {"units": "-", "long_name": "Solver status of the point's pathway"}
     stacked["point_mip_gap"].attrs = {"units": "1", "long_name": "Relative MIP gap of the point's pathway"}
     stacked["point_solve_time"].attrs = {"units": "s", "long_name": "Seconds to solve the point"}
@@ -233,3 +244,19 @@ def combine(data: RegionData, grid: Grid, spec: PathwaySweep, folder: Path) -> x
                      "points_infeasible": int(sum(s == "infeasible" for s in status)),
                      "inputs_folder": str(data.folder), "created": now_iso()}
     return stacked
+
+
+def changes(stacked: xr.Dataset, grid: Grid) -> tuple[np.ndarray, np.ndarray]:
+    """Per point: how many zones end on another route, and how many convert in another year,
+    than at the previous point of its line (the last swept input varies along a line; -1 at a
+    line's first point and where either point has no plan)."""
+    n = stacked.sizes["point"]
+    line = len(grid.values[-1])
+    route, year = stacked["chosen_route"].values, stacked["conversion_year"].values
+    has = np.isfinite(stacked["objective"].values)
+    out_r, out_y = np.full(n, -1), np.full(n, -1)
+    for j in range(n):
+        if j % line and has[j] and has[j - 1]:
+            out_r[j] = int((route[j] != route[j - 1]).sum())
+            out_y[j] = int((year[j] != year[j - 1]).sum())
+    return out_r, out_y

@@ -54,6 +54,22 @@ def test_known_answer_and_each_point_is_the_pathway_solved_alone(tmp_path):
     assert rep.combined_path.name == "sweep_gas_price_from2021.nc" and rep.combined_path.exists()
 
 
+def test_zones_that_change_route_or_year_between_points(tmp_path):
+    """Gas at 2.0, 3.0, 3.5: both zones leave gas for ASHP between 2.0 and 3.0 and stay; none
+    changes its conversion year (full coverage from 2021). On a grid (electricity price x gas
+    price) the count restarts on each line of the last swept input."""
+    folder = region(tmp_path)
+    _, _, rep = run(folder, tmp_path / "res", prices=(2.0, 3.0, 3.5))
+    assert rep.dataset.zones_route_changed.values.tolist() == [-1, 2, 0]
+    assert rep.dataset.zones_year_changed.values.tolist() == [-1, 0, 0]
+    data = load_region(folder, 2022)
+    grid = Grid(("electricity_price", "gas_price"), ((0.5, 0.6), (2.0, 3.0)))
+    ds = run_pathway_sweep(data, grid, PathwaySweep(2022, 2021, (), EXACT), tmp_path / "grid", serial=True).dataset
+    # ASHP 0.30 at 0.5 yuan/kWh, 0.36 at 0.6; gas 0.24 at 2.0, 0.36 at 3.0 (a tie at 0.6 x 3.0)
+    assert ds.zones_route_changed.values[[0, 2]].tolist() == [-1, -1]
+    assert ds.zones_route_changed.values[1] == 2
+
+
 def test_resume_solves_only_the_missing_points(tmp_path):
     """A point file deleted and one truncated (as by a kill): the same sweep solves those two
     only and combines to the same figures."""
