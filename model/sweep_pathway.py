@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from model.errors import EXIT_INFEASIBLE, EXIT_INTERRUPTED, CannotWrite, InputError, SolveError
+from model.errors import EXIT_INFEASIBLE, EXIT_INTERRUPTED, CannotWrite, InputError, Problem, SolveError
 from model.paths import WRITE_ERRORS, write_failure
 from model.solve import SolveOptions
 from model.sweep_grid import Grid, point_stem, sweep_paths
@@ -147,6 +147,20 @@ def read_point(path: Path, data: RegionData, spec: PathwaySweep, values: dict[st
     return ds
 
 
+def check(data: RegionData, grid: Grid, spec: PathwaySweep) -> None:
+    """Before any solve (exit 2, nothing written): the grid's names, values and cross-field rules
+    as the single-year sweep checks them, and a years.csv row for every year of the horizon."""
+    from model.sweep import check_grid
+
+    check_grid(data, grid, spec)
+    have = set(int(y) for y in data.tables["years"]["year"])
+    missing = [y for y in range(spec.from_year, spec.year + 1) if y not in have]
+    if missing:
+        raise InputError([Problem(str(data.folder / "years.csv"), None, "year",
+                                  f"has no row for {', '.join(map(str, missing))} (the pathway runs from "
+                                  f"{spec.from_year} to {spec.year})")])
+
+
 def run_pathway_sweep(data: RegionData, grid: Grid, spec: PathwaySweep, out: Path, name: str | None = None, *,
                       serial: bool = False, scheduler: str | None = None, workers: int | None = None,
                       start_method: str | None = None, client=None, on_point=None) -> PathwaySweepReport:
@@ -155,6 +169,7 @@ def run_pathway_sweep(data: RegionData, grid: Grid, spec: PathwaySweep, out: Pat
     from model.cli import write_netcdf
 
     t0 = time.perf_counter()
+    check(data, grid, spec)
     name = f"{name or grid.default_name()}_from{spec.from_year}"
     folder, combined = sweep_paths(out, data.region, spec.year, name)
     folder.mkdir(parents=True, exist_ok=True)

@@ -125,6 +125,15 @@ def test_cli_end_to_end_and_flags_it_refuses(tmp_path, capsys):
     assert not (out / "tiny" / "2022" / "sweep_x_from2021").exists()
     assert sweep_main(base[:2] + ["--from", "2023"] + base[4:] + ["--gas-price", "2.0", "--serial"]) == 2
     assert "--from" in capsys.readouterr().err
+    # bad values and names stop the sweep before any solve, naming the flag and the rule
+    for flags, words in ((["--set", "nope=1,2"], ("--set, column 'nope': unknown parameter",)),
+                         (["--gas-price=-1,2"], ("--gas-price", ">= 0")),
+                         (["--from", "2019", "--gas-price", "2.0"], ("years.csv", "2019, 2020"))):
+        args = base + ["--serial", "--name", "bad"] + flags
+        assert sweep_main(args) == 2, flags
+        err = capsys.readouterr().err
+        assert all(w in err for w in words) and "Traceback" not in err, (flags, err)
+        assert not list((out / "tiny" / "2022").glob("sweep_bad*")), flags
 
 
 def test_dask_worker_gives_the_serial_points(tmp_path):
