@@ -71,7 +71,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--from", dest="from_year", type=int, default=2019)
     ap.add_argument("--year", type=int, default=2022)
     ap.add_argument("--gap", type=float, default=1e-4, help="gap of the shipped regions (default 1e-4)")
-    ap.add_argument("--forms", default="state", help="year-axis forms of the pathway to time, e.g. state,conversion")
+    ap.add_argument("--forms", default="conversion",
+                    help="year-axis forms of the pathway to time (default conversion, the CLI's), e.g. conversion,state")
     ap.add_argument("--zones", type=int, default=0, help="province size (0: none)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--province-gap", type=float, default=0.005)
