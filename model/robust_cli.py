@@ -22,7 +22,7 @@ from model.validate import resolve_inputs
 
 MAX_SAMPLES = 100_000
 # a sample's least cost to 0.1 %: the inputs' spread moves it by about 3 % (Jinan 2022: 5-95 % of
-# the cost 577,190-633,842), and the solve takes about half the time it takes at 1e-4 (README)
+# the cost 577,190-633,842), and its solve takes a fifth of the time it takes at 1e-4 (README)
 SAMPLE_GAP = 1e-3
 
 
