@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from pathlib import Path
 
 from model.errors import InputError, Problem
@@ -100,8 +101,6 @@ def run_tasks(fn, shared, items, handle, on_error, *, client=None, scheduler: st
     `on_error(exc)` for a task that raised or whose worker died too often. The tasks not yet
     finished are cancelled when this returns or raises (Ctrl-C, an error in `handle`). Returns
     each worker's peak resident memory (MB). The Monte Carlo and the pathway sweeps run on it."""
-    import time
-
     from distributed import as_completed
 
     client, close = dask_client(client, scheduler, workers, len(items), start_method)

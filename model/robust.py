@@ -217,8 +217,7 @@ def solve_sample(data: RegionData, spec: RobustSpec, i: int) -> SampleResult:
         t = time.perf_counter()
         ov = resolve_overrides(data, list(spec.scenarios), _sets(spec, values))
         hz = prepare_horizon(data, [spec.year], ov)
-        families = model_families(data)
-        sf = standard_form(hz, families=families)
+        sf = standard_form(hz, families=model_families(data))
         times["prepare"] = time.perf_counter() - t
         if sf.broken:
             return SampleResult(i, values, "infeasible", None, np.nan, "infeasible", np.nan,

@@ -34,6 +34,7 @@ import xarray as xr
 from model.errors import EXIT_INFEASIBLE, EXIT_INTERRUPTED, CannotWrite, InputError, Problem, SolveError
 from model.paths import WRITE_ERRORS, write_failure
 from model.solve import SolveOptions
+from model.sweep_combine import param_unit
 from model.sweep_grid import Grid, point_stem, sweep_paths
 from model.validate import RegionData
 
@@ -237,7 +238,8 @@ def combine(data: RegionData, grid: Grid, spec: PathwaySweep, folder: Path) -> x
         stacked = xr.concat([p if p is not None else empty for p in parts], dim="point",
                             coords="minimal", compat="override", combine_attrs="override")
     stacked = stacked.assign_coords(point=np.arange(len(points)),
-                                    **{n: ("point", [float(v[n]) for v in points]) for n in grid.names})
+                                    **{n: ("point", [float(v[n]) for v in points], {"units": param_unit(data, n)})
+                                       for n in grid.names})
     stacked["point_status"] = ("point", np.array(status, dtype=str))
     stacked["point_mip_gap"] = ("point", np.array(gap))
     stacked["point_solve_time"] = ("point", np.array(solve_s))

@@ -201,6 +201,7 @@ def test_samples_at_a_loose_gap_run_without_presolve(tmp_path):
     from model.build import standard_form
     from model.horizon import prepare_horizon
     from model.pipeline import model_families
+    from model.prepare import resolve_overrides
     from model.solve import compile_standard, run as run_model
 
     folder = region(tmp_path, UNCERTAIN)
@@ -209,7 +210,7 @@ def test_samples_at_a_loose_gap_run_without_presolve(tmp_path):
     assert replace(spec, sample_gap=robust.LOOSE_GAP / 2).sample_options.presolve is None
     on = replace(spec, options=replace(spec.options, presolve="on"), sample_gap=0.01)
     assert on.sample_options.presolve == "on" and on.sample_options.mip_gap == 0.01
-    hz = prepare_horizon(data, [YEAR], resolve_overrides_plain(data))
+    hz = prepare_horizon(data, [YEAR], resolve_overrides(data, [], {}))
     comp = compile_standard(standard_form(hz, families=model_families(data)), EXACT)
     with_presolve = run_model(comp, EXACT).objective
     assert comp.highs.getOptionValue("presolve")[1] == "choose"
@@ -217,9 +218,3 @@ def test_samples_at_a_loose_gap_run_without_presolve(tmp_path):
     assert comp.highs.getOptionValue("presolve")[1] == "off"
     run_model(comp, EXACT)
     assert comp.highs.getOptionValue("presolve")[1] == "off"  # None: left as the caller set it
-
-
-def resolve_overrides_plain(data):
-    from model.prepare import resolve_overrides
-
-    return resolve_overrides(data, [], {})

@@ -39,7 +39,7 @@ def test_known_answer_and_each_point_is_the_pathway_solved_alone(tmp_path):
     data, grid, rep = run(folder, tmp_path / "res")
     ds = rep.dataset
     assert ds.sizes["point"] == 3 and ds.year.values.tolist() == [2021, 2022]
-    assert ds.gas_price.values.tolist() == [2.0, 2.5, 3.0]
+    assert ds.gas_price.values.tolist() == [2.0, 2.5, 3.0] and ds.gas_price.attrs["units"].startswith("yuan")
     assert ds.objective.values.tolist() == pytest.approx([0.96, 1.20, 1.20])
     assert ds.chosen_route.values[0].tolist() == ["gas_wall_boiler"] * 2
     assert ds.chosen_route.values[2].tolist() == ["ashp"] * 2
