@@ -23,6 +23,7 @@ MAX_ROUNDS, or out of its time budget.
 from __future__ import annotations
 
 import time
+import weakref
 from dataclasses import dataclass, field
 
 import highspy
@@ -133,16 +134,21 @@ def evaluate(sf, cp: Coupling, bl: list[Block | None], y: np.ndarray, integer: b
     return bound, res
 
 
-_AT_CACHE: dict = {}
+# A of the standard form last priced, with a weak reference to that form. Not keyed by id(sf): an
+# id is reused once its form is freed, and another form would then be priced with the old matrix.
+_A_CACHE: list = [lambda: None, None]
+
+
+def _transpose(sf) -> sp.csc_matrix:
+    """A of the standard form as a scipy matrix, built once per form while the form lives."""
+    if _A_CACHE[0]() is not sf:
+        _A_CACHE[:] = [weakref.ref(sf), sp.csc_matrix((sf.value, sf.index, sf.start), shape=(sf.n_rows, sf.n_cols))]
+    return _A_CACHE[1]
 
 
 def _rows_t(sf, y_full: np.ndarray) -> np.ndarray:
     """A' y for the standard form (CSC arrays: one dot per column)."""
-    key = id(sf)
-    if key not in _AT_CACHE:
-        _AT_CACHE.clear()
-        _AT_CACHE[key] = sp.csc_matrix((sf.value, sf.index, sf.start), shape=(sf.n_rows, sf.n_cols))
-    return _AT_CACHE[key].T @ y_full
+    return _transpose(sf).T @ y_full
 
 
 def master(cp: Coupling, cands: Candidates, n_counties: int, penalty: np.ndarray | None, integer: bool,
@@ -202,11 +208,7 @@ def master(cp: Coupling, cands: Candidates, n_counties: int, penalty: np.ndarray
 def slack_penalty(sf, cp: Coupling) -> np.ndarray:
     """Cost per unit of an elastic slack on each coupling row: far above any price the optimum
     can carry (a hundred times the dearest column's cost per unit of its largest coefficient)."""
-    At = _AT_CACHE.get(id(sf))
-    if At is None:
-        _rows_t(sf, np.zeros(sf.n_rows))
-        At = _AT_CACHE[id(sf)]
-    sub = At[cp.rows].tocsr()
+    sub = _transpose(sf)[cp.rows].tocsr()
     out = np.empty(len(cp.rows))
     cmax = float(np.abs(sf.c).max()) if sf.n_cols else 1.0
     for i in range(len(cp.rows)):

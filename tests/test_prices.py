@@ -136,3 +136,29 @@ def test_master_stops_at_a_good_enough_plan():
         picked = np.flatnonzero(lam > 0.5)
         assert sorted(np.asarray(cands.county)[picked].tolist()) == list(range(6))
         assert np.all(sum(cands.usage[i] for i in picked) <= 9.0 + 1e-9)
+
+
+def test_pricing_uses_the_form_it_is_given_when_an_old_form_is_freed():
+    """A form freed and another allocated often reuse the same id: the matrix cached for the old
+    form must not price the new one (CI once failed here with shapes (18,) vs (22,))."""
+    from dataclasses import dataclass
+
+    from model.prices import _rows_t
+
+    @dataclass
+    class Form:  # the fields _rows_t reads from a StandardForm
+        value: np.ndarray
+        index: np.ndarray
+        start: np.ndarray
+        n_rows: int
+        n_cols: int
+
+    def form(n_cols):  # one row, every coefficient 1
+        return Form(np.ones(n_cols), np.zeros(n_cols, dtype=int), np.arange(n_cols + 1), 1, n_cols)
+
+    for n in range(1, 40):
+        old = form(n)
+        assert _rows_t(old, np.array([2.0])).shape == (n,)
+        del old
+        new = form(n + 3)
+        np.testing.assert_array_equal(_rows_t(new, np.array([2.0])), np.full(n + 3, 2.0))
