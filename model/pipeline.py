@@ -64,7 +64,8 @@ def _infeasible_message(relaxations, iis, note, diagnosis=None) -> str:
     if diagnosis is not None:
         lines = diagnosis.lines()
     elif not relaxations:
-        lines = ["the caps and targets cannot all be met (the elastic re-solve found no explanation)"]
+        lines = [f"the caps and targets cannot all be met ({note or 'the elastic re-solve found no explanation'})"]
+        note = ""
     else:
         lines = ["the caps and targets cannot all be met; to find a plan these had to be relaxed:"]
         lines += [f"  - {r}" for r in relaxations]
@@ -111,7 +112,7 @@ def solve_data(data: RegionData, year: int, ov: Overrides, options: SolveOptions
                extra: Iterable[Family] = (), foresight: str = "perfect", goal: "str | goals_mod.Goal | None" = None,
                goal_gap: float = 0.0, goal_tolerance: float = 0.0,
                marginal: marginal_mod.MarginalSpec | None = None,
-               prepared: tuple[Horizon, StandardForm] | None = None) -> RunResult:
+               prepared: tuple[Horizon, StandardForm] | None = None, diagnose_infeasible: bool = True) -> RunResult:
     """Prepare, build, solve and extract one region over `from_year`..`year` (one year without
     `from_year`). `prune` drops dominated options first (same optimum, fewer binaries); sweeps
     that compare instances between points turn it off. `extract=False` leaves out the dataset
@@ -126,7 +127,9 @@ def solve_data(data: RegionData, year: int, ov: Overrides, options: SolveOptions
     (`model.marginal`; with `duals`, min-cost only); None leaves it out. `prepared`: (horizon,
     standard form) as `prepare_horizon(data, years, ov)` and `standard_form(horizon, families)`
     give them for these arguments (unpruned, conversion form): the prepare is not done again (the
-    Monte Carlo re-uses its sample's)."""
+    Monte Carlo re-uses its sample's). `diagnose_infeasible=False`: an infeasible case raises
+    Infeasible at once, without the least relaxation (seconds on a city) or the IIS, for callers
+    that only record that it is infeasible (the Monte Carlo's samples)."""
     times = dict(times or {})
     options = options or SolveOptions()
     years = list(range(from_year, year + 1)) if from_year is not None else [year]
@@ -189,6 +192,8 @@ def solve_data(data: RegionData, year: int, ov: Overrides, options: SolveOptions
                                hull_groups_left_out=hull.skipped)
     except SolveError as exc:
         if exc.exit_code == EXIT_INFEASIBLE and not isinstance(exc, (Infeasible, foresight_mod.MyopicInfeasible)):
+            if not diagnose_infeasible:
+                raise Infeasible([], note="not diagnosed: the caller asked only whether a plan exists") from None
             found = relax.least_relaxation(comp, hz, options.mip_gap, options.time_limit)
             raise _with_context(Infeasible(found.relaxations, diagnose.iis(comp) if with_iis else [], diagnosis=found),
                                 data, year, ov, years, goal) from None

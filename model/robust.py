@@ -247,7 +247,7 @@ def solve_sample(data: RegionData, spec: RobustSpec, i: int) -> SampleResult:
         t = time.perf_counter()
         try:  # the least-cost plan at the sample: the one path, the dominated options dropped
             res = solve_data(data, spec.year, ov, spec.sample_options, duals=False, with_iis=False, extract=False,
-                             prepared=(hz, sf))
+                             prepared=(hz, sf), diagnose_infeasible=False)
         except SolveError as exc:
             status = "infeasible" if exc.exit_code == EXIT_INFEASIBLE else "error"
             return SampleResult(i, values, status, None, np.nan, base_status, base_cost, str(exc), times, worker)

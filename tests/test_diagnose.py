@@ -7,7 +7,7 @@ import pytest
 import factory as f
 from model import diagnose
 from model.build import create_model
-from model.errors import SolveError
+from model.errors import EXIT_INFEASIBLE, SolveError
 from model.pipeline import Infeasible, solve_data, solve_region
 from model.prepare import Overrides, prepare
 from model.solve import compile_model, run, SolveOptions
@@ -31,6 +31,25 @@ def test_gas_cap_too_low_names_cap_amount_zones_and_iis(tmp_path):
     assert "short by 0.16 10^4 m^3/a" in str(err.value)
     assert sorted(row.split(" [")[0] for row in err.value.iis) == [
         "annual gas for heating (gas_annual_cap)", "clean-heating coverage target (coverage_target)"]
+
+
+def test_infeasible_without_diagnosis_when_the_caller_asks_only_whether(tmp_path, monkeypatch):
+    """diagnose_infeasible=False (the Monte Carlo's samples): the gas-cap case above raises
+    Infeasible with no relaxation, and the least relaxation is never computed."""
+    from model import relax
+
+    folder = f.write_region(tmp_path / "r", f.tables(zones=[f.zone(f"Z{i}") for i in range(3)], routes=GAS_ONLY,
+                                                     years={"gas_annual_cap_10k_m3": 0.20}))
+    data = load_region(folder, 2022)
+
+    def must_not_run(*a, **k):
+        raise AssertionError("least_relaxation ran")
+
+    monkeypatch.setattr(relax, "least_relaxation", must_not_run)
+    with pytest.raises(Infeasible) as err:
+        solve_data(data, 2022, Overrides(), presolve=False, diagnose_infeasible=False)
+    assert err.value.relaxations == [] and err.value.exit_code == EXIT_INFEASIBLE
+    assert "not diagnosed" in str(err.value) and "elastic re-solve" not in str(err.value)
 
 
 def test_transformer_headroom_zero_heat_pumps_only(tmp_path):
