@@ -763,7 +763,11 @@ window.addEventListener('load', () => {
 def test_nothing_wider_than_the_a4_page(runs, tmp_path, name):
     """At the A4 text width (210 mm less 2 x 14 mm margins) with the print stylesheet, no element reaches
     past the right edge, and every figure of the manifest is in the page and loads."""
-    folder = runs["res"] / f"{name}.report"
+    check_a4_width(runs["res"] / f"{name}.report", tmp_path)
+
+
+def check_a4_width(folder: Path, tmp_path: Path) -> None:
+    """The check above for the report in `folder` (also used by tests/test_report_pathway_sweep.py)."""
     page = (folder / "report.html").read_text(encoding="utf-8")
     assert '<style media="print" id="print-css">' in page
     probe = tmp_path / "probe.html"

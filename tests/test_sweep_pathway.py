@@ -117,8 +117,9 @@ def test_cli_end_to_end_and_flags_it_refuses(tmp_path, capsys):
         assert ds.objective.values.tolist() == pytest.approx([0.96, 1.20])
     from model.report.cli import main as report_main
 
-    assert report_main([str(combined)]) == 2
-    assert "a pathway sweep of scripts/sweep.py --from" in capsys.readouterr().err
+    assert report_main([str(combined)]) == 0  # its report: tests/test_report_pathway_sweep.py
+    assert (combined.with_name(combined.stem + ".report") / "report.html").exists()
+    capsys.readouterr()
     assert sweep_main(base + ["--gas-price", "2.0,3.0", "--serial", "--solve-all", "--name", "x"]) == 2
     err = capsys.readouterr().err
     assert "--solve-all" in err and "not taken with --from" in err and "Traceback" not in err

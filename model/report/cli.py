@@ -14,7 +14,7 @@ def report_parser() -> argparse.ArgumentParser:
         prog="report.py",
         description="Planning report (HTML with an A4 print stylesheet, Markdown, PNG/SVG figures, CSV and a "
                     "formatted xlsx) from a result results/<region>/<year>/<scenario>.nc, a pathway "
-                    "<scenario>.from<YEAR>.nc or a sweep sweep_<name>.nc.")
+                    "<scenario>.from<YEAR>.nc, a sweep sweep_<name>.nc or a pathway sweep sweep_<name>_from<YEAR>.nc.")
     ap.add_argument("result", type=Path, help="result NetCDF written by scripts/solve.py (or a sweep)")
     ap.add_argument("--compare", type=Path, default=None,
                     help="a second result to compare with, e.g. the source plan's mix against the least-cost mix")
@@ -47,11 +47,15 @@ def _open(path: Path, what: str):
     if "sample" in ds.dims and "regret" in ds:
         raise _Bad(f"{what} {path}: a Monte Carlo result of scripts/robust.py; report.py makes no report of it (its "
                    "summary is what robust.py prints, its distributions and route frequencies are in the file)")
-    if "point" in ds.dims and ds.attrs.get("point_format") == "pathway-point-1":
-        raise _Bad(f"{what} {path}: a pathway sweep of scripts/sweep.py --from; report.py makes no report of it (its "
-                   "table is what sweep.py prints; each point's figures by year are in the file): report one "
-                   "pathway with scripts/solve.py --from and report.py on its result")
-    if "year_from" in ds.attrs:
+    from model.report import pathway_sweep_report as psr
+
+    if psr.is_pathway_sweep(ds):
+        if "objective" not in ds and "point_status" in ds:
+            status = ", ".join(sorted(set(ds["point_status"].values.astype(str))))
+            raise _Bad(f"{what} {path}: a pathway sweep none of whose points has a plan (status: {status}); "
+                       "nothing to report")
+        miss = psr.missing_variables(ds)
+    elif "year_from" in ds.attrs:
         from model.report.pathway_report import missing_pathway_variables
 
         miss = missing_pathway_variables(ds)
@@ -70,6 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     from model.report.fonts import FontMissing
     from model.report.labels import T
     from model.report.maps import MapError
+    from model.report.pathway_sweep_report import is_pathway_sweep
     from model.report.pdf import PdfError, find_chromium
     from model.report.render import ReportError, report_dir, write_report
     from model.report.tables import sweep_dims
@@ -90,6 +95,9 @@ def main(argv: list[str] | None = None) -> int:
         if other is not None and (sweep_dims(ds) or sweep_dims(other) or "year_from" in ds.attrs):
             raise _Bad("--compare takes two single-year results, not sweeps or pathways")
         sweep = _open(args.sweep, "--sweep") if args.sweep else None
+        if sweep is not None and (is_pathway_sweep(sweep) or is_pathway_sweep(ds)):
+            raise _Bad("--sweep takes a single-year gas-price sweep for the report of a single run; a pathway "
+                       "sweep (sweep.py --from) is reported on its own: report.py <sweep_..._from<YEAR>.nc>")
         if sweep is not None and "gas_price" not in sweep_dims(sweep):
             raise _Bad(f"--sweep {args.sweep}: not a sweep over gas_price (swept: {', '.join(sweep_dims(sweep)) or 'nothing'})")
         try:

@@ -181,6 +181,10 @@ def build_content(ds: xr.Dataset, lang: str, source: Path, other: xr.Dataset | N
         from model.report.alternatives_report import alternatives_content
 
         return alternatives_content(ds, lang, source, info)
+    from model.report.pathway_sweep_report import is_pathway_sweep, pathway_sweep_content
+
+    if is_pathway_sweep(ds):  # scripts/sweep.py --from
+        return pathway_sweep_content(ds, lang, source, info)
     title, sub = title_lines(ds, info, lang)
     if "year_from" in ds.attrs:
         from model.report.pathway_report import pathway_content

@@ -222,6 +222,89 @@ TEXT.update({
     "spent": ("支出", "Spent"), "budget": ("预算", "Budget"),
 })
 
+# The report of a pathway sweep (model.report.pathway_sweep_report)
+TEXT.update({
+    "title_pathway_sweep": ("{first}—{last}年逐年改造路径 · 扫描：{params}", "Year-by-year pathway {first}-{last} · sweep over {params}"),
+    "title_scenario": (" · 情景：{scenario}", " · scenario: {scenario}"),
+    "sec_ps_points": ("各扫描点的改造路径比较", "The pathway at each sweep point"),
+    "sec_ps_years": ("逐年用气、投资与改造户数", "Gas, investment and conversions per year"),
+    "sec_ps_villages": ("随{params}变化的村庄", "Villages that swing with {params}"),
+    "ps_cost": ("{n} 个扫描点（{params}）中，{first}—{last}年改造路径的折现总成本在 {c0} {cu}（{p0}）至 "
+                "{c1} {cu}（{p1}）之间，相差 {d} {cu}（{pct:.1f}%）。",
+                "Over the {n} sweep points ({params}) the discounted total cost of the {first}-{last} pathway ranges "
+                "from {c0} ({p0}) to {c1} {cu} ({p1}), {d} {cu} ({pct:.1f} %) apart."),
+    "ps_cost_one": ("仅 {p} 有可行方案：{first}—{last}年改造路径的折现总成本 {c} {cu}。",
+                    "Only {p} has a plan: the {first}-{last} pathway's discounted total cost is {c} {cu}."),
+    "ps_gas": ("{year}年采暖用气 {g0}—{g1} {gu}，上限 {cap} {gu}{binds}。",
+               "Heating gas in {year}: {g0} to {g1} {gu} against a cap of {cap} {gu}{binds}."),
+    "ps_gas_binds": ("；用气达到当年上限：{years}", "; gas use reaches the year's cap in {years}"),
+    "ps_gas_year": ("{year}年（{n} 个扫描点中的 {k} 个）", "{year} (at {k} of {n} points)"),
+    "ps_change_most": ("{p0}升至 {p1} 时路线变化最多：{nr:,} 个村庄（片区）最终路线不同，{ny:,} 个改造年份不同。",
+                       "Routes change most from {p0} to {p1}: {nr:,} villages end on another route and {ny:,} "
+                       "convert in another year."),
+    "ps_change_years_only": ("相邻扫描点之间没有村庄改变最终路线；改造年份变化最多的是{p0}升至 {p1} 时：{ny:,} 个村庄（片区）。",
+                             "No village changes its final route between neighbouring points; conversion years move "
+                             "most from {p0} to {p1}: {ny:,} villages."),
+    "ps_change_none": ("各扫描点的村庄最终路线与改造年份完全相同。",
+                       "Every village ends on the same route and converts in the same year at every point."),
+    "ps_swing": ("共有 {n:,} 个村庄（片区）{hh}在各扫描点间最终路线或改造年份不同：{nr:,} 个路线不同，{ny:,} 个改造年份不同（见“{table}”）。",
+                 "{n:,} villages{hh} take another final route or conversion year at some point: {nr:,} another route, "
+                 "{ny:,} another year (table '{table}')."),
+    "ps_swing_hh": ("（{h:,.0f} 户）", " ({h:,.0f} households)"),
+    "ps_status_ok": ("全部 {n} 个扫描点均求得最优解（在要求的间隙内；最大MIP间隙 {gap:.2%}）。",
+                     "All {n} points were solved to optimality (within the asked gap; largest MIP gap {gap:.2%})."),
+    "ps_status_bad": ("{n} 个扫描点中 {k} 个未求得最优解：{points}。", "{k} of the {n} points are not optimal: {points}."),
+    "ps_point_status": ("{p}（{status}，MIP间隙 {gap}）", "{p} ({status}, MIP gap {gap})"),
+    "ps_point_no_plan": ("{p}（{status}，无方案）", "{p} ({status}, no plan)"),
+    "ps_status_optimal": ("最优", "optimal"), "ps_status_time_limit": ("达到求解时限", "time limit"),
+    "ps_status_infeasible": ("无可行解", "infeasible"), "ps_status_missing": ("未求解", "not solved"),
+    "ps_not_optimal": ("未证明最优", "not proven optimal"),
+    "ps_units_note": ("折现总成本为 {first}—{last}年改造路径的目标函数值（折现值）；投资与补贴为各年合计，未折现。",
+                      "The discounted total is the {first}-{last} pathway's objective (discounted); investment and "
+                      "subsidies are summed over the years, not discounted."),
+    "ps_changed_note": ("“路线变化村数”“年份变化村数”与同一行中{param}的前一个取值相比；“–”为每行第一个点或无方案的点。",
+                        "Villages changing route or year count against the previous value of {param} on the same line; "
+                        "'–' at a line's first point or a point without a plan."),
+    "ps_col_cost": ("折现总成本", "Discounted total cost"),
+    "ps_col_investment": ("投资（各年合计）", "Investment, all years"),
+    "ps_col_sub_eq": ("设备补贴（各年合计）", "Equipment subsidies, all years"),
+    "ps_col_sub_run": ("运行补贴（各年合计）", "Running subsidies, all years"),
+    "ps_col_gas": ("{year}年采暖用气", "Heating gas {year}"),
+    "ps_col_cap": ("{year}年采暖用气上限", "Gas cap {year}"),
+    "ps_col_clean": ("{year}年清洁取暖户数", "Households heated clean {year}"),
+    "ps_col_route_changed": ("路线变化村数", "Villages changing route"),
+    "ps_col_year_changed": ("年份变化村数", "Villages changing year"),
+    "ps_col_conv": ("{what}改造户数", "{what}: households converted"),
+    "ps_col_conv_total": ("改造户数合计", "All routes: households converted"),
+    "ps_by_route_note": ("未找到路线类别（输入文件夹缺失）：改造户数按技术路线列出。",
+                         "Route categories are unknown (no input folder): households converted are listed by route."),
+    "ps_no_places": ("未找到本次计算的输入文件夹：村庄只列代码与名称，不含县、乡镇与户数，按村庄代码排序（用 --inputs 指定）。",
+                     "The run's input folder was not found: villages show their ids and names only, without county, "
+                     "township or households, sorted by id (pass the folder with --inputs)."),
+    "ps_some_places_missing": ("输入文件夹的 zones.csv 中没有 {n} 个村庄（片区）：其县、乡镇与户数以“–”表示。",
+                               "{n} villages are not in the input folder's zones.csv: their county, township and "
+                               "households show as '–'."),
+    "ps_villages_none": ("没有摇摆村庄：各扫描点的村庄最终路线与改造年份完全相同。",
+                         "No village swings: every village ends on the same route and converts in the same year at "
+                         "every point."),
+    "ps_village_note": ("各扫描点列出村庄的最终路线与改造年份；“不改造”表示该村在规划期内不改造。完整清单见 tables.xlsx。",
+                        "Per point: the village's final route and the year it converts ('no conversion': not within "
+                        "the horizon). The full list is in tables.xlsx."),
+    "ps_cell": ("{route}，{year}年", "{route}, {year}"),
+    "ps_cell_none": ("{route}，不改造", "{route}, no conversion"),
+    "ps_cell_no_plan": ("无方案", "no plan"),
+    "ps_changes": ("变化", "Changes"), "ps_change_route": ("路线", "route"), "ps_change_year": ("年份", "year"),
+    "ps_change_both": ("路线与年份", "route and year"),
+    "ps_swept": ("扫描参数", "Swept inputs"),
+    "ps_col_swing": ("摇摆村庄数", "Swing villages"),
+    "ps_col_swing_route": ("其中路线不同", "Of which another route"),
+    "ps_col_swing_year": ("其中改造年份不同", "Of which another year"),
+    "ps_county_villages": ("{county}（{n} 个村庄）", "{county} ({n} villages)"),
+    "fig_ps_cost": ("折现总成本随扫描参数变化", "Discounted total cost across the sweep"),
+    "fig_ps_gas": ("各扫描点逐年采暖用气与上限", "Heating gas per year and its cap, per sweep point"),
+    "fig_ps_mix": ("各扫描点规划期内改造户数（按技术路线类别）", "Households converted over the horizon, per sweep point"),
+})
+
 # Headline and balance rows: key -> (zh, en)
 ITEMS = {
     # household bills (tables.household_bills), yuan per household
@@ -363,6 +446,11 @@ TABLE_TITLES = {
     "tipping_points": ("临界点", "Tipping points"),
     "compare_mix": ("技术路线构成对比（本期改造户数）", "Route mix compared (households converted)"),
     "compare_summary": ("主要指标对比", "Headline numbers compared"),
+    "pathway_sweep_points": ("各扫描点：折现总成本、投资、补贴、用气与改造", "Per sweep point: discounted cost, investment, subsidies, gas"),
+    "pathway_sweep_years": ("各扫描点逐年用气、投资与改造户数", "Per sweep point and year: gas, investment, households converted"),
+    "pathway_sweep_villages": ("随扫描参数变化的村庄：各扫描点的最终路线与改造年份",
+                               "Villages that swing: final route and conversion year at each point"),
+    "pathway_sweep_counties": ("各县（区）摇摆村庄", "Swing villages by county"),
 }
 
 
@@ -398,6 +486,10 @@ SHEET_NAMES = {
     "pathway_categories": ("逐年改造户数（分路线）", "Per year by category"),
     "pathway_years": ("逐年投资补贴用气", "Per year totals"),
     "run_meta": ("求解信息", "Run"),
+    "pathway_sweep_points": ("扫描点比较", "Points"),
+    "pathway_sweep_years": ("扫描点逐年", "Points by year"),
+    "pathway_sweep_villages": ("摇摆村庄", "Swing villages"),
+    "pathway_sweep_counties": ("摇摆村庄（分县）", "Swing villages by county"),
 }
 
 
