@@ -14,6 +14,8 @@ A point's file keeps what a planner compares between points, not the whole pathw
     clean_households, storage_built (year)
     chosen_route, conversion_year (zone) the route each zone ends on and the year it converts
     objective ()                          discounted total cost over the horizon, 10^4 yuan
+    coordinates: each zone's name, county, township and households, each route's name and
+    category, each county's name (so a report needs no input folder)
 
 written atomically as `<out>/<region>/<year>/sweep_<name>_from<FROM>/point_<values>.nc` with the
 inputs' hash, the scenarios, the horizon and the gap in its attributes; a point whose file is
@@ -42,6 +44,9 @@ YEAR_VARIABLES = ("investment", "subsidy_equipment", "subsidy_running", "gas_ann
                   "clean_households", "storage_built")
 ZONE_VARIABLES = ("chosen_route", "conversion_year")
 POINT_FORMAT = "pathway-point-1"
+# kept from the pathway's dataset, the same at every point (the first point's are the combined file's)
+PLACE_VARIABLES = ("zone_county", "zone_households")
+PLACE_COORDS = ("route_name_zh", "route_category", "zone_name_zh", "township_id", "county", "county_name_zh")
 
 
 @dataclass(frozen=True)
@@ -85,7 +90,10 @@ def summary_of(ds: xr.Dataset) -> xr.Dataset:
     out = xr.Dataset({name: ds[name] for name in YEAR_VARIABLES + ZONE_VARIABLES + ("objective",)})
     out["households_converted"] = ds["households_converted"].sum("county")
     out["households_converted"].attrs = ds["households_converted"].attrs
-    keep = [c for c in ("route_name_zh", "zone_name_zh") if c in ds.coords]
+    # the zones' places and the routes' categories as coordinates: the point's file reports without
+    # the input folder; coordinates, so the points' files stack them once, not per point
+    out = out.assign_coords({v: ds[v] for v in PLACE_VARIABLES + PLACE_COORDS if v in ds.variables})
+    keep = [c for c in PLACE_COORDS if c in ds.coords] + [v for v in PLACE_VARIABLES if v in ds.variables]
     return out.drop_vars([c for c in out.coords if c not in ("year", "route", "zone", *keep)])
 
 
@@ -234,6 +242,10 @@ def combine(data: RegionData, grid: Grid, spec: PathwaySweep, folder: Path) -> x
         empty = xr.full_like(template.drop_vars(list(ZONE_VARIABLES)), np.nan)
         for z in ZONE_VARIABLES:
             empty[z] = xr.full_like(template[z], "" if template[z].dtype.kind in "OUS" else -1)
+        # a point file written before the places were kept lacks them: keep them only where all have them
+        shared = set.intersection(*[set(p.coords) for p in parts if p is not None])
+        parts = [p.drop_vars([c for c in p.coords if c not in shared]) if p is not None else None for p in parts]
+        empty = empty.drop_vars([c for c in empty.coords if c not in shared])
         # variables keep their units and long names (the first point's); the dataset's attrs are set below
         stacked = xr.concat([p if p is not None else empty for p in parts], dim="point",
                             coords="minimal", compat="override", combine_attrs="override")

@@ -177,3 +177,33 @@ def test_a_point_that_cannot_be_written_exits_6_and_the_rest_resumes(tmp_path, c
     monkeypatch.setattr(sp, "write_point", real)
     assert sweep_main(args) == 0
     assert "1 solved now, 1 done earlier" in capsys.readouterr().out
+
+
+def test_places_kept_once_and_an_older_point_file_still_combines(tmp_path):
+    """Each zone's county and households and each route's category are coordinates of the
+    combined file, once (not per point); a point file written before they were kept (rewritten
+    here without them, its identity intact) is not solved again, and the combined file then
+    leaves them out instead of failing."""
+    from model.sweep_pathway import PLACE_VARIABLES, combine, read_point, write_point
+
+    folder = region(tmp_path, zones=3)
+    data, grid, rep = run(folder, tmp_path / "res")
+    ds = rep.dataset
+    zones = data.tables["zones"].set_index("zone_id").loc[ds.zone.values.astype(str)]
+    assert ds.zone_county.dims == ("zone",) and ds.zone_county.values.tolist() == zones["county_id"].astype(str).tolist()
+    np.testing.assert_array_equal(ds.zone_households.values, zones["households"].to_numpy(dtype=float))
+    assert "route_category" in ds.coords and "county_name_zh" in ds.coords
+
+    spec = PathwaySweep(2022, 2021, (), EXACT)
+    path = rep.folder / f"{point_stem({'gas_price': 2.5})}.nc"
+    old = read_point(path, data, spec, {"gas_price": 2.5})
+    attrs = dict(old.attrs)
+    stripped = old.drop_vars([*PLACE_VARIABLES, "route_category"])
+    from model.sweep_pathway import PathwayPoint
+
+    write_point(path, data, spec, PathwayPoint({"gas_price": 2.5}, attrs["point_status"], stripped))
+    again = run(folder, tmp_path / "res")[2]
+    assert point_stem({"gas_price": 2.5}) in again.skipped and not again.solved
+    both = combine(data, grid, spec, rep.folder)
+    assert "zone_county" not in both.variables and "route_category" not in both.variables
+    np.testing.assert_allclose(both.objective.values, ds.objective.values)

@@ -110,11 +110,22 @@ def route_categories(ds: xr.Dataset, data) -> dict[str, str]:
 
 
 def places(ds: xr.Dataset, info) -> pd.DataFrame:
-    """Per zone of the sweep: county and township (id, name) and households from the input folder
-    ('' where the folder or the zone's row is missing), `found` where the row was there."""
+    """Per zone of the sweep: county and township (id, name) and households, from the file itself
+    (sweeps since the places were kept) else from the input folder ('' where neither has the
+    zone), `found` where they were there. Township names come from the input folder only."""
     ids = ds["zone"].values.astype(str)
     out = pd.DataFrame({"zone": ids, "county": "", "county_name": "", "township": "", "township_name": "",
                         "households": np.nan, "found": False})
+    towns = info.townships if info is not None else {}
+    if _file_has_places(ds):
+        cname = dict(zip(ds["county"].values.astype(str), ds["county_name_zh"].values.astype(str)))
+        out["county"] = ds["zone_county"].values.astype(str)
+        out["county_name"] = [cname.get(k, k) for k in out["county"]]
+        out["township"] = ds["township_id"].values.astype(str)
+        out["township_name"] = [towns.get(t, t) for t in out["township"]]
+        out["households"] = np.asarray(ds["zone_households"].values, dtype=float)
+        out["found"] = True
+        return out
     data = info.data if info is not None else None
     if data is None:
         return out
@@ -129,7 +140,7 @@ def places(ds: xr.Dataset, info) -> pd.DataFrame:
     out["county_name"] = [cname.get(k, k) for k in out["county"]]
     town = rows["township_id"].fillna("").astype(str)
     out["township"] = np.where(found, town, "")
-    out["township_name"] = [info.townships.get(t, t) for t in out["township"]]
+    out["township_name"] = [towns.get(t, t) for t in out["township"]]
     out["households"] = pd.to_numeric(rows["households"], errors="coerce").to_numpy(dtype=float)
     return out
 
@@ -262,8 +273,12 @@ def swing_frame(ds: xr.Dataset, info) -> pd.DataFrame:
     return f.sort_values(["county", "zone"], kind="stable").reset_index(drop=True)
 
 
-def _with_places(info) -> bool:
-    return info is not None and info.data is not None
+def _file_has_places(ds: xr.Dataset) -> bool:
+    return all(v in ds.variables for v in ("zone_county", "zone_households", "township_id", "county_name_zh"))
+
+
+def _with_places(ds: xr.Dataset, info) -> bool:
+    return _file_has_places(ds) or (info is not None and info.data is not None)
 
 
 def villages_table(ds: xr.Dataset, f: pd.DataFrame, info, lang: str) -> tb.Table:
@@ -275,20 +290,20 @@ def villages_table(ds: xr.Dataset, f: pd.DataFrame, info, lang: str) -> tb.Table
     ok = has_plan(ds)
     dash = "–"
     cols = {}
-    if _with_places(info):
+    if _with_places(ds, info):
         cols[T("county_id", lang)] = f["county"].replace("", dash)
         cols[T("county", lang)] = f["county_name"].replace("", dash)
         cols[T("township", lang)] = f["township_name"].replace("", dash)
     cols[T("zone_id", lang)] = f["zone"]
     cols[T("zone_name", lang)] = f["name"]
-    if _with_places(info):
+    if _with_places(ds, info):
         cols[T("households", lang)] = f["households"].to_numpy(dtype=float)
     rc, yc = f["route_changes"].to_numpy(bool), f["year_changes"].to_numpy(bool)
     cols[T("ps_changes", lang)] = np.where(rc & yc, T("ps_change_both", lang),
                                            np.where(rc, T("ps_change_route", lang), T("ps_change_year", lang)))
     for j in range(ds.sizes["point"]):
         cols[point_label(ds, j, lang)] = [_cell(route[j, z], year[j, z], bool(ok[j]), names, lang) for z in f["row"]]
-    keys = 5 if _with_places(info) else 2  # the place and name repeat when a wide table is split
+    keys = 5 if _with_places(ds, info) else 2  # the place and name repeat when a wide table is split
     return tb.Table("pathway_sweep_villages", T("pathway_sweep_villages", lang), pd.DataFrame(cols),
                     note=T("ps_village_note", lang), html_rows=VILLAGE_ROWS, key_cols=keys)
 
@@ -548,11 +563,12 @@ def pathway_sweep_content(ds: xr.Dataset, lang: str, source: Path, info) -> Cont
     y = Section(T("sec_ps_years", lang), page_break=True).add("figure", "pathway_sweep_gas").add("table", yrs)
     v = Section(T("sec_ps_villages", lang).format(params=params), page_break=True)
     unknown = int((~places(ds, info)["found"]).sum())
-    if data is None:
+    with_places = _with_places(ds, info)
+    if not with_places:
         v.add("note", T("ps_no_places", lang))
     elif unknown:
         v.add("note", T("ps_some_places_missing", lang).format(n=unknown))
-    if len(vil.df) and data is not None:
+    if len(vil.df) and with_places:
         counties = county_table(swing, lang)
         tables.append(counties)
         v.add("table", counties).add("h3", vil.title).add("note", vil.note)
