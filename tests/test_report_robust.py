@@ -145,6 +145,11 @@ def test_headline_numbers_are_the_datasets(spread):
                                f"{fmt(regret.mean())} 万元/年")
     assert f"中位数 {q(regret, 0.5)}，95% 分位 {q(regret, 0.95)}，最大 {fmt(regret.max())}" in lines[3]
     assert f"遗憾值至多为均值 {fmt(up.mean())}、最大 {fmt(up.max())}" in lines[3]
+    held = np.isfinite(ds.regret.values)
+    broke = (ds.base_status.values.astype(str) == "infeasible") & np.isfinite(ds.sample_cost.values)
+    assert broke.any()  # the least cost where the base plan breaks the cap, beside where it holds
+    assert lines[3].endswith(f"这些样本的最低成本均值为 {fmt(ds.sample_cost.values[held].mean())} 万元/年，基准方案突破"
+                             f"上限的样本为 {fmt(ds.sample_cost.values[broke].mean())} 万元/年。")
     always = int((ds.base_route_frequency.values == 1).sum())
     assert always == a["zones_always_base_route"]
     assert lines[4].startswith(f"4 个村庄（片区）中，{always} 个")

@@ -333,6 +333,9 @@ TEXT.update({
                   "{mean} {u} (about {share:.2f} % of its cost), median {p50}, 95 % {p95}, max {max}; the samples are "
                   "solved to a MIP gap of {gap}, so the regret is at most {umean} on average and {umax} at most "
                   "(by the solver's bound)."),
+    "mc_regret_which": ("遗憾值只计基准方案可行的样本：这些样本的最低成本均值为 {ch} {u}，基准方案突破上限的样本为 {cb} {u}。",
+                        " The regret counts only the samples where the base plan holds: their least cost averages "
+                        "{ch} {u}, against {cb} {u} in the samples where it breaks a cap."),
     "mc_regret_none": ("没有基准方案可行且样本有方案的样本，无法计算遗憾值。",
                        "No sample has both a plan and the base plan holding: there is no regret to report."),
     "mc_villages": ("{n:,} 个村庄（片区）中，{a:,} 个{ha}在所有有方案的样本中都保持基准方案的路线；"

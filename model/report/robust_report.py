@@ -344,6 +344,13 @@ def findings(ds: xr.Dataset, z: pd.DataFrame, counties: pd.DataFrame | None, lan
                                                max=fmt(r["max"]), u=u, share=share, umean=fmt(ru["mean"]),
                                                umax=fmt(ru["max"]),
                                                gap=_pct(float(ds.attrs.get("sample_gap", np.nan)))))
+        # the regret covers only the samples where the base plan holds; say how those differ
+        held = np.isfinite(_a(ds, "regret"))
+        broke = breaks & ok
+        if held.any() and broke.any():
+            cost = _a(ds, "sample_cost")
+            out[-1] += T("mc_regret_which", lang).format(ch=fmt(float(cost[held].mean())),
+                                                         cb=fmt(float(cost[broke].mean())), u=u)
     else:
         out.append(T("mc_regret_none", lang))
     if ok.any():
