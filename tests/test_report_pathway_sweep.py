@@ -277,7 +277,7 @@ def _monte_carlo(src, dst):
     (_truncated, ("cannot be read as a NetCDF result",)),
     (_without("chosen_route"), ("missing variables: chosen_route",)),
     (_no_plan, ("none of whose points has a plan", "infeasible")),
-    (_monte_carlo, ("Monte Carlo", "makes no report of it")),
+    (_monte_carlo, ("a Monte Carlo result of scripts/robust.py without the variables", "route_frequency")),
 ])
 def test_damaged_or_other_files_exit_2_and_write_nothing(sweep, tmp_path, capsys, make, words):
     path = tmp_path / "sweep_gas_price_from2021.nc"

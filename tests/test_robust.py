@@ -181,15 +181,22 @@ def test_dask_workers_give_the_serial_samples(tmp_path):
         xr.testing.assert_identical(serial[name], on_dask[name])
 
 
-def test_report_py_says_what_a_monte_carlo_file_is(tmp_path, capsys):
+def test_report_py_reports_a_monte_carlo_file(tmp_path, capsys):
+    """report.py on robust.py's combined file writes its report (tests/test_report_robust.py checks
+    what it says) beside it."""
+    import json
+
     from model.report.cli import main as report_main
 
     folder = region(tmp_path, UNCERTAIN)
     out = tmp_path / "res"
     assert robust_main(["--year", "2022", "--region", "r", "--inputs", str(folder), "--out", str(out), "--samples", "1",
                         "--serial"]) == 0
-    assert report_main([str(out / "r" / "2022" / "robust_seed0.nc")]) == 2
-    assert "a Monte Carlo result of scripts/robust.py" in capsys.readouterr().err
+    path = out / "r" / "2022" / "robust_seed0.nc"
+    assert report_main([str(path)]) == 0
+    report = path.with_name("robust_seed0.report")
+    assert f"wrote {report}/report.html" in capsys.readouterr().out
+    assert "robust_villages" in json.loads((report / "report.json").read_text(encoding="utf-8"))["tables"]
 
 
 def test_samples_at_a_loose_gap_run_without_presolve(tmp_path):

@@ -14,7 +14,7 @@ def report_parser() -> argparse.ArgumentParser:
         prog="report.py",
         description="Planning report (HTML with an A4 print stylesheet, Markdown, PNG/SVG figures, CSV and a "
                     "formatted xlsx) from a result results/<region>/<year>/<scenario>.nc, a pathway "
-                    "<scenario>.from<YEAR>.nc, a sweep sweep_<name>.nc or a pathway sweep sweep_<name>_from<YEAR>.nc.")
+                    "<scenario>.from<YEAR>.nc, a sweep sweep_<name>.nc, a pathway sweep sweep_<name>_from<YEAR>.nc or a Monte Carlo robust_<name>.nc.")
     ap.add_argument("result", type=Path, help="result NetCDF written by scripts/solve.py (or a sweep)")
     ap.add_argument("--compare", type=Path, default=None,
                     help="a second result to compare with, e.g. the source plan's mix against the least-cost mix")
@@ -44,12 +44,15 @@ def _open(path: Path, what: str):
         ds = xr.open_dataset(path).load()
     except Exception as exc:  # netCDF4/h5 raise many types; the user needs the file name and the reason
         raise _Bad(f"{what} {path}: cannot be read as a NetCDF result ({type(exc).__name__}: {exc})") from None
-    if "sample" in ds.dims and "regret" in ds:
-        raise _Bad(f"{what} {path}: a Monte Carlo result of scripts/robust.py; report.py makes no report of it (its "
-                   "summary is what robust.py prints, its distributions and route frequencies are in the file)")
     from model.report import pathway_sweep_report as psr
+    from model.report import robust_report as rr
 
-    if psr.is_pathway_sweep(ds):
+    if rr.is_monte_carlo(ds):
+        miss = rr.missing_variables(ds)
+        if miss:
+            raise _Bad(f"{what} {path}: a Monte Carlo result of scripts/robust.py without the variables "
+                       f"{', '.join(miss)} (run scripts/robust.py again: it combines the samples' files anew)")
+    elif psr.is_pathway_sweep(ds):
         if "objective" not in ds and "point_status" in ds:
             status = ", ".join(sorted(set(ds["point_status"].values.astype(str))))
             raise _Bad(f"{what} {path}: a pathway sweep none of whose points has a plan (status: {status}); "
@@ -92,9 +95,13 @@ def main(argv: list[str] | None = None) -> int:
             raise _Bad(f"{'--out' if args.out is not None else 'report folder'} {folder}: cannot be written: {unwritable}")
         ds = _open(args.result, "result")
         other = _open(args.compare, "--compare") if args.compare else None
-        if other is not None and (sweep_dims(ds) or sweep_dims(other) or "year_from" in ds.attrs):
-            raise _Bad("--compare takes two single-year results, not sweeps or pathways")
+        if other is not None and (sweep_dims(ds) or sweep_dims(other) or "year_from" in ds.attrs
+                                  or "sample" in ds.dims or "sample" in other.dims):
+            raise _Bad("--compare takes two single-year results, not sweeps, pathways or Monte Carlo runs")
         sweep = _open(args.sweep, "--sweep") if args.sweep else None
+        if sweep is not None and "sample" in ds.dims:
+            raise _Bad("--sweep takes a single-year gas-price sweep for the report of a single run, not of a "
+                       "Monte Carlo run (its report covers the uncertain inputs)")
         if sweep is not None and (is_pathway_sweep(sweep) or is_pathway_sweep(ds)):
             raise _Bad("--sweep takes a single-year gas-price sweep for the report of a single run; a pathway "
                        "sweep (sweep.py --from) is reported on its own: report.py <sweep_..._from<YEAR>.nc>")

@@ -177,6 +177,10 @@ def build_content(ds: xr.Dataset, lang: str, source: Path, other: xr.Dataset | N
                   info: RegionInfo | None = None, sweep: xr.Dataset | None = None) -> Content:
     info = info or RegionInfo(str(ds.attrs.get("region", "")), str(ds.attrs.get("region", "")),
                               str(ds.attrs.get("region", "")))
+    from model.report.robust_report import is_monte_carlo, monte_carlo_content
+
+    if is_monte_carlo(ds):  # scripts/robust.py
+        return monte_carlo_content(ds, lang, source, info)
     if "alternative" in ds.dims:  # scripts/alternatives.py
         from model.report.alternatives_report import alternatives_content
 

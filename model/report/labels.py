@@ -305,6 +305,134 @@ TEXT.update({
     "fig_ps_mix": ("各扫描点规划期内改造户数（按技术路线类别）", "Households converted over the horizon, per sweep point"),
 })
 
+# The report of a Monte Carlo run (model.report.robust_report)
+TEXT.update({
+    "title_mc": ("{year}年 · 不确定输入的蒙特卡洛分析：{k} 个不确定输入、{n} 个样本（随机种子 {seed}）· 情景 {scenario}",
+                 "{year} · Monte Carlo over uncertain inputs: {n} samples of {k} inputs (seed {seed}) · scenario {scenario}"),
+    "sec_mc_inputs": ("不确定输入及其分布", "The uncertain inputs"),
+    "sec_mc_cost": ("最低成本与基准方案的遗憾值", "Least cost and the base plan's regret"),
+    "sec_mc_villages": ("村庄路线的稳健性", "How robust each village's route is"),
+    "mc_samples": ("{n} 个样本（{k} 个不确定输入，随机种子 {seed}）中，{ok} 个有可行方案，{inf} 个无可行解（任何方案都无法同时满足各项上限与目标）"
+                   "，{miss} 个未求解。",
+                   "Samples: {n} ({k} uncertain inputs, seed {seed}); with a plan {ok}, infeasible {inf} (no plan "
+                   "meets every cap and target), not solved {miss}."),
+    "mc_cost": ("各样本的最低年化社会成本：均值 {mean} {u}，5% 分位 {p05}，中位数 {p50}，95% 分位 {p95}；"
+                "基准方案在现有输入下的成本为 {base} {u}（样本均值与之相差 {d:+.1f}%）。",
+                "The samples' least annual cost to society: mean {mean} {u}, 5 % {p05}, median {p50}, 95 % {p95}; "
+                "the base plan costs {base} {u} at the inputs as they are (the mean is {d:+.1f} % from it)."),
+    "mc_breaks": ("基准方案（路线固定，变压器增容与储气重新优化）在 {n} 个样本中的 {b} 个突破某项上限而不可行"
+                  "（其中 {nb} 个样本本身也无可行方案）。",
+                  "The base plan (its routes fixed, transformer upgrades and storage re-optimised) breaks a cap in {b} "
+                  "of the {n} samples (in {nb} of these no plan meets every cap at all)."),
+    "mc_unavailable": ("另有 {k} 个样本中基准方案的某条路线不再可选。",
+                       " In {k} more samples a route of the base plan is not an option."),
+    "mc_regret": ("在基准方案可行的 {k} 个样本中，其遗憾值（基准方案成本 − 该样本最低成本）均值 {mean} {u}"
+                  "（约为基准成本的 {share:.2f}%），中位数 {p50}，95% 分位 {p95}，最大 {max}；"
+                  "各样本按 {gap} 的MIP间隙求解，遗憾值至多为均值 {umean}、最大 {umax} {u}（按求解器下界计）。",
+                  "Where the base plan holds ({k} samples) its regret (its cost minus the sample's least cost) has mean "
+                  "{mean} {u} (about {share:.2f} % of its cost), median {p50}, 95 % {p95}, max {max}; the samples are "
+                  "solved to a MIP gap of {gap}, so the regret is at most {umean} on average and {umax} at most "
+                  "(by the solver's bound)."),
+    "mc_regret_which": ("遗憾值只计基准方案可行的样本：这些样本的最低成本均值为 {ch} {u}，基准方案突破上限的样本为 {cb} {u}。",
+                        " The regret counts only the samples where the base plan holds: their least cost averages "
+                        "{ch} {u}, against {cb} {u} in the samples where it breaks a cap."),
+    "mc_regret_none": ("没有基准方案可行且样本有方案的样本，无法计算遗憾值。",
+                       "No sample has both a plan and the base plan holding: there is no regret to report."),
+    "mc_villages": ("{n:,} 个村庄（片区）中，{a:,} 个{ha}在所有有方案的样本中都保持基准方案的路线；"
+                    "{lo:,} 个{hl}在不到 {pct}% 的样本中保持（见“{table}”）。",
+                    "{a:,} of {n:,} villages{ha} keep their base-plan route in every sample with a plan; {lo:,}{hl} "
+                    "keep it in fewer than {pct} % of them (see '{table}')."),
+    "mc_hh": ("（{h:,.0f} 户）", " ({h:,.0f} households)"),
+    "mc_county_least": ("路线最不稳健的县（区）是{county}：按户数加权，其村庄在 {share:.1f}% 的样本中保持基准路线。",
+                        "The least robust county is {county}: weighted by households, its villages keep their base "
+                        "route in {share:.1f} % of the samples."),
+    "mc_method_note": ("方法：每个样本按不确定输入表抽取各输入值；先在该样本下重新评估基准方案（路线固定，增容与储气重新优化，"
+                       "MIP间隙 {base_gap}），再求该样本的最低成本方案（MIP间隙 {gap}）。遗憾值 = 基准方案成本 − 样本最低成本。",
+                       "Method: each sample draws every uncertain input from its distribution; the base plan is "
+                       "re-evaluated at the sample (routes fixed, upgrades and storage re-optimised, MIP gap "
+                       "{base_gap}), then the sample's least-cost plan is solved (MIP gap {gap}). Regret = the base "
+                       "plan's cost minus the sample's least cost."),
+    "mc_inputs_note": ("分布参数：正态 a 均值、b 标准差；均匀 a 下限、b 上限；三角 a 下限、b 众数、c 上限。“倍数”表示抽样值乘以输入文件中的原值，"
+                       "“取值”表示抽样值即为该输入。抽样最小值、均值、最大值为本次各样本的实际抽样。各输入的参数地址与依据见 tables.xlsx。",
+                       "Parameters: normal a mean, b standard deviation; uniform a low, b high; triangular a low, "
+                       "b mode, c high. 'factor': the draw multiplies the input's value; 'value': the draw is the "
+                       "input. Draws min/mean/max are over this run's samples. Each input's address and source are in tables.xlsx."),
+    "mc_inputs_names_only": ("结果文件与输入文件夹中均未找到本次所用的分布表：只列出参数与抽样值。",
+                             "Neither the file nor the input folder holds the table this run drew from: parameters "
+                             "and draws only."),
+    "mc_inputs_from_csv": ("分布取自输入文件夹的 uncertainty.csv（与本次计算所用的表一致）。",
+                           "Distributions from the input folder's uncertainty.csv (the table this run used)."),
+    "mc_parameter": ("不确定输入", "Uncertain input"), "mc_address": ("参数地址", "Address"),
+    "mc_distribution": ("分布", "Distribution"), "mc_applies": ("作用方式", "Applies as"),
+    "mc_source": ("分布依据", "Sources of the distributions"),
+    "mc_draw_min": ("抽样最小值", "Draws: min"), "mc_draw_mean": ("抽样均值", "Draws: mean"),
+    "mc_draw_max": ("抽样最大值", "Draws: max"),
+    "mc_dist_normal": ("正态", "normal"), "mc_dist_uniform": ("均匀", "uniform"),
+    "mc_dist_triangular": ("三角", "triangular"),
+    "mc_applies_factor": ("倍数", "factor"), "mc_applies_value": ("取值", "value"),
+    "mc_col_efficiency": ("季节能效（COP）", "seasonal efficiency (COP)"),
+    "mc_col_capex_yuan_per_household": ("户均设备投资", "equipment cost per household"),
+    "mc_col_design_heat_load_w_per_m2": ("设计热负荷", "design heat load"),
+    "mc_quantity": ("指标", "Quantity"), "mc_col_n": ("样本数", "Samples"),
+    "mc_stat_mean": ("均值", "Mean"), "mc_stat_min": ("最小", "Min"), "mc_stat_p05": ("5%分位", "5 %"),
+    "mc_stat_p50": ("中位数", "Median"), "mc_stat_p95": ("95%分位", "95 %"), "mc_stat_max": ("最大", "Max"),
+    "mc_row_cost": ("样本最低成本", "Least cost at the sample"),
+    "mc_row_base": ("基准方案重新评估成本", "Base plan re-evaluated"),
+    "mc_row_regret": ("遗憾值", "Regret"),
+    "mc_row_regret_upper": ("遗憾值上界", "Regret, upper bound"),
+    "mc_stats_note": ("基准方案在现有输入下的成本为 {base} {u}。样本数为有数值的样本：基准方案不可行或样本无方案时无遗憾值。"
+                      "样本最低成本按 {gap} 的MIP间隙求得，遗憾值上界 = 基准方案成本 − 求解器下界。",
+                      "The base plan costs {base} {u} at the inputs as they are. Samples: those with a value (no "
+                      "regret where the base plan breaks a cap or the sample has no plan). The samples' least cost is "
+                      "solved to a MIP gap of {gap}; regret upper bound = the base plan's cost − the solver's bound."),
+    "mc_sample": ("样本", "Sample"), "mc_col_status": ("样本求解状态", "Sample status"),
+    "mc_col_cost": ("样本最低成本", "Least cost"), "mc_col_bound": ("求解器下界", "Solver's bound"),
+    "mc_col_base_status": ("基准方案状态", "Base plan status"),
+    "mc_col_base_cost": ("基准方案成本", "Base plan cost"),
+    "mc_status_optimal": ("最优", "optimal"), "mc_status_infeasible": ("不可行", "infeasible"),
+    "mc_status_time_limit": ("达到求解时限", "time limit"), "mc_status_missing": ("未求解", "not solved"),
+    "mc_status_unavailable": ("路线不可选", "route not an option"), "mc_status_error": ("出错", "error"),
+    "mc_base_route": ("基准路线", "Base route"), "mc_col_keeps": ("保持基准路线的样本占比（%）", "Samples on base route (%)"),
+    "mc_alt_route": ("最常见的替代路线", "Most frequent other route"),
+    "mc_alt_with_share": ("最常见的替代路线（样本占比）", "Most frequent other route (share of samples)"),
+    "mc_place": ("县（区）、乡镇", "County, township"),
+    "mc_col_alt": ("替代路线样本占比（%）", "Samples on that route (%)"),
+    "mc_villages_note": ("列出至少在一个样本中离开基准路线的村庄（片区），按保持基准路线的样本占比由低到高、户数由多到少排序；"
+                         "占比以有方案的样本计。完整清单（含村庄代码）见 tables.xlsx。",
+                         "The villages that leave their base route in at least one sample, by the share of samples "
+                         "keeping it (lowest first), then households (most first); shares are of the samples with a "
+                         "plan. The full list, with village codes, is in tables.xlsx."),
+    "mc_villages_all_keep": ("所有村庄在每个有方案的样本中都保持基准方案的路线。",
+                             "Every village keeps its base-plan route in every sample with a plan."),
+    "mc_villages_no_plan": ("没有样本求得可行方案，无法统计村庄路线。",
+                            "No sample has a plan: there are no route frequencies to report."),
+    "mc_col_villages": ("村庄数", "Villages"),
+    "mc_col_hh_high": ("保持基准路线≥95%样本的户数", "Households, base route in ≥ 95 % of samples"),
+    "mc_col_hh_low": ("保持基准路线<50%样本的户数", "Households, base route in < 50 % of samples"),
+    "mc_col_share": ("按户加权的保持占比（%）", "Share kept, household-weighted (%)"),
+    "mc_counties_note": ("户数按村庄计：村庄保持基准路线的样本占比达到 95%（或低于 50%）时，其全部户数计入该列。"
+                         "按户加权的保持占比 = Σ(户数 × 保持占比) ÷ 总户数。",
+                         "Households by village: a village's households count in a column when the village keeps its "
+                         "base route in at least 95 % (or fewer than 50 %) of the samples. Share kept, household-"
+                         "weighted = Σ(households × share) ÷ households."),
+    "mc_samples_table_note": ("每个样本的求解状态、成本、遗憾值与抽样值见 tables/robust_samples.csv 与 tables.xlsx。",
+                              "Each sample's status, costs, regret and draws are in tables/robust_samples.csv and "
+                              "tables.xlsx."),
+    "mc_axis_samples": ("样本数", "Samples"),
+    "mc_axis_share": ("保持基准路线的样本占比（按户加权，%）", "Samples on the base route, household-weighted (%)"),
+    "mc_mark_base": ("基准方案成本", "Base plan"), "mc_mark_mean": ("均值", "Mean"),
+    "fig_mc_cost": ("各样本最低年化社会成本的分布", "Least annual cost to society over the samples"),
+    "fig_mc_regret": ("基准方案遗憾值的分布（基准方案可行的样本）", "The base plan's regret (samples where it holds)"),
+    "fig_mc_counties": ("各县（区）村庄保持基准路线的样本占比（按户加权）",
+                        "Share of samples in which each county's villages keep their base route (household-weighted)"),
+    "fig_mc_map": ("各县（区）离开基准路线的样本占比（按户加权，%）",
+                   "Samples off the base route by county, household-weighted (%)"),
+    "mc_meta_robust_seed": ("随机种子", "Seed"), "mc_meta_robust_samples": ("样本数", "Samples"),
+    "mc_meta_sample_gap": ("样本MIP间隙", "Samples' MIP gap"),
+    "mc_meta_robust_table": ("不确定输入表哈希", "Uncertainty table hash"),
+    "mc_meta_time_total_s": ("总计算时间（秒）", "Total time (s)"),
+})
+
 # Headline and balance rows: key -> (zh, en)
 ITEMS = {
     # household bills (tables.household_bills), yuan per household
@@ -451,6 +579,12 @@ TABLE_TITLES = {
     "pathway_sweep_villages": ("随扫描参数变化的村庄：各扫描点的最终路线与改造年份",
                                "Villages that swing: final route and conversion year at each point"),
     "pathway_sweep_counties": ("各县（区）摇摆村庄", "Swing villages by county"),
+    "robust_inputs": ("不确定输入、分布与抽样", "Uncertain inputs, their distributions and draws"),
+    "robust_stats": ("各样本的最低成本、基准方案成本与遗憾值（万元/年）",
+                     "Least cost, the base plan's cost and its regret over the samples (10⁴ yuan/a)"),
+    "robust_counties": ("各县（区）村庄路线的稳健性", "How robust the villages' routes are, by county"),
+    "robust_villages": ("路线最不稳健的村庄", "The least robust villages"),
+    "robust_samples": ("各样本结果", "Every sample"),
 }
 
 
@@ -490,6 +624,11 @@ SHEET_NAMES = {
     "pathway_sweep_years": ("扫描点逐年", "Points by year"),
     "pathway_sweep_villages": ("摇摆村庄", "Swing villages"),
     "pathway_sweep_counties": ("摇摆村庄（分县）", "Swing villages by county"),
+    "robust_inputs": ("不确定输入", "Uncertain inputs"),
+    "robust_stats": ("成本与遗憾值", "Cost and regret"),
+    "robust_counties": ("路线稳健性（分县）", "Robustness by county"),
+    "robust_villages": ("最不稳健的村庄", "Least robust villages"),
+    "robust_samples": ("各样本", "Samples"),
 }
 
 
