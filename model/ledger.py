@@ -420,7 +420,7 @@ are copied from the reference region {like} and say so in their `source` column 
 
 def build(ledger: Path, villages: Path, out: Path, like: str = "xinzhou") -> tuple[Aggregate, str]:
     """Read, check and merge; write the region folder `out` (which must not exist or be empty)."""
-    from model.templates import reference_folder, starter_tables
+    from model.templates import copy_uncertainty, reference_folder, starter_tables
 
     problems: list[Problem] = []
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
@@ -461,6 +461,7 @@ def build(ledger: Path, villages: Path, out: Path, like: str = "xinzhou") -> tup
         if t.required or len(tables[t.name]):
             tables[t.name].reindex(columns=[c.name for c in t.columns]).to_csv(
                 out / t.filename, index=False, lineterminator="\n", encoding="utf-8")
+    copy_uncertainty(ref, out)
     report = out / "ledger_report"
     report.mkdir()
     agg.rejected.to_csv(report / "rejected_rows.csv", index=False, lineterminator="\n", encoding="utf-8")

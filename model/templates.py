@@ -107,6 +107,20 @@ each (marked EXAMPLE / 示例): replace it with your ledger. A household ledger 
 """
 
 
+def copy_uncertainty(ref: Path, target: Path, copy_all: bool = False) -> bool:
+    """The reference region's table of uncertain inputs (`uncertainty.csv`, the Monte Carlo's) into
+    the new folder: like the technology tables, its rows are about routes and prices, not places,
+    and each says where it came from. False when the reference has none."""
+    src = ref / "uncertainty.csv"
+    if not src.is_file():
+        return False
+    df = pd.read_csv(src, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    if not copy_all and "source" in df.columns:
+        df["source"] = f"reference region {ref.name} (copied; review for your county): " + df["source"]
+    _write_csv(df, target / "uncertainty.csv")
+    return True
+
+
 def write_starter(name: str, like: str = "xinzhou", out: Path | None = None, xlsx: bool = False,
                   copy_all: bool = False) -> Path:
     """Write inputs for region `name` under `out` (default inputs/): a CSV folder, or with `xlsx` one workbook.
@@ -139,6 +153,7 @@ def write_starter(name: str, like: str = "xinzhou", out: Path | None = None, xls
     for t in TABLES.values():
         if t.required or len(tables[t.name]):  # an optional table without rows is left out
             _write_csv(tables[t.name], target / t.filename)
+    copy_uncertainty(ref, target, copy_all)
     if copy_all:
         for extra in ("scenarios.yaml", "sources.csv", "README.md", "boundaries.geojson"):
             if (ref / extra).exists():

@@ -139,6 +139,11 @@ def test_example_ledger_aggregates_to_the_documented_zone_counts(tmp_path):
     assert len(z) == zones and z["households"].astype(int).sum() == len(good)
     problems, warnings, _ = check_region(tmp_path / "kelan", 2022)
     assert problems == [] and warnings == []
+    # the reference's uncertain inputs come along, so robust.py runs on the new county as it is
+    from model.robust import read_uncertainty
+    from model.validate import load_region
+
+    assert len(read_uncertainty(tmp_path / "kelan" / "uncertainty.csv", load_region(tmp_path / "kelan", 2022))) > 0
 
 
 def test_example_is_what_its_script_writes(tmp_path):

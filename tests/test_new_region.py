@@ -52,6 +52,14 @@ def test_starter_folder_marks_copied_and_example_rows_and_validates(tmp_path):
     problems, warnings, _ = check_region(target, 2022)
     assert problems == []
     assert [w.kind for w in warnings] == ["households_vs_counties"]
+    # the Monte Carlo's table of uncertain inputs comes along, marked, and reads against the new region
+    from model.robust import read_uncertainty
+
+    unc = pd.read_csv(target / "uncertainty.csv", dtype=str, keep_default_na=False)
+    xz = pd.read_csv(REPO / "inputs" / "xinzhou" / "uncertainty.csv", dtype=str, keep_default_na=False)
+    assert unc["parameter"].tolist() == xz["parameter"].tolist()
+    assert unc["source"].str.startswith("reference region xinzhou (copied; review").all()
+    assert len(read_uncertainty(target / "uncertainty.csv", load_region(target, 2022))) == len(xz)
 
 
 def test_starter_workbook_solves_under_its_own_name(tmp_path):
