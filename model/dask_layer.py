@@ -108,7 +108,9 @@ def run_tasks(fn, shared, items, handle, on_error, *, client=None, scheduler: st
     try:
         if not client.scheduler_info()["workers"]:
             client.wait_for_workers(1)
-        shared_f = client.scatter(shared, broadcast=True)
+        # hash=False: a key of its own each run; a hashed key is the same when the same data is
+        # scattered again, and the previous run's release can then forget it (dask/distributed#8576)
+        shared_f = client.scatter(shared, broadcast=True, hash=False)
         futures = [client.submit(fn, shared_f, item, pure=False, key=f"{key}-{i}-{time.time_ns()}")
                    for i, item in enumerate(items)]
         for fut in as_completed(futures):

@@ -569,7 +569,7 @@ def _run_dask(run: _Run) -> None:
             client.wait_for_workers(1)
         info = client.scheduler_info()["workers"]
         slots = [(addr, i) for addr in sorted(info) for i in range(max(1, int(info[addr].get("nthreads", 1))))]
-        data_f = client.scatter(run.data, broadcast=True)
+        data_f = client.scatter(run.data, broadcast=True, hash=False)  # see dask_layer.run_tasks
         dispatch = Dispatcher(run.todo, slots, gallop=spec.reuse and spec.certify)
         finished = as_completed()
         idle: list = []

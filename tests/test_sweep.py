@@ -658,6 +658,24 @@ def client():
     cluster.close()
 
 
+def _first_plus(shared, i):
+    return float(shared[1]) + i
+
+
+def test_the_same_data_scattered_run_after_run_is_never_lost(client):
+    """Runs one after another on one client, each scattering the same data (a sweep resumed, a
+    Monte Carlo run again): with Dask's hashed keys the second scatter got the first's key, which
+    the first run's release could forget ('lost dependencies', dask/distributed#8576; failed at
+    the second run here). Each run's key is its own now."""
+    from model.dask_layer import run_tasks
+
+    shared = np.arange(1000.0)
+    for run in range(20):
+        got, errors = [], []
+        run_tasks(_first_plus, shared, [0, 1], got.append, errors.append, client=client)
+        assert (sorted(got), errors) == ([1.0, 2.0], []), f"run {run}"
+
+
 def test_local_cluster_workers_keep_the_malloc_settings(client):
     """Dask's nanny would start workers with MALLOC_TRIM_THRESHOLD_=65536 (HiGHS then spends a
     quarter of its time in the kernel); ours inherit this process's setting."""
