@@ -8,6 +8,7 @@ import itertools
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 import xarray as xr
 
@@ -253,3 +254,24 @@ def test_cli_end_to_end_and_bad_combinations(tmp_path, capsys):
         assert alt_main(base + bad + ["--out", str(tmp_path / "bad")]) == 2
         assert words in capsys.readouterr().err
     assert not (tmp_path / "bad").exists() or not any((tmp_path / "bad").rglob("*.nc"))
+
+
+def test_report_of_a_pathways_alternatives(tmp_path):
+    """report.py renders the pathway's alternatives: cost and quantities, route mix, gas and budgets
+    per year, and the swing villages with each alternative's route and year."""
+    from model.report.cli import main as report_main
+
+    out = tmp_path / "res"
+    assert alt_main(["--year", "2022", "--from", "2021", "--region", "r", "--inputs", str(two_zones(tmp_path)),
+                     "--out", str(out), "--slack", "0.15", "-n", "2", "--push", "min-gas-households", "--gap", "0"]) == 0
+    path = out / "r" / "2022" / "base+slack=0.15.from2021.alternatives.nc"
+    folder = path.with_name(path.stem + ".report")
+    assert report_main([str(path), "--lang", "zh"]) == 0
+    assert "贴现总成本" in (folder / "report.html").read_text(encoding="utf-8")
+    assert report_main([str(path), "--lang", "en"]) == 0
+    html = (folder / "report.html").read_text(encoding="utf-8")
+    assert "Swing villages and their route and year" in html and "min-gas-households" in html
+    assert "Discounted cost" in html and "ashp 2021" in html  # Z2's route and year under the push
+    assert "2 change route, 0 only their conversion year" in html
+    years = pd.read_csv(folder / "tables" / "alternatives_years.csv")
+    assert len(years) == 3 * 2 and years.iloc[:, 1].astype(str).tolist()[:2] == ["2021", "2022"]
