@@ -1,5 +1,6 @@
 """Command-line entry for `scripts/alternatives.py`: parse, solve the least-cost plan and its
-near-optimal alternatives (`model.alternatives`), print the comparison, write one NetCDF.
+near-optimal alternatives (`model.alternatives`; with --from, of the pathway from that year),
+print the comparison, write one NetCDF.
 
 Exit codes, names under --out, atomic writes and signals as `scripts/solve.py` (README, "When
 things go wrong"): the file is written whole or not at all, an interrupt writes nothing.
