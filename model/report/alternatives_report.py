@@ -298,7 +298,7 @@ def mix_figure(ds: xr.Dataset, lang: str) -> Figure:
     ax.set_yticks(y, [str(i) for i in m.index], fontsize=8)
     ax.invert_yaxis()
     style_value_axis(ax, "x", nbins=4)
-    ax.set_title(W("f_mix", lang), fontsize=10)
+    ax.set_title(W("t_mix_pw" if is_pathway(ds) else "f_mix", lang), fontsize=10)
     ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=4, frameon=False)
     return fig
 
@@ -338,7 +338,7 @@ def alternatives_content(ds: xr.Dataset, lang: str, source: Path, info) -> Conte
     counties = county_table(ds, z, lang)
     tables += [counties, swing_table(ds, z, lang)]
     with mpl.rc_context(matplotlib_rc()):
-        figs = [("alternatives_mix", W("f_mix", lang), mix_figure(ds, lang))]
+        figs = [("alternatives_mix", W("t_mix_pw" if is_pathway(ds) else "f_mix", lang), mix_figure(ds, lang))]
         if info is not None and info.boundaries is not None and Path(info.boundaries).is_file():
             figs.append(("alternatives_swing_map", W("f_map", lang), swing_map(ds, counties, info.boundaries, lang)))
     s = Section(W("sec_summary", lang)).add("ul", findings(ds, lang)).add("note", W("settled_note", lang))
