@@ -188,7 +188,8 @@ def _best_start(comp: Compiled, c_layout: np.ndarray, alts: list[Alternative]) -
 
 
 def near_optimal(data: RegionData, year: int, ov: Overrides, spec: AlternativesSpec,
-                 options: SolveOptions | None = None, progress=None, from_year: int | None = None) -> AlternativesResult:
+                 options: SolveOptions | None = None, progress=None,
+                 from_year: int | None = None) -> AlternativesResult:
     """The least-cost plan, then `spec.n` alternatives on the same live model (module docstring);
     `from_year`: of the pathway from_year..year. `progress(alternative)` is called after each solve.
     Raises InputError / SolveError like `solve_data` for the least-cost plan; an alternative without
@@ -254,7 +255,8 @@ def run_alternatives(data: RegionData, year: int, ov: Overrides, spec: Alternati
 
 def _var(name: str, values, long_name: str | None = None) -> xr.Variable:
     spec = ALTERNATIVE_OUTPUTS[name]
-    return xr.Variable(spec.dims, np.asarray(values), attrs={"units": spec.unit, "long_name": long_name or spec.long_name})
+    return xr.Variable(spec.dims, np.asarray(values),
+                       attrs={"units": spec.unit, "long_name": long_name or spec.long_name})
 
 
 def _alternative_vars(out: AlternativesResult, routes: np.ndarray, households: np.ndarray) -> dict:
@@ -405,8 +407,8 @@ def pathway_alternatives_dataset(out: AlternativesResult) -> xr.Dataset:
         "zone_settled": _var("zone_settled", settled.astype(np.int8),
                              "1: the zone ends on the same route and converts in the same year in every "
                              "alternative (settled); 0: swing"),
-        "zone_routes_taken": _var("zone_routes_taken", np.array([len(set(c)) for c in routes.T.tolist()], dtype=np.int16)),
-        "zone_years_taken": _var("zone_years_taken", np.array([len(set(c)) for c in years.T.tolist()], dtype=np.int16)),
+        "zone_routes_taken": _var("zone_routes_taken", np.array([len(set(c)) for c in routes.T.tolist()], np.int16)),
+        "zone_years_taken": _var("zone_years_taken", np.array([len(set(c)) for c in years.T.tolist()], np.int16)),
     }
     ds = ds.assign(new)
     ds = ds.assign_coords(

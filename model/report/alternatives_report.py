@@ -153,7 +153,8 @@ def compare_table(ds: xr.Dataset, lang: str) -> tb.Table:
 def mix_frame(ds: xr.Dataset, lang: str) -> pd.DataFrame:
     """Households converted by route (rows) and alternative (columns); routes no alternative uses left out."""
     hc = ds.households_converted  # county (one year) or year (a pathway) summed out
-    conv = hc.sum([d for d in hc.dims if d not in ("route", "alternative")]).transpose("route", "alternative").to_pandas()
+    conv = hc.sum([d for d in hc.dims if d not in ("route", "alternative")])
+    conv = conv.transpose("route", "alternative").to_pandas()
     conv = conv.loc[conv.sum(axis=1) > 0]
     conv.index = [_route_names(ds, lang).get(r, r) for r in conv.index]
     return conv
@@ -164,7 +165,8 @@ def mix_table(ds: xr.Dataset, lang: str) -> tb.Table:
     df = m.reset_index().rename(columns={"index": W("route", lang)})
     df.columns = [str(c) for c in df.columns]
     total = pd.DataFrame([[("合计" if lang == "zh" else "Total")] + m.sum().tolist()], columns=df.columns)
-    return tb.Table("alternatives_route_mix", W("t_mix_pw" if is_pathway(ds) else "t_mix", lang), pd.concat([df, total], ignore_index=True),
+    return tb.Table("alternatives_route_mix", W("t_mix_pw" if is_pathway(ds) else "t_mix", lang),
+                    pd.concat([df, total], ignore_index=True),
                     total_row=True, key_cols=1)
 
 
@@ -244,7 +246,8 @@ def swing_table(ds: xr.Dataset, z: pd.DataFrame, lang: str) -> tb.Table:
             route = [f"{r} {y}" if y > 0 else f"{r} ({W('never', lang)})" for r, y in zip(route, year)]
         df[a] = route
     df = df.sort_values([W("county", lang), W("households", lang)], ascending=[True, False])
-    return tb.Table("alternatives_swing_villages", W("t_swing_pw" if is_pathway(ds) else "t_swing", lang), df.reset_index(drop=True),
+    return tb.Table("alternatives_swing_villages", W("t_swing_pw" if is_pathway(ds) else "t_swing", lang),
+                    df.reset_index(drop=True),
                     html_rows=SWING_ROWS, key_cols=3)
 
 
