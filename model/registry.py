@@ -783,6 +783,8 @@ ALTERNATIVE_OUTPUTS: dict[str, Var] = {
                           "Each reported quantity at each alternative's plan (cost: total cost to society)"),
     "zone_settled": Var(("zone",), "0/1", "1: the zone takes the same route in every alternative (settled); 0: swing"),
     "zone_routes_taken": Var(("zone",), "routes", "Number of different routes the zone takes over the alternatives"),
+    "zone_years_taken": Var(("zone",), "years", "A pathway's alternatives: number of different conversion years the "
+                            "zone takes over them (never converting counts as one)"),
 }
 
 

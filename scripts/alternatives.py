@@ -1,4 +1,4 @@
-"""Near-optimal alternatives: python scripts/alternatives.py --year 2022 [--slack 0.02] [-n 8] [--region jinan]"""
+"""Near-optimal alternatives: python scripts/alternatives.py --year 2022 [--from 2019] [--slack 0.02] [-n 8] [--region jinan]"""
 import sys
 
 if __name__ == "__main__":

@@ -58,6 +58,13 @@ def _open(path: Path, what: str):
             raise _Bad(f"{what} {path}: a pathway sweep none of whose points has a plan (status: {status}); "
                        "nothing to report")
         miss = psr.missing_variables(ds)
+    elif "alternative" in ds.dims and "year_from" in ds.attrs:  # alternatives.py --from
+        from model.report.alternatives_report import missing_pathway_alternatives
+
+        miss = missing_pathway_alternatives(ds)
+        if miss:
+            raise _Bad(f"{what} {path}: not a result of this version of scripts/alternatives.py --from (run it "
+                       f"again); missing variables: {', '.join(miss)}")
     elif "year_from" in ds.attrs:
         from model.report.pathway_report import missing_pathway_variables
 

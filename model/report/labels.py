@@ -642,7 +642,8 @@ def T(key: str, lang: str) -> str:
 
 
 # Dataset unit strings -> what a planner writes. Order matters: longer patterns first.
-_UNIT_ZH = [("10^4 yuan/a", "万元/年"), ("10^4 yuan", "万元"), ("10^8 yuan", "亿元"),
+_UNIT_ZH = [("household-years", "户·年"), (" (sum over the years)", "（各年合计）"), (" (discounted)", "（贴现）"),
+            ("10^4 yuan/a", "万元/年"), ("10^4 yuan", "万元"), ("10^8 yuan", "亿元"),
             ("10^4 m^3/a", "万m³/年"), ("10^4 m^3/d", "万m³/日"), ("10^4 m^3", "万m³"),
             ("10^4 m^2", "万m²"), ("10^4 kWh", "万kWh"), ("10^4 t/a", "万t/年"), ("tce/a", "tce/年"),
             ("t/a", "t/年"), ("kg/a", "kg/年"), ("yuan/(household a)", "元/(户·年)"),
