@@ -292,16 +292,23 @@ def _alternative_vars(out: AlternativesResult, routes: np.ndarray, households: n
     }
 
 
-def _method_attrs(out: AlternativesResult) -> dict:
+METHOD = ("least-cost plan, then the row cost <= (1 + slack) x least cost added once and the objective swapped per "
+          "alternative on the same HiGHS model, each solve started from the earlier plan best under its objective; "
+          "pushes (model.alternatives.PUSHES), then SPORES rounds: min sum_f households[f] x (earlier plans choosing "
+          "f) x[f]")
+PATHWAY_METHOD = ("the pathway's least discounted cost, then the row discounted cost <= (1 + slack) x least added once "
+                  "and the objective swapped per alternative on the same HiGHS model over the years; pushed quantities "
+                  "summed over the years; SPORES rounds: min sum_fk households[f] x (earlier plans ending on f + "
+                  "earlier plans converting to f in year k) x[f,k]")
+
+
+def _method_attrs(out: AlternativesResult, method: str) -> dict:
     return {
         "alternatives_slack": float(out.spec.slack),
         "alternatives_n": int(out.spec.n),
         "alternatives_pushes": ",".join(out.spec.pushes),
         "alternatives_gap": float(out.spec.gap),
-        "alternatives_method": ("least-cost plan, then the row cost <= (1 + slack) x least cost added once and the "
-                                "objective swapped per alternative on the same HiGHS model, each solve started from "
-                                "the earlier plan best under its objective; pushes (model.alternatives.PUSHES), then "
-                                "SPORES rounds: min sum_f households[f] x (earlier plans choosing f) x[f]"),
+        "alternatives_method": method,
     }
 
 
@@ -344,7 +351,7 @@ def alternatives_dataset(out: AlternativesResult) -> xr.Dataset:
         "created": now_iso(), "model_version": MODEL_VERSION,
         "inputs_hash": res.data.inputs_hash, "inputs_folder": str(res.data.folder),
         "status": sol0.status, "mip_gap": float(sol0.mip_gap),
-        **_method_attrs(out),
+        **_method_attrs(out, METHOD),
         "least_cost_10k_yuan_per_a": float(least_cost),
         "cost_limit_10k_yuan_per_a": float((1.0 + out.spec.slack) * least_cost),
         "zones_settled": int(settled.sum()),
@@ -388,11 +395,11 @@ def pathway_alternatives_dataset(out: AlternativesResult) -> xr.Dataset:
     res = out.run
     hz = res.horizon
     names = [a.name for a in out.alternatives]
-    per = []
+    per, first = [], None
     for a in out.alternatives:
         full = pathway_dataset(hz, a.solution)
+        first = full if first is None else first  # the least-cost plan's: its attributes are the file's
         per.append(summary_of(full).assign({v: full[v] for v in PATHWAY_EXTRA}))
-    first = pathway_dataset(hz, res.solution)
     plan_vars = [v for v in per[0].data_vars if v not in PATHWAY_STATIC]
     ds = xr.concat(per, dim=pd.Index(names, name="alternative"), data_vars=plan_vars, coords="minimal",
                    compat="override", combine_attrs="override")
@@ -432,12 +439,7 @@ def pathway_alternatives_dataset(out: AlternativesResult) -> xr.Dataset:
         "created": now_iso(), "model_version": MODEL_VERSION,
         "inputs_hash": res.data.inputs_hash, "inputs_folder": str(res.data.folder),
         "status": sol0.status, "mip_gap": float(sol0.mip_gap),
-        **_method_attrs(out),
-        "alternatives_method": ("the pathway's least discounted cost, then the row discounted cost <= (1 + slack) x "
-                                "least added once and the objective swapped per alternative on the same HiGHS model "
-                                "over the years; pushed quantities summed over the years; SPORES rounds: min sum_fk "
-                                "households[f] x (earlier plans ending on f + earlier plans converting to f in year k) "
-                                "x[f,k]"),
+        **_method_attrs(out, PATHWAY_METHOD),
         "least_cost_10k_yuan": float(least_cost),
         "cost_limit_10k_yuan": float((1.0 + out.spec.slack) * least_cost),
         "zones_settled": int(settled.sum()),

@@ -192,16 +192,21 @@ def test_zh_and_en_render_with_figures_embedded(sweep):
                                                                       "Swing villages by county"]
 
 
-def test_without_the_input_folder_the_file_names_the_places(sweep, tmp_path):
-    """The run's input folder gone: the file's own coordinates give each swinging village its
-    county, township id and households, and the routes their categories (no note needed)."""
-    ds = sweep["ds"].copy()
+def report_without_inputs(ds, tmp_path):
+    """The sweep file moved away from its input folder, reported: (report folder, its Markdown)."""
     ds.attrs.update(inputs_folder=str(tmp_path / "gone"), region="no_such_region")
     path = tmp_path / "sweep_gas_price_from2021.nc"
     ds.to_netcdf(path)
     assert report_main([str(path)]) == 0
     folder = path.with_name(path.stem + ".report")
     md = (folder / "report.md").read_text(encoding="utf-8")
+    return folder, md
+
+
+def test_without_the_input_folder_the_file_names_the_places(sweep, tmp_path):
+    """The run's input folder gone: the file's own coordinates give each swinging village its
+    county, township id and households, and the routes their categories (no note needed)."""
+    folder, md = report_without_inputs(sweep["ds"].copy(), tmp_path)
     assert T("ps_no_places", "zh") not in md and T("ps_by_route_note", "zh") not in md
     v = read_csv(folder, "pathway_sweep_villages")
     zones = sweep["data"].tables["zones"].set_index("zone_id")
@@ -219,12 +224,7 @@ def test_an_older_file_without_places_and_no_input_folder_ids_and_a_note(sweep, 
     from model.sweep_pathway import PLACE_VARIABLES
 
     ds = sweep["ds"].drop_vars([*PLACE_VARIABLES, "route_category", "township_id", "county", "county_name_zh"])
-    ds.attrs.update(inputs_folder=str(tmp_path / "gone"), region="no_such_region")
-    path = tmp_path / "sweep_gas_price_from2021.nc"
-    ds.to_netcdf(path)
-    assert report_main([str(path)]) == 0
-    folder = path.with_name(path.stem + ".report")
-    md = (folder / "report.md").read_text(encoding="utf-8")
+    folder, md = report_without_inputs(ds, tmp_path)
     assert T("ps_no_places", "zh") in md and T("ps_by_route_note", "zh") in md
     v = read_csv(folder, "pathway_sweep_villages")
     assert v[T("zone_id", "zh")].tolist() == ["Z01", "Z02", "Z04"] and T("county", "zh") not in v.columns

@@ -23,6 +23,7 @@ from model.report.content import Content, Section, run_meta
 from model.report.figures import _cat_color, _no_data, _small_multiples, number, style_value_axis
 from model.report.fonts import matplotlib_rc
 from model.report.labels import CATEGORIES, T, header, swept_label, swept_name, unit_label
+from model.report.villages import places, route_categories, route_names, village_names, with_places
 
 REQUIRED = ("objective", "point_status", "point_mip_gap", "investment", "subsidy_equipment", "subsidy_running",
             "gas_annual", "gas_annual_cap", "clean_households", "households_converted", "chosen_route",
@@ -83,78 +84,6 @@ def _status(s: str, lang: str) -> str:
     key = f"ps_status_{s}"
     label = T(key, lang)
     return s if label == key else label
-
-
-# ------------------------------------------------------------------ names from the input folder
-
-def route_names(ds: xr.Dataset, data, lang: str) -> dict[str, str]:
-    ids = ds["route"].values.astype(str)
-    if lang == "zh" and "route_name_zh" in ds.coords:
-        return dict(zip(ids, ds["route_name_zh"].values.astype(str)))
-    if lang == "en" and data is not None:
-        r = data.tables["routes"].set_index(data.tables["routes"]["route_id"].astype(str))
-        return {i: str(r.at[i, "name_en"]) if i in r.index and str(r.at[i, "name_en"]).strip() else i for i in ids}
-    return {i: i for i in ids}
-
-
-def route_categories(ds: xr.Dataset, data) -> dict[str, str]:
-    """Route -> plan category, from the file (newer files) or the input folder; {} when neither has it."""
-    ids = ds["route"].values.astype(str)
-    if "route_category" in ds.coords:
-        return dict(zip(ids, ds["route_category"].values.astype(str)))
-    if data is None:
-        return {}
-    r = data.tables["routes"]
-    known = dict(zip(r["route_id"].astype(str), r["category"].astype(str)))
-    return {i: known[i] for i in ids if i in known}
-
-
-def places(ds: xr.Dataset, info) -> pd.DataFrame:
-    """Per zone of the sweep: county and township (id, name) and households, from the file itself
-    (sweeps since the places were kept) else from the input folder ('' where neither has the
-    zone), `found` where they were there. Township names come from the input folder only."""
-    ids = ds["zone"].values.astype(str)
-    out = pd.DataFrame({"zone": ids, "county": "", "county_name": "", "township": "", "township_name": "",
-                        "households": np.nan, "found": False})
-    towns = info.townships if info is not None else {}
-    if _file_has_places(ds):
-        cname = dict(zip(ds["county"].values.astype(str), ds["county_name_zh"].values.astype(str)))
-        out["county"] = ds["zone_county"].values.astype(str)
-        out["county_name"] = [cname.get(k, k) for k in out["county"]]
-        out["township"] = ds["township_id"].values.astype(str)
-        out["township_name"] = [towns.get(t, t) for t in out["township"]]
-        out["households"] = np.asarray(ds["zone_households"].values, dtype=float)
-        out["found"] = True
-        return out
-    data = info.data if info is not None else None
-    if data is None:
-        return out
-    z = data.tables["zones"]
-    z = z.set_index(z["zone_id"].astype(str))
-    c = data.tables["counties"]
-    cname = dict(zip(c["county_id"].astype(str), c["name_zh"].astype(str)))
-    found = np.array([i in z.index for i in ids])
-    rows = z.reindex(ids)
-    out["found"] = found
-    out["county"] = np.where(found, rows["county_id"].astype(str), "")
-    out["county_name"] = [cname.get(k, k) for k in out["county"]]
-    town = rows["township_id"].fillna("").astype(str)
-    out["township"] = np.where(found, town, "")
-    out["township_name"] = [towns.get(t, t) for t in out["township"]]
-    out["households"] = pd.to_numeric(rows["households"], errors="coerce").to_numpy(dtype=float)
-    return out
-
-
-def _village_names(ds: xr.Dataset, info) -> np.ndarray:
-    if "zone_name_zh" in ds.coords:
-        return ds["zone_name_zh"].values.astype(str)
-    data = info.data if info is not None else None
-    ids = ds["zone"].values.astype(str)
-    if data is None:
-        return ids
-    z = data.tables["zones"]
-    names = dict(zip(z["zone_id"].astype(str), z["name_zh"].astype(str)))
-    return np.array([names.get(i, i) for i in ids])
 
 
 # ------------------------------------------------------------------ what swings
@@ -268,17 +197,9 @@ def swing_frame(ds: xr.Dataset, info) -> pd.DataFrame:
     r, y = swings(ds)
     sel = np.flatnonzero(r | y)
     f = places(ds, info).iloc[sel].copy()
-    f["name"] = _village_names(ds, info)[sel]
+    f["name"] = village_names(ds, info)[sel]
     f["route_changes"], f["year_changes"], f["row"] = r[sel], y[sel], sel
     return f.sort_values(["county", "zone"], kind="stable").reset_index(drop=True)
-
-
-def _file_has_places(ds: xr.Dataset) -> bool:
-    return all(v in ds.variables for v in ("zone_county", "zone_households", "township_id", "county_name_zh"))
-
-
-def _with_places(ds: xr.Dataset, info) -> bool:
-    return _file_has_places(ds) or (info is not None and info.data is not None)
 
 
 def villages_table(ds: xr.Dataset, f: pd.DataFrame, info, lang: str) -> tb.Table:
@@ -290,20 +211,20 @@ def villages_table(ds: xr.Dataset, f: pd.DataFrame, info, lang: str) -> tb.Table
     ok = has_plan(ds)
     dash = "–"
     cols = {}
-    if _with_places(ds, info):
+    if with_places(ds, info):
         cols[T("county_id", lang)] = f["county"].replace("", dash)
         cols[T("county", lang)] = f["county_name"].replace("", dash)
         cols[T("township", lang)] = f["township_name"].replace("", dash)
     cols[T("zone_id", lang)] = f["zone"]
     cols[T("zone_name", lang)] = f["name"]
-    if _with_places(ds, info):
+    if with_places(ds, info):
         cols[T("households", lang)] = f["households"].to_numpy(dtype=float)
     rc, yc = f["route_changes"].to_numpy(bool), f["year_changes"].to_numpy(bool)
     cols[T("ps_changes", lang)] = np.where(rc & yc, T("ps_change_both", lang),
                                            np.where(rc, T("ps_change_route", lang), T("ps_change_year", lang)))
     for j in range(ds.sizes["point"]):
         cols[point_label(ds, j, lang)] = [_cell(route[j, z], year[j, z], bool(ok[j]), names, lang) for z in f["row"]]
-    keys = 5 if _with_places(ds, info) else 2  # the place and name repeat when a wide table is split
+    keys = 5 if with_places(ds, info) else 2  # the place and name repeat when a wide table is split
     return tb.Table("pathway_sweep_villages", T("pathway_sweep_villages", lang), pd.DataFrame(cols),
                     note=T("ps_village_note", lang), html_rows=VILLAGE_ROWS, key_cols=keys)
 
@@ -563,12 +484,12 @@ def pathway_sweep_content(ds: xr.Dataset, lang: str, source: Path, info) -> Cont
     y = Section(T("sec_ps_years", lang), page_break=True).add("figure", "pathway_sweep_gas").add("table", yrs)
     v = Section(T("sec_ps_villages", lang).format(params=params), page_break=True)
     unknown = int((~places(ds, info)["found"]).sum())
-    with_places = _with_places(ds, info)
-    if not with_places:
+    shown = with_places(ds, info)
+    if not shown:
         v.add("note", T("ps_no_places", lang))
     elif unknown:
         v.add("note", T("ps_some_places_missing", lang).format(n=unknown))
-    if len(vil.df) and with_places:
+    if len(vil.df) and shown:
         counties = county_table(swing, lang)
         tables.append(counties)
         v.add("table", counties).add("h3", vil.title).add("note", vil.note)

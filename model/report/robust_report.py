@@ -25,7 +25,7 @@ from model.report.content import Content, Section, run_meta
 from model.report.figures import _no_data, number, style_value_axis
 from model.report.fonts import matplotlib_rc
 from model.report.labels import T, header, swept_name, unit_label
-from model.report.pathway_sweep_report import _village_names, places, route_names
+from model.report.villages import places, route_names, village_names, with_places
 
 REQUIRED = ("sample_value", "sample_status", "sample_cost", "sample_bound", "base_status", "base_cost", "regret",
             "regret_upper", "sample_route", "route_frequency", "base_route", "base_route_frequency")
@@ -171,7 +171,7 @@ def zone_frame(ds: xr.Dataset, info) -> pd.DataFrame:
     """Per zone: place and households (from the input folder), name, base route, the share of the
     samples with a plan that keep it, and the route most often taken instead with its share."""
     f = places(ds, info)
-    f["name"] = _village_names(ds, info)
+    f["name"] = village_names(ds, info)
     f["base_route"] = ds["base_route"].values.astype(str)
     f["freq"] = _a(ds, "base_route_frequency")
     routes = ds["route"].values.astype(str)
@@ -196,15 +196,11 @@ def least_robust(z: pd.DataFrame) -> pd.DataFrame:
         .drop(columns="_hh").reset_index(drop=True)
 
 
-def _with_places(info) -> bool:
-    return info is not None and info.data is not None
-
-
 def villages_table(ds: xr.Dataset, f: pd.DataFrame, info, lang: str) -> tb.Table:
     names = route_names(ds, info.data if info is not None else None, lang)
     dash = "–"
     cols = {T("zone_id", lang): f["zone"], T("zone_name", lang): f["name"]}
-    if _with_places(info):
+    if with_places(ds, info):
         cols[T("county_id", lang)] = f["county"].replace("", dash)
         cols[T("county", lang)] = f["county_name"].replace("", dash)
         cols[T("township", lang)] = f["township_name"].replace("", dash)
@@ -218,12 +214,12 @@ def villages_table(ds: xr.Dataset, f: pd.DataFrame, info, lang: str) -> tb.Table
                     note=T("mc_villages_note", lang), html_rows=VILLAGE_ROWS, percent_cols=pct, key_cols=2)
 
 
-def printed_villages(t: tb.Table, f: pd.DataFrame, info, lang: str) -> tb.Table:
+def printed_villages(t: tb.Table, lang: str) -> tb.Table:
     """The list as the page prints it: county and township in one cell, the other route with its
     share in one, no village code (nine columns do not fit A4; the workbook has them all)."""
-    if not _with_places(info):
-        return t
     df = t.df
+    if T("county", lang) not in df:  # no places to print (villages_table left them out)
+        return t
     place = [f"{c} {w}".strip() if c != "–" or w != "–" else "–"
              for c, w in zip(df[T("county", lang)], df[T("township", lang)])]
     alt = [f"{r}（{v:.1f}%）" if lang == "zh" else f"{r} ({v:.1f} %)" if r != "–" else r
@@ -529,7 +525,7 @@ def monte_carlo_content(ds: xr.Dataset, lang: str, source: Path, info) -> Conten
                     v.add("note", f"{T('no_maps', lang)} ({exc})")
             v.add("table", ct)
         if len(vil.df):
-            v.add("table", printed_villages(vil, weak, info, lang), rows=VILLAGE_ROWS)
+            v.add("table", printed_villages(vil, lang), rows=VILLAGE_ROWS)
         else:
             v.add("p", T("mc_villages_all_keep", lang))
     tables += [vil, samples_table(ds, info, lang)]
